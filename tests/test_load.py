@@ -1,0 +1,156 @@
+"""Loading the corpus: every validation error names the file or row; encodings are decoded, not garbled."""
+from __future__ import annotations
+
+import csv
+import hashlib
+
+import pandas as pd
+import pytest
+
+import helpers as h
+
+TEXT_A = "卫东区坚持稳中求进工作总基调，持续打好“四张牌”。"
+TEXT_B = "本报讯（记者王孟鹤）5月15日下午，卫东区委中心组举行集中学习。"
+
+
+def two_docs():
+    return [{"doc_id": "a", "year": 2001, "text": TEXT_A}, {"doc_id": "b", "year": 2002, "text": TEXT_B}]
+
+
+def rewrite(folder, rows):
+    with open(folder / "metadata.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def rows_of(folder):
+    return list(csv.DictReader(open(folder / "metadata.csv", encoding="utf-8")))
+
+
+def test_project_corpus_loads_and_verifies():
+    corpus = h.load_corpus(h.RAW)
+    assert len(corpus) == len(rows_of(h.RAW))
+    assert corpus["year"].dtype.kind == "i"
+    assert (corpus["chars"] > 0).all()
+    assert set(corpus["encoding"]) == {"utf-8"}
+
+
+def test_utf8_with_bom_is_read_without_the_bom(tmp_path, corpus_writer):
+    folder = corpus_writer(tmp_path, two_docs(), encoding={"a": "utf-8-sig"})
+    corpus = h.load_corpus(folder).set_index("doc_id")
+    assert corpus.loc["a", "text"] == TEXT_A
+    assert corpus.loc["a", "encoding"] == "utf-8-sig"
+
+
+@pytest.mark.parametrize("codec", ["gbk", "gb18030"])
+def test_gbk_file_is_decoded_and_reported(tmp_path, corpus_writer, codec):
+    folder = corpus_writer(tmp_path, two_docs(), encoding={"b": codec})
+    corpus = h.load_corpus(folder).set_index("doc_id")
+    assert corpus.loc["b", "text"] == TEXT_B
+    assert corpus.loc["b", "encoding"] == "gb18030"
+
+
+def test_undecodable_file_names_the_file(tmp_path, corpus_writer):
+    folder = corpus_writer(tmp_path, two_docs())
+    bad = b"\xff\xfe\xfa\x00\x81" * 5
+    (folder / "a.txt").write_bytes(bad)
+    rows = rows_of(folder)
+    rows[0]["sha256"] = hashlib.sha256(bad).hexdigest()
+    rewrite(folder, rows)
+    with pytest.raises(h.CorpusError, match=r"a\.txt.*(cannot decode|neither)"):
+        h.load_corpus(folder)
+
+
+def test_listed_file_missing_names_row_and_file(tmp_path, corpus_writer):
+    folder = corpus_writer(tmp_path, two_docs())
+    (folder / "b.txt").unlink()
+    with pytest.raises(h.CorpusError, match=r"row 3 \(doc_id 'b'\).*b\.txt is missing"):
+        h.load_corpus(folder)
+
+
+def test_unlisted_file_is_an_error(tmp_path, corpus_writer):
+    folder = corpus_writer(tmp_path, two_docs())
+    (folder / "stray.txt").write_text("多余的文件", encoding="utf-8")
+    with pytest.raises(h.CorpusError, match=r"not listed.*stray\.txt"):
+        h.load_corpus(folder)
+
+
+def test_duplicate_doc_id(tmp_path, corpus_writer):
+    folder = corpus_writer(tmp_path, two_docs())
+    rows = rows_of(folder)
+    rows[1]["doc_id"] = "a"
+    rewrite(folder, rows)
+    with pytest.raises(h.CorpusError, match=r"duplicate doc_id a"):
+        h.load_corpus(folder)
+
+
+@pytest.mark.parametrize("year", ["2019年", "twenty", "2019.5", ""])
+def test_non_integer_year_names_the_row(tmp_path, corpus_writer, year):
+    folder = corpus_writer(tmp_path, two_docs())
+    rows = rows_of(folder)
+    rows[1]["year"] = year
+    rewrite(folder, rows)
+    with pytest.raises(h.CorpusError, match=r"row 3 \(doc_id 'b'\).*year"):
+        h.load_corpus(folder)
+
+
+@pytest.mark.parametrize("text", ["", "  \n\u3000\t\n"])
+def test_empty_or_whitespace_text(tmp_path, corpus_writer, text):
+    docs = two_docs()
+    docs[0]["text"] = text
+    folder = corpus_writer(tmp_path, docs)
+    with pytest.raises(h.CorpusError, match=r"a\.txt.*empty"):
+        h.load_corpus(folder)
+
+
+def test_sha256_mismatch_says_which_file_changed(tmp_path, corpus_writer):
+    folder = corpus_writer(tmp_path, two_docs())
+    (folder / "b.txt").write_text(TEXT_B + "改动", encoding="utf-8")
+    with pytest.raises(h.CorpusError, match=r"b\.txt: sha256 .* does not match"):
+        h.load_corpus(folder)
+
+
+def test_missing_metadata_column(tmp_path, corpus_writer):
+    folder = corpus_writer(tmp_path, two_docs())
+    rows = [{k: v for k, v in r.items() if k != "genre"} for r in rows_of(folder)]
+    rewrite(folder, rows)
+    with pytest.raises(h.CorpusError, match=r"metadata\.csv: missing column\(s\) genre"):
+        h.load_corpus(folder)
+
+
+def test_loading_never_writes_raw_files(tmp_path, corpus_writer):
+    folder = corpus_writer(tmp_path, two_docs())
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()}
+    h.load_corpus(folder)
+    assert before == {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()}
+
+
+def test_date_bounds():
+    assert h.date_bounds("2019") == (pd.Timestamp("2019-01-01"), pd.Timestamp("2019-12-31"))
+    assert h.date_bounds("2020-02") == (pd.Timestamp("2020-02-01"), pd.Timestamp("2020-02-29"))
+    assert h.date_bounds("2018-01-18") == (pd.Timestamp("2018-01-18"),) * 2
+    with pytest.raises(ValueError, match="2019/05"):
+        h.date_bounds("2019/05")
+
+
+def test_missing_years_and_genre_spans():
+    docs = pd.DataFrame({"doc_id": list("abcd"), "year": [2018, 2019, 2019, 2023],
+                         "genre": ["report", "news", "news", "news"]})
+    assert h.missing_years(docs["year"]) == [2020, 2021, 2022]
+    spans = h.genre_spans(docs).set_index("genre")
+    assert not spans.loc["report", "spans_several_years"]
+    assert spans.loc["news", "spans_several_years"] and spans.loc["news", "documents"] == 3
+
+
+def test_write_csv_leaves_no_partial_file_on_failure(tmp_path):
+    class Boom:
+        def __str__(self):
+            raise RuntimeError("cannot format")
+    target = tmp_path / "t.csv"
+    h.write_csv(pd.DataFrame({"a": [1]}), target)
+    good = target.read_bytes()
+    with pytest.raises(RuntimeError):
+        h.write_csv(pd.DataFrame({"a": [Boom()]}), target)
+    assert target.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]

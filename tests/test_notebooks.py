@@ -1,0 +1,138 @@
+"""The notebooks as a user runs them: committed clean, executed headless, outputs reproducible.
+
+The two runs below (project corpus, tiny corpus) execute every notebook once per test session.
+"""
+from __future__ import annotations
+
+import filecmp
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import helpers as h
+from conftest import ROOT, write_corpus
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+RUNNER = ROOT / "tools" / "run_notebooks.py"
+
+
+def run_all(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(RUNNER), *args], capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_clean_and_parameterised(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert not any(c.get("outputs") or c.get("execution_count") for c in code), f"{path.name} has outputs"
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{path.name}: needs exactly one cell tagged 'parameters'"
+    assert "corpus_dir" in "".join(tagged[0]["source"]) and "out_dir" in "".join(tagged[0]["source"])
+    first = "".join(nb["cells"][0]["source"])
+    assert first.startswith("# ") and "**Question:**" in first and "**Inputs:**" in first and "**Outputs:**" in first
+    assert "h.colophon()" in "".join(code[-1]["source"]), f"{path.name}: last cell should be the colophon"
+
+
+@pytest.fixture(scope="session")
+def project_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("project_run")
+    proc = run_all("--out", str(out))
+    return out, proc
+
+
+def test_every_notebook_runs_headless_without_error_or_missing_glyph(project_run):
+    out, proc = project_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for nb in NOTEBOOKS:
+        assert (out / "html" / nb.with_suffix(".html").name).exists()
+    index = (out / "html" / "index.html").read_text(encoding="utf-8")
+    assert all(nb.with_suffix(".html").name in index for nb in NOTEBOOKS)
+
+
+def test_committed_outputs_are_exactly_what_the_notebooks_make(project_run):
+    """A stale committed table or figure fails here: a fresh run must reproduce every byte."""
+    out, proc = project_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for made, committed in [(out / "processed", h.PROCESSED), (out / "figures", h.FIGURES)]:
+        made_files = sorted(p.name for p in made.iterdir())
+        committed_files = sorted(p.name for p in committed.iterdir() if not p.name.startswith("."))
+        assert made_files == committed_files, f"files differ in {committed.name}/"
+        _, mismatch, errors = filecmp.cmpfiles(made, committed, made_files, shallow=False)
+        assert not mismatch and not errors, f"not reproduced byte for byte: {mismatch + errors}"
+
+
+TINY = [
+    {"doc_id": "t_report", "year": 2009, "date": "2009-03", "genre": "work report",
+     "text": "政府工作报告\n\n各位代表：\n\n过去一年，我们坚持稳中求进工作总基调，全面推进“四个全面”，扎实做好“六稳”工作。"
+             "我们加强党的建设，推进产业转型，加快项目建设，改善民生。\n\n二、今年工作安排\n\n"
+             "坚持以人民为中心，着力保障就业、教育、养老，持续推进生态环境保护，深化改革开放。\n"},
+    {"doc_id": "t_news_a", "year": 2011, "date": "2011-06", "genre": "newspaper",
+     "text": "深化改革 推动发展\n\n本报讯（记者张三）6月1日，某区召开会议，部署“创文”工作。\n\n"
+             "会议要求，聚焦项目建设、聚焦招商引资、聚焦营商环境，确保各项任务落实。\n\n李四 摄\n\n"
+             "会议强调，要落实“门前五包”责任制，推进乡村振兴。\n"},
+    {"doc_id": "t_news_b", "year": 2011, "date": "2011-09", "genre": "newspaper",
+     "text": "关爱老人\n\n本报讯（记者王五）近日，某街道开展敬老活动，为老人义诊。\n\n"
+             "社区坚持党建引领，加强疫情防控，做好安全生产，推动“三区建设”。\n"},
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    corpus = write_corpus(tmp_path_factory.mktemp("tiny_corpus"), TINY, encoding={"t_news_a": "gbk"})
+    out = tmp_path_factory.mktemp("tiny_out")
+    committed = {p: p.read_bytes() for d in (h.PROCESSED, h.FIGURES) for p in d.iterdir()}
+    proc = run_all("--corpus", str(corpus), "--out", str(out))
+    return corpus, out, proc, committed
+
+
+def test_all_notebooks_run_on_another_corpus(tiny_run):
+    """Three short documents, two genres, two in one year, years outside 2018-2023, one file GBK."""
+    corpus, out, proc, committed = tiny_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    docs = pd.read_csv(out / "processed" / "documents.csv")
+    assert sorted(docs["doc_id"]) == sorted(d["doc_id"] for d in TINY)
+    assert docs.set_index("doc_id").loc["t_news_a", "encoding"] == "gb18030"
+    for table in (out / "processed").glob("*.csv"):
+        df = pd.read_csv(table)
+        if "year" in df.columns and len(df):
+            assert set(df["year"].dropna().astype(int)) <= {2009, 2011}, table.name
+    assert any((out / "figures").glob("*.png"))
+    assert (out / "html" / "index.html").exists()
+
+
+def test_another_corpus_leaves_committed_outputs_untouched(tiny_run):
+    _, _, proc, committed = tiny_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    now = {p: p.read_bytes() for d in (h.PROCESSED, h.FIGURES) for p in d.iterdir()}
+    assert now == committed
+
+
+def test_another_corpus_without_out_is_refused(tmp_path):
+    corpus = write_corpus(tmp_path / "c", TINY[:1])
+    proc = run_all("--corpus", str(corpus))
+    assert proc.returncode != 0 and "OUT" in proc.stderr
+
+
+def test_missing_glyph_is_an_error(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    h.setup_style()
+    paths = h.Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
+    fig, ax = plt.subplots()
+    ax.set_title("卫东区 \U0001D11E")  # musical G clef: in neither Noto Sans CJK nor DejaVu Sans
+    with pytest.raises(UserWarning, match="missing"):
+        h.save_figure(fig, "99_glyph_test", paths)
+    assert not list(tmp_path.glob("99_glyph_test*"))
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    ax.set_title("卫东区 Weidong 2+N 12+9+N “四个意识” −")
+    h.save_figure(fig, "99_glyph_test", paths)
+    assert (tmp_path / "99_glyph_test.png").exists() and (tmp_path / "99_glyph_test.pdf").exists()
+    plt.close(fig)
