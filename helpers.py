@@ -69,6 +69,14 @@ def project_paths(corpus_dir: str | os.PathLike = "", out_dir: str | os.PathLike
     return paths
 
 
+def _publish(tmp: str, path: Path) -> None:
+    """Give a finished temporary file the usual permissions (mkstemp makes it 0600) and rename it."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
+
+
 def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a UTF-8 CSV atomically (temporary file, then rename): never a half-written table."""
     path = Path(path)
@@ -78,7 +86,7 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -266,6 +274,322 @@ def date_bounds(date: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 # Segment (notebook 02)
 # ---------------------------------------------------------------------------
 # SEGMENT-SECTION-START
+# The tokenizer: one lexicon (data/lexicon/userdict.txt), loaded once per process into rjieba (fast
+# cutting) and jieba (its dictionary's POS tags, posseg for unknown tokens, the reference in tests).
+# SEGMENT_HMM is the choice that notebook 02 justifies with the gold standard (and asserts there).
+SEGMENT_HMM = True
+USERDICT_LINE = re.compile(r"^(?P<word>\S+) (?P<freq>[0-9]+) (?P<tag>[a-z]+)$")
+JIEBA_TOKEN_CHARS = re.compile(r"^[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+$")  # what jieba can put in one token
+CODEBOOK_FILES = ["formulae.csv", "mobilisation.csv", "ideology.csv", "priorities.csv",
+                  "central_formulae.csv", "glossary.csv"]
+STOPWORD_FILES = ["stopwords_general.txt", "stopwords_domain.txt"]
+
+
+class LexiconError(CorpusError):
+    """A malformed lexicon file; the message names the file and the line."""
+
+
+def read_userdict(path: str | os.PathLike) -> list[tuple[str, int, str]]:
+    """Read a jieba user dictionary with `#` comment lines; return (word, freq, tag) in file order.
+
+    Every non-comment, non-blank line must be ``word freq tag`` separated by single spaces, with a
+    positive integer frequency, a lower-case tag and a word made only of characters jieba can keep
+    in one token.  A duplicate word is an error too (each addition shifts jieba's total frequency).
+    Errors raise LexiconError naming the file and the line number.
+    """
+    path = Path(path)
+    entries: list[tuple[str, int, str]] = []
+    seen: dict[str, int] = {}
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        where = f"{path} line {lineno}"
+        m = USERDICT_LINE.match(line)
+        if not m:
+            raise LexiconError(f"{where}: expected 'word frequency tag' (single spaces, lower-case tag), got {line!r}")
+        word, freq, tag = m["word"], int(m["freq"]), m["tag"]
+        if freq <= 0:
+            raise LexiconError(f"{where}: frequency must be positive, got {freq} for {word!r}")
+        if not JIEBA_TOKEN_CHARS.match(word):
+            raise LexiconError(f"{where}: {word!r} has characters jieba never keeps inside a token")
+        if unicodedata.normalize("NFKC", word) != word:
+            raise LexiconError(f"{where}: {word!r} is not NFKC-normalised")
+        if word in seen:
+            raise LexiconError(f"{where}: {word!r} already listed on line {seen[word]}")
+        seen[word] = lineno
+        entries.append((word, freq, tag))
+    if not entries:
+        raise LexiconError(f"{path}: no entries")
+    return entries
+
+
+def read_wordlist(path: str | os.PathLike) -> list[str]:
+    """Read a one-word-per-line list with `#` comment lines (stopword files); error names file and line."""
+    path = Path(path)
+    words = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line != line.strip() or " " in line:
+            raise LexiconError(f"{path} line {lineno}: one word per line without spaces, got {line!r}")
+        words.append(line)
+    return words
+
+
+def codebook_terms(lexicon_dir: str | os.PathLike = LEXICON) -> dict[str, set[str]]:
+    """The ``term`` column of every codebook CSV that exists under ``lexicon_dir``, by file name."""
+    out = {}
+    for name in CODEBOOK_FILES:
+        path = Path(lexicon_dir) / name
+        if path.exists():
+            out[name] = set(read_lexicon_csv(path, ["term"])["term"])
+    return out
+
+
+def protected_terms(lexicon_dir: str | os.PathLike = LEXICON) -> set[str]:
+    """Every term the project counts: userdict words plus all codebook terms (never stopwords)."""
+    terms = {w for w, _, _ in read_userdict(Path(lexicon_dir) / "userdict.txt")}
+    for found in codebook_terms(lexicon_dir).values():
+        terms |= found
+    return terms
+
+
+def stopwords(lexicon_dir: str | os.PathLike = LEXICON) -> frozenset[str]:
+    """Stopwords for counting: the general and domain lists, minus every protected term.
+
+    The files themselves are curated to hold no protected term (a test checks it); subtracting
+    here as well means a codebook that grows never has one of its terms dropped at counting time.
+    """
+    words: set[str] = set()
+    for name in STOPWORD_FILES:
+        words |= set(read_wordlist(Path(lexicon_dir) / name))
+    return frozenset(words - protected_terms(lexicon_dir))
+
+
+def _quiet_jieba():
+    """Import jieba with its log lines silenced (they make notebook outputs differ between runs)."""
+    import logging
+
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def _jieba_tokenizer(entries: list[tuple[str, int, str]] | None = None):
+    """A fresh jieba Tokenizer whose cache file lives in ``CACHE``, with ``entries`` added in order."""
+    jieba = _quiet_jieba()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    jt = jieba.Tokenizer()
+    jt.tmp_dir = str(CACHE)
+    jt.initialize()
+    for word, freq, tag in entries or []:
+        jt.add_word(word, freq, tag)
+    return jt
+
+
+@dataclass
+class Segmenter:
+    """The project's segmenter: rjieba cuts, jieba supplies POS tags; same lexicon in both."""
+
+    entries: list[tuple[str, int, str]]
+    hmm: bool
+    rjieba: object
+    jieba: object
+    posseg: object
+    _tags: dict
+
+    def cut(self, text: str) -> list[str]:
+        """Tokens of ``text`` (they join back to ``text`` exactly)."""
+        return self.rjieba.cut(text, hmm=self.hmm)
+
+    def jieba_cut(self, text: str) -> list[str]:
+        """The same cut done by jieba (slow): the reference the tests compare ``cut`` with."""
+        return self.jieba.lcut(text, HMM=self.hmm)
+
+    def tag(self, token: str) -> str:
+        """POS tag of one token, aligned with the cutter's tokens by construction.
+
+        Known words get their tag from the lexicon (user entries first, then jieba's dictionary,
+        the table posseg itself uses); other tokens get the tag posseg gives the token alone;
+        if posseg would split the token (its character class is narrower than lcut's: no % or -),
+        the tag is 'm' for a number, 'eng' for Latin letters, else 'x'.
+        """
+        tag = self._tags.get(token)
+        if tag is None:
+            pieces = self.posseg.lcut(token, HMM=self.hmm)
+            if len(pieces) == 1 and pieces[0].word == token:
+                tag = pieces[0].flag
+            elif re.fullmatch(r"[0-9.%+\-]+", token):
+                tag = "m"
+            elif re.fullmatch(r"[A-Za-z0-9.%+\-_&#]+", token):
+                tag = "eng"
+            else:
+                tag = "x"
+            self._tags[token] = tag
+        return tag
+
+
+def build_segmenter(userdict: str | os.PathLike, hmm: bool = SEGMENT_HMM) -> Segmenter:
+    """Build a Segmenter from a userdict file (same entries, same order, into rjieba and jieba)."""
+    import jieba.posseg
+    import rjieba
+
+    entries = read_userdict(userdict)
+    jt = _jieba_tokenizer(entries)
+    rj = rjieba.Jieba()
+    for word, freq, tag in entries:
+        rj.add_word(word, freq, tag)
+    pt = jieba.posseg.POSTokenizer(jt)
+    pt.makesure_userdict_loaded()
+    return Segmenter(entries=entries, hmm=hmm, rjieba=rj, jieba=jt, posseg=pt,
+                     _tags=dict(pt.word_tag_tab))
+
+
+_SEGMENTERS: dict[tuple[str, bool], Segmenter] = {}
+
+
+def tokenizer(hmm: bool = SEGMENT_HMM, userdict: str | os.PathLike | None = None) -> Segmenter:
+    """The project's tokenizer, configured once per process (lexicon loaded once, then cached)."""
+    key = (str(Path(userdict or LEXICON / "userdict.txt").resolve()), hmm)
+    if key not in _SEGMENTERS:
+        _SEGMENTERS[key] = build_segmenter(key[0], hmm)
+    return _SEGMENTERS[key]
+
+
+_PLAIN: dict[str, object] = {}
+
+
+def plain_jieba():
+    """jieba with its default dictionary only (the baseline of notebook 02), cache in ``CACHE``."""
+    if "jt" not in _PLAIN:
+        _PLAIN["jt"] = _jieba_tokenizer()
+    return _PLAIN["jt"]
+
+
+def is_punct(token: str) -> bool:
+    """True if every character is punctuation, a symbol or whitespace (Unicode P*, S*, Z*, Cc)."""
+    return bool(token) and all(unicodedata.category(c)[0] in "PSZ" or c.isspace() for c in token)
+
+
+def tokenize_sentences(sentences: pd.DataFrame, seg: Segmenter | None = None,
+                       stop: frozenset[str] | None = None) -> pd.DataFrame:
+    """One row per token of ``sentences`` (doc_id, year, para_id, sent_id, text), in text order.
+
+    Columns: doc_id, year, para_id, sent_id, token_id (0, 1, ... in text order within a document),
+    token, pos, is_punct, is_stop.  Nothing is dropped: the tokens of a sentence join to its text.
+    """
+    seg = seg or tokenizer()
+    stop = stopwords() if stop is None else stop
+    missing = [c for c in ["doc_id", "year", "para_id", "sent_id", "text"] if c not in sentences.columns]
+    if missing:
+        raise CorpusError(f"sentences table: missing column(s) {', '.join(missing)}")
+    rows = []
+    for doc_id, year, para_id, sent_id, text in sentences[["doc_id", "year", "para_id", "sent_id", "text"]].itertuples(index=False):
+        for token in seg.cut(text):
+            rows.append((doc_id, year, para_id, sent_id, token))
+    out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "sent_id", "token"])
+    out.insert(4, "token_id", out.groupby("doc_id", sort=False).cumcount())
+    tags = {t: seg.tag(t) for t in out["token"].unique()}
+    out["pos"] = out["token"].map(tags)
+    out["is_punct"] = out["token"].map(is_punct)
+    out["is_stop"] = out["token"].isin(stop)
+    return out
+
+
+# Gold standard and evaluation -------------------------------------------------------------------
+def sample_gold_sentences(sentences: pd.DataFrame, n: int, seed: int = SEED) -> pd.DataFrame:
+    """Stratified random sample of ``n`` sentences: each document gets a share proportional to its
+    number of sentences (largest remainders, at least one each), drawn with ``seed``; text order."""
+    counts = sentences.groupby("doc_id", sort=True).size()
+    quota = counts / counts.sum() * n
+    alloc = np.maximum(np.floor(quota).astype(int), 1)
+    rest = n - int(alloc.sum())
+    if rest > 0:
+        order = (quota - np.floor(quota)).sort_values(ascending=False, kind="stable").index
+        for doc in list(order)[:rest]:
+            alloc[doc] += 1
+    rng = np.random.default_rng(seed)
+    picked = []
+    for doc, k in alloc.items():
+        rows = sentences[sentences["doc_id"] == doc]
+        idx = rng.choice(len(rows), size=min(int(k), len(rows)), replace=False)
+        picked.append(rows.iloc[np.sort(idx)])
+    return pd.concat(picked).reset_index(drop=True)
+
+
+def read_gold(path: str | os.PathLike) -> pd.DataFrame:
+    """Read the gold standard: ``doc_id<TAB>sent_id<TAB>tokens separated by single spaces``, `#` header.
+
+    Returns doc_id, sent_id, tokens (list), text (tokens joined).  Errors name file and line.
+    """
+    path = Path(path)
+    rows = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or not re.fullmatch(r"\d+", parts[1]) or not parts[2]:
+            raise LexiconError(f"{path} line {lineno}: expected 'doc_id<TAB>sent_id<TAB>tokens'")
+        tokens = parts[2].split(" ")
+        if "" in tokens:
+            raise LexiconError(f"{path} line {lineno}: tokens must be separated by single spaces")
+        rows.append((parts[0], int(parts[1]), tokens, "".join(tokens)))
+    return pd.DataFrame(rows, columns=["doc_id", "sent_id", "tokens", "text"])
+
+
+def word_spans(tokens: list[str]) -> set[tuple[int, int]]:
+    """Character spans (start, end) of the tokens, whitespace tokens left out."""
+    spans, pos = set(), 0
+    for tok in tokens:
+        if tok.strip():
+            spans.add((pos, pos + len(tok)))
+        pos += len(tok)
+    return spans
+
+
+def _strip_ws(tokens: list[str]) -> list[str]:
+    """Remove whitespace inside and between tokens (the gold format has no whitespace tokens)."""
+    return [t for t in (re.sub(r"\s", "", tok) for tok in tokens) if t]
+
+
+def segmentation_scores(gold: list[list[str]], pred: list[list[str]]) -> dict[str, float]:
+    """Precision, recall and F1 of predicted word spans against gold spans, pooled over sentences.
+
+    Whitespace is removed from both sides first (the gold has none); each pair must join to the
+    same string.
+    """
+    n_gold = n_pred = n_ok = 0
+    for i, (g, p) in enumerate(zip(gold, pred, strict=True)):
+        g, p = _strip_ws(g), _strip_ws(p)
+        if "".join(g) != "".join(p):
+            raise ValueError(f"sentence {i}: gold and predicted tokens spell different texts")
+        gs, ps = word_spans(g), word_spans(p)
+        n_gold, n_pred, n_ok = n_gold + len(gs), n_pred + len(ps), n_ok + len(gs & ps)
+    precision, recall = n_ok / n_pred, n_ok / n_gold
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1,
+            "gold_words": n_gold, "predicted_words": n_pred, "correct": n_ok}
+
+
+def segmentation_errors(gold: list[list[str]], pred: list[list[str]]) -> pd.DataFrame:
+    """Every disagreement: the smallest stretch where gold and predicted boundaries differ.
+
+    Columns: sentence (index), gold (tokens joined by '/'), predicted (same).
+    """
+    rows = []
+    for i, (g, p) in enumerate(zip(gold, pred, strict=True)):
+        g, p = _strip_ws(g), _strip_ws(p)
+        gb = set(np.cumsum([len(t) for t in g]).tolist())
+        pb = set(np.cumsum([len(t) for t in p]).tolist())
+        common = sorted(gb & pb)
+        start = 0
+        for end in common:
+            gs = [t for t, e in zip(g, np.cumsum([len(t) for t in g])) if start < e <= end]
+            ps = [t for t, e in zip(p, np.cumsum([len(t) for t in p])) if start < e <= end]
+            if gs != ps:
+                rows.append((i, "/".join(gs), "/".join(ps)))
+            start = end
+    return pd.DataFrame(rows, columns=["sentence", "gold", "predicted"])
 # SEGMENT-SECTION-END
 
 
@@ -279,8 +603,11 @@ def date_bounds(date: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 # ---------------------------------------------------------------------------
 # Compare: priorities, keyness, adoption (notebooks 04, 05)
 # ---------------------------------------------------------------------------
-# COMPARE-SECTION-START
-# COMPARE-SECTION-END
+# PRIORITIES-SECTION-START (notebook 04: codebook attention, bootstrap, keyness)
+# PRIORITIES-SECTION-END
+
+# ADOPTION-SECTION-START (notebook 05: central formulae, lags)
+# ADOPTION-SECTION-END
 
 
 # ---------------------------------------------------------------------------
@@ -348,7 +675,7 @@ def save_figure(fig, name: str, paths: Paths) -> list[Path]:
             with warnings.catch_warnings():
                 warnings.filterwarnings("error", message=r".*[Gg]lyph.*missing from.*")
                 fig.savefig(tmp, format=ext, metadata=meta)
-            os.replace(tmp, path)
+            _publish(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

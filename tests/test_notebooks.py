@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import filecmp
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -20,8 +22,47 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 RUNNER = ROOT / "tools" / "run_notebooks.py"
 
 
-def run_all(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(RUNNER), *args], capture_output=True, text=True, cwd=ROOT)
+GUARD = """
+import os, sys
+_ro = [p for p in os.environ.get("READONLY_DIRS", "").split(os.pathsep) if p]
+_WRITE = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+def _guard(event, args):
+    if event == "open" and _ro and isinstance(args[0], (str, bytes, os.PathLike)):
+        path, mode, flags = os.path.abspath(os.fsdecode(args[0])), args[1], args[2] or 0
+        writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool(flags & _WRITE)
+        if writes and any(path.startswith(d.rstrip(os.sep) + os.sep) for d in _ro):
+            raise PermissionError(f"raw data opened for writing: {path}")
+sys.addaudithook(_guard)
+"""
+
+
+def run_all(*args: str, readonly: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
+    """Run tools/run_notebooks.py; every process it starts (kernels included) may not write ``readonly``.
+
+    The guard is a sitecustomize.py on PYTHONPATH that installs an audit hook: opening a file under a
+    read-only folder for writing raises PermissionError (root ignores file permissions, so chmod can't
+    prove this).
+    """
+    env = dict(os.environ)
+    if readonly:
+        guard_dir = Path(tempfile.mkdtemp(prefix="readonly_guard_"))
+        (guard_dir / "sitecustomize.py").write_text(GUARD, encoding="utf-8")
+        env["PYTHONPATH"] = os.pathsep.join([str(guard_dir), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        env["READONLY_DIRS"] = os.pathsep.join(str(Path(p).resolve()) for p in readonly)
+    return subprocess.run([sys.executable, str(RUNNER), *args], capture_output=True, text=True, cwd=ROOT, env=env)
+
+
+def test_readonly_guard_catches_a_write(tmp_path):
+    """The guard used by the runs below really stops a write (so its silence means something)."""
+    env = dict(os.environ, READONLY_DIRS=str(tmp_path), PYTHONPATH=str(tmp_path / "g"))
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / "sitecustomize.py").write_text(GUARD, encoding="utf-8")
+    code = f"open({str(tmp_path / 'x.txt')!r}, 'w')"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode != 0 and "raw data opened for writing" in proc.stderr
+    read = subprocess.run([sys.executable, "-c", f"open({str(tmp_path / 'g' / 'sitecustomize.py')!r}).read()"],
+                          capture_output=True, text=True, env=env)
+    assert read.returncode == 0, read.stderr
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -41,7 +82,7 @@ def test_notebook_is_committed_clean_and_parameterised(path):
 @pytest.fixture(scope="session")
 def project_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("project_run")
-    proc = run_all("--out", str(out))
+    proc = run_all("--out", str(out), readonly=(h.RAW,))
     return out, proc
 
 
@@ -86,7 +127,7 @@ def tiny_run(tmp_path_factory):
     corpus = write_corpus(tmp_path_factory.mktemp("tiny_corpus"), TINY, encoding={"t_news_a": "gbk"})
     out = tmp_path_factory.mktemp("tiny_out")
     committed = {p: p.read_bytes() for d in (h.PROCESSED, h.FIGURES) for p in d.iterdir()}
-    proc = run_all("--corpus", str(corpus), "--out", str(out))
+    proc = run_all("--corpus", str(corpus), "--out", str(out), readonly=(corpus,))
     return corpus, out, proc, committed
 
 

@@ -58,6 +58,15 @@ def glyph_warnings(nb: dict) -> list[str]:
     return found
 
 
+def execute(path: Path, target: Path, params: dict, timeout: int = 600) -> None:
+    """Execute one notebook headless with papermill (kernel python3, working folder notebooks/)."""
+    import papermill as pm
+
+    pm.execute_notebook(str(path), str(target), parameters=params, cwd=str(NOTEBOOKS),
+                        kernel_name="python3", progress_bar=False, log_output=False,
+                        execution_timeout=timeout)
+
+
 def render_html(executed: Path, target: Path) -> None:
     """Render an executed notebook to a standalone HTML page (figures embedded)."""
     import nbformat
@@ -118,9 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         target = executed_dir / path.name
         try:
-            pm.execute_notebook(str(path), str(target), parameters=params, cwd=str(NOTEBOOKS),
-                                kernel_name="python3", progress_bar=False, log_output=False,
-                                execution_timeout=args.timeout)
+            execute(path, target, params, args.timeout)
         except pm.PapermillExecutionError as err:
             print(f"FAILED {path.name}: cell {err.exec_count}: {err.ename}: {err.evalue}", file=sys.stderr)
             print(f"  executed copy with the traceback: {target}", file=sys.stderr)

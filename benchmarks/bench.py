@@ -1,0 +1,176 @@
+"""Speed and memory benchmark, measured in one run so that ratios hold on a noisy machine.
+
+    make bench        # = .venv/bin/python benchmarks/bench.py
+
+Writes benchmarks/results.csv (metric, value, unit, note) and benchmarks/machine.txt.
+MB here means 10^6 bytes of UTF-8 text.  The text is the clean body sentences
+(data/processed/sentences.csv) repeated until it reaches the stated size; each sentence is cut
+separately, as the notebooks do.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+import helpers as h  # noqa: E402
+import run_notebooks  # noqa: E402
+
+OUT = ROOT / "benchmarks"
+
+
+def sentences() -> list[str]:
+    """The clean body sentences of the project corpus."""
+    return h.read_table(h.project_paths(), "sentences")["text"].tolist()
+
+
+def stream(texts: list[str], megabytes: float):
+    """Yield the texts over and over until about ``megabytes`` MB of UTF-8 have been yielded."""
+    limit, done = megabytes * 1e6, 0
+    sizes = [len(t.encode("utf-8")) for t in texts]
+    while done < limit:
+        for text, size in zip(texts, sizes):
+            yield text
+            done += size
+            if done >= limit:
+                return
+
+
+def throughput(cut, texts: list[str], megabytes: float) -> tuple[float, float, int]:
+    """(MB/s, seconds, tokens) of ``cut`` over the stream."""
+    n_bytes = n_tokens = 0
+    started = time.perf_counter()
+    for text in stream(texts, megabytes):
+        n_tokens += len(cut(text))
+        n_bytes += len(text.encode("utf-8"))
+    seconds = time.perf_counter() - started
+    return n_bytes / 1e6 / seconds, seconds, n_tokens
+
+
+def count_child(megabytes: float) -> None:
+    """Child process: tokenize and count ~``megabytes`` MB streaming (a Counter, no token list kept)."""
+    seg = h.tokenizer()
+    counts: collections.Counter[str] = collections.Counter()
+    started = time.perf_counter()
+    n_bytes = 0
+    for text in stream(sentences(), megabytes):
+        counts.update(seg.cut(text))
+        n_bytes += len(text.encode("utf-8"))
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"peak_rss_mb": peak_kb / 1024, "seconds": seconds, "mb": n_bytes / 1e6,
+                      "types": len(counts), "tokens": sum(counts.values())}))
+
+
+def suite_vs_empty() -> tuple[float, float, int]:
+    """Seconds to execute every notebook, and to execute as many one-cell notebooks, the same way."""
+    import nbformat
+
+    notebooks = run_notebooks.notebook_list()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        params = {"corpus_dir": "", "out_dir": str(tmp / "out")}
+        started = time.perf_counter()
+        for nb in notebooks:
+            run_notebooks.execute(nb, tmp / nb.name, params)
+        suite = time.perf_counter() - started
+        empty = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+        empty.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        empty_path = tmp / "empty.ipynb"
+        nbformat.write(empty, empty_path)
+        started = time.perf_counter()
+        for i in range(len(notebooks)):
+            run_notebooks.execute(empty_path, tmp / f"empty_{i}.ipynb", {})
+        empty_seconds = time.perf_counter() - started
+    return suite, empty_seconds, len(notebooks)
+
+
+def machine() -> str:
+    """A plain description of the machine the numbers come from."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines()
+                          if l.startswith("MemTotal")).split()[1])
+        mem = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration):
+        mem = "unknown"
+    return (f"platform: {platform.platform()}\ncpu: {cpu}\ncores (os.cpu_count): {os.cpu_count()}\n"
+            f"memory: {mem}\npython: {platform.python_version()}\n"
+            f"date: {time.strftime('%Y-%m-%d', time.gmtime())}\n")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--big-mb", type=float, default=100, help="size of the repeated corpus for the fast tokenizer")
+    ap.add_argument("--slow-mb", type=float, default=10, help="slice for plain jieba.lcut")
+    ap.add_argument("--pos-mb", type=float, default=10, help="slice for cutting + POS tags")
+    ap.add_argument("--count-child", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--skip-suite", action="store_true", help="leave out the notebook timings")
+    args = ap.parse_args()
+    if args.count_child:
+        count_child(args.count_child)
+        return 0
+
+    texts = sentences()
+    seg = h.tokenizer()
+    rows = []
+    fast, fast_s, fast_tokens = throughput(seg.cut, texts, args.big_mb)
+    rows.append(("tokenize_mb_per_s", fast, "MB/s",
+                 f"project tokenizer (rjieba, HMM={seg.hmm}, project lexicon), tokens only, "
+                 f"{args.big_mb:g} MB in {fast_s:.1f} s, {fast_tokens} tokens"))
+    slow, slow_s, _ = throughput(seg.jieba_cut, texts, args.slow_mb)
+    rows.append(("jieba_lcut_mb_per_s", slow, "MB/s",
+                 f"plain jieba.lcut, same lexicon and HMM={seg.hmm}, {args.slow_mb:g} MB in {slow_s:.1f} s"))
+    rows.append(("speedup_vs_jieba", fast / slow, "ratio", "tokenize_mb_per_s / jieba_lcut_mb_per_s"))
+    sample = list(stream(texts, args.slow_mb / 10))
+    same = all(seg.cut(t) == seg.jieba_cut(t) for t in sample)
+    rows.append(("tokens_identical_to_jieba", float(same), "bool",
+                 f"on {len(sample)} sentences ({args.slow_mb / 10:g} MB); tests/test_segmentation.py checks the whole corpus"))
+
+    def cut_and_tag(text: str) -> list[tuple[str, str]]:
+        return [(t, seg.tag(t)) for t in seg.cut(text)]
+
+    pos, pos_s, _ = throughput(cut_and_tag, texts, args.pos_mb)
+    rows.append(("pos_mb_per_s", pos, "MB/s",
+                 f"cut + POS tag per token (jieba's tag table, posseg for unknown tokens), {args.pos_mb:g} MB in {pos_s:.1f} s"))
+
+    child = subprocess.run([sys.executable, __file__, "--count-child", str(args.big_mb)],
+                           capture_output=True, text=True, check=True)
+    res = json.loads(child.stdout.strip().splitlines()[-1])
+    rows.append(("peak_rss_mb_100mb", res["peak_rss_mb"], "MB",
+                 f"peak RSS of a process that tokenizes and counts {res['mb']:.0f} MB streaming "
+                 f"({res['tokens']} tokens, {res['types']} types, {res['seconds']:.1f} s), lexicon included"))
+
+    if not args.skip_suite:
+        suite, empty, n = suite_vs_empty()
+        rows.append(("suite_seconds", suite, "s", f"papermill-executing the {n} notebooks, no HTML"))
+        rows.append(("empty_kernels_seconds", empty, "s", f"papermill-executing {n} one-cell notebooks the same way"))
+        rows.append(("suite_over_empty", suite / empty, "ratio", "target <= 3"))
+
+    results = pd.DataFrame(rows, columns=["metric", "value", "unit", "note"])
+    h.write_csv(results, OUT / "results.csv")
+    (OUT / "machine.txt").write_text(machine(), encoding="utf-8")
+    with pd.option_context("display.max_colwidth", 90, "display.width", 200):
+        print(results.to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
