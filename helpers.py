@@ -267,6 +267,684 @@ def date_bounds(date: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 # Clean (notebook 01)
 # ---------------------------------------------------------------------------
 # CLEAN-SECTION-START
+# Cleaning turns each raw text into kept paragraphs (body / headline) and an audit of every
+# action.  The rules (thresholds, patterns) are read from data/lexicon/cleaning_rules.csv.
+# "Accounted for" (see account_for_characters): every non-whitespace character of a raw text is
+# either in a kept paragraph (after undoing the logged normalisations) or in an audit row whose
+# action drops text (drop, dedupe).  Whitespace is layout: it carries no words and is not counted.
+CLEANING_RULES_FILE = "cleaning_rules.csv"
+DROP_ACTIONS = ("drop", "dedupe")
+PARAGRAPH_COLUMNS = ["doc_id", "year", "para_id", "kind", "line_start", "line_end", "text", "role"]
+SENTENCE_COLUMNS = ["doc_id", "year", "para_id", "sent_id", "text"]
+AUDIT_COLUMNS = ["doc_id", "line_start", "line_end", "action", "reason", "text", "result",
+                 "para_id", "offset", "scope"]
+PROTECTED_PUNCT = "！（），：；？～…"      # Chinese punctuation that NFKC would turn into ASCII: kept
+HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+_CJK_CONTEXT = re.compile(  # Chinese text: ideographs, CJK and full-width punctuation, curly quotes
+    f"[{_CJK}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’—…·]")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
+_CLAUSE_COMMA = re.compile(r"[，,]")
+
+
+@dataclass(frozen=True)
+class CleaningRules:
+    """Thresholds and patterns of the cleaning step (from ``cleaning_rules.csv``)."""
+
+    thresholds: dict
+    patterns: dict
+    sentence_end: str
+    closing_quotes: str
+
+    def __getattr__(self, name: str) -> int:
+        """Thresholds read as attributes: ``rules.max_headline_chars``."""
+        if name.startswith("_") or name == "thresholds":
+            raise AttributeError(name)
+        try:
+            return self.thresholds[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def match(self, rule: str, text: str) -> re.Match | None:
+        """First match of any pattern named ``rule`` (patterns with one name are alternatives)."""
+        for pattern in self.patterns.get(rule, []):
+            m = pattern.search(text)
+            if m:
+                return m
+        return None
+
+
+REQUIRED_THRESHOLDS = ["box_gap_lines", "max_headline_chars", "max_label_chars", "max_caption_chars",
+                       "max_box_blocks", "min_list_lines", "min_duplicate_chars", "max_orphan_head_chars"]
+REQUIRED_PATTERNS = ["byline", "photo_credit", "credits_line", "furniture", "outline_number", "bullet"]
+
+
+def load_cleaning_rules(lexicon_dir: str | os.PathLike = LEXICON) -> CleaningRules:
+    """Read and validate ``cleaning_rules.csv``; errors name the file and the rule."""
+    path = Path(lexicon_dir) / CLEANING_RULES_FILE
+    df = read_lexicon_csv(path, ["rule", "value", "kind"], term_column="value")
+    thresholds, patterns, chars = {}, {}, {}
+    for i, row in df.iterrows():
+        where = f"{path} rule '{row['rule']}' (data row {i + 1})"
+        if row["kind"] == "threshold":
+            if not re.fullmatch(r"\d+", row["value"]):
+                raise CorpusError(f"{where}: threshold '{row['value']}' is not a non-negative integer")
+            thresholds[row["rule"]] = int(row["value"])
+        elif row["kind"] == "regex":
+            try:
+                patterns.setdefault(row["rule"], []).append(re.compile(row["value"]))
+            except re.error as err:
+                raise CorpusError(f"{where}: bad regular expression ({err})") from None
+        elif row["kind"] == "characters":
+            chars[row["rule"]] = row["value"]
+        else:
+            raise CorpusError(f"{where}: kind '{row['kind']}' is not threshold, regex or characters")
+    missing = [r for r in REQUIRED_THRESHOLDS if r not in thresholds]
+    missing += [r for r in REQUIRED_PATTERNS if r not in patterns]
+    missing += [r for r in ["sentence_end", "closing_quotes"] if r not in chars]
+    if missing:
+        raise CorpusError(f"{path}: missing rule(s) {', '.join(missing)}")
+    return CleaningRules(thresholds, patterns, chars["sentence_end"], chars["closing_quotes"])
+
+
+def nonspace(text: str) -> str:
+    """``text`` without whitespace (the characters that conservation counts)."""
+    return "".join(c for c in text if not c.isspace())
+
+
+def raw_lines(text: str) -> list[str]:
+    """Lines of a raw text as numbered in the audit (line breaks: \\n, \\r\\n or \\r)."""
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def ends_open(text: str, rules: CleaningRules) -> bool:
+    """True if ``text`` stops mid-sentence: its last character is no sentence end, once closing quotes
+    and a final bracketed note after a sentence end (……。（完）) are set aside."""
+    core = text.rstrip().rstrip(rules.closing_quotes)
+    core = re.sub(r"(?<=[" + re.escape(rules.sentence_end + "!?;…") + r"])[（(][^（）()]*[）)]$", "", core)
+    core = core.rstrip(rules.closing_quotes)
+    return not core or core[-1] not in rules.sentence_end + "!?;…"
+
+
+def split_sentences(text: str, rules: CleaningRules) -> list[str]:
+    """Split a paragraph after each run of 。！？； (with the closing quotes that follow)."""
+    end = re.compile(f"[{re.escape(rules.sentence_end)}]+[{re.escape(rules.closing_quotes)}]*")
+    out, start = [], 0
+    for m in end.finditer(text):
+        out.append(text[start:m.end()])
+        start = m.end()
+    out.append(text[start:])
+    return [s.strip() for s in out if s.strip()]
+
+
+def headline_shaped(text: str, rules: CleaningRules) -> bool:
+    """A short line with no sentence punctuation, not a salutation, with its quotes and brackets closed,
+    and no clause comma unless it starts with outline numbering (（一）…，…)."""
+    core = nonspace(text)
+    if not core or len(core) > rules.max_headline_chars or _SENTENCE_PUNCT.search(core):
+        return False
+    if core[-1] in "：:，,、":
+        return False
+    if any(core.count(a) != core.count(b) for a, b in ["“”", "‘’", "《》", "（）", "()", "「」"]):
+        return False      # a quote or bracket left open: the line is cut, not a head
+    return not _CLAUSE_COMMA.search(core) or bool(rules.match("outline_number", core))
+
+
+# ---- blocks: one per non-blank line ----
+@dataclass
+class Block:
+    """A non-blank line of a raw text, with its layout context and its class."""
+
+    line: int                 # 1-based line number in the raw text
+    text: str                 # the line without leading/trailing whitespace
+    gap: int                  # blank lines before it (-1 for the first block of the text)
+    cls: str = "body"         # body, headline, list, furniture, credits, label, caption, credit
+    byline: int = 0           # length of a byline at its start
+    box: int = -1             # photo box id, or -1
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Non-blank lines of ``text`` (see ``raw_lines``) with the number of blank lines before each."""
+    blocks, blank = [], 0
+    for i, line in enumerate(raw_lines(text), start=1):
+        if not line.strip():
+            blank += 1
+            continue
+        blocks.append(Block(line=i, text=line.strip(), gap=blank if blocks else -1))
+        blank = 0
+    return blocks
+
+
+def classify_line(text: str, rules: CleaningRules) -> str:
+    """Class of a line from its own text: furniture, credits, credit, caption, headline or body."""
+    core = nonspace(text)
+    if len(core) <= rules.max_headline_chars and rules.match("furniture", text):
+        return "furniture"
+    if len(core) <= rules.max_headline_chars and rules.match("credits_line", text):
+        return "credits"
+    m = rules.match("photo_credit", text)
+    if m and not rules.match("byline", text):
+        return "credit" if not text[:m.start()].strip() else "caption"
+    if headline_shaped(text, rules):
+        return "headline"
+    return "body"
+
+
+def _is_box_gap(block: Block, rules: CleaningRules) -> bool:
+    """True if enough blank lines stand before ``block`` to open a layout box (photo frame)."""
+    return block.gap >= rules.box_gap_lines
+
+
+def _caption_like(block: Block, rules: CleaningRules) -> bool:
+    """True if ``block`` could be caption text: body-like, no byline, at most ``max_caption_chars``."""
+    return (block.cls in ("body", "caption") and not block.byline
+            and len(nonspace(block.text)) <= rules.max_caption_chars)
+
+
+def _orphan_head(text: str, rules: CleaningRules) -> int:
+    """Length of a leading sentence short enough to be the cut tail of a sentence (0 if none)."""
+    cut = _first_sentence_end(text, rules)
+    short = cut and len(nonspace(text[:cut])) <= rules.max_orphan_head_chars
+    return cut if short and nonspace(text[cut:]) else 0
+
+
+def _two_part(text: str) -> bool:
+    """True for a head made of phrases separated by spaces (党建引领 激发干事新活力)."""
+    return len(text.split()) >= 2
+
+
+def _mark_lists(blocks: list[Block], rules: CleaningRules) -> None:
+    """Runs of ``min_list_lines`` or more headline-shaped lines with no blank line between: lists."""
+    i = 0
+    while i < len(blocks):
+        j = i + 1
+        while j < len(blocks) and blocks[j].gap == 0:
+            j += 1
+        if j - i >= rules.min_list_lines and all(b.cls == "headline" for b in blocks[i:j]):
+            for b in blocks[i:j]:
+                b.cls = "list"
+        i = j
+
+
+def _mark_credited_boxes(blocks: list[Block], rules: CleaningRules, box: int) -> int:
+    """A credit (NAME 摄) closes a photo box: walk back over caption lines to the title or the box gap.
+
+    The lines walked over join the box only if the walk ends at a title or a box gap; otherwise the
+    box is the credit line alone (a credit never swallows the paragraph before it).  Returns the
+    next free box id.
+    """
+    for i, b in enumerate(blocks):
+        if b.cls not in ("credit", "caption") or b.box >= 0:
+            continue
+        members, k, closed = [], i, _is_box_gap(b, rules)
+        while not closed and k > 0 and len(members) < rules.max_box_blocks:
+            prev = blocks[k - 1]
+            if prev.box >= 0:
+                break
+            if prev.cls == "headline" and len(nonspace(prev.text)) <= rules.max_label_chars:
+                members.append((prev, "label"))
+                closed = True
+            elif _caption_like(prev, rules):
+                members.append((prev, "caption"))
+                closed = _is_box_gap(prev, rules)
+            else:
+                break
+            k -= 1
+        b.box = box
+        if closed:
+            for m, cls in members:
+                m.cls, m.box = cls, box
+        box += 1
+    return box
+
+
+def _mark_label_boxes(blocks: list[Block], rules: CleaningRules, box: int) -> int:
+    """A short headline-shaped line after a box gap is a photo label, unless an article or section
+    starts under it (a byline follows, or a two-part head stands over body text).  Short blocks under
+    the label are its caption if a head, a box gap or furniture closes them and the first does not
+    start with the cut tail of a sentence (running text goes on after a photo).  Returns the next box id.
+    """
+    for i, b in enumerate(blocks):
+        if b.cls != "headline" or i == 0 or b.box >= 0 or not _is_box_gap(b, rules) \
+                or len(nonspace(b.text)) > rules.max_label_chars:
+            continue
+        k = i + 1
+        while k < len(blocks) and k - i <= 2 and blocks[k].cls == "headline" and not _is_box_gap(blocks[k], rules):
+            k += 1
+        nxt = blocks[k] if k < len(blocks) and not _is_box_gap(blocks[k], rules) else None
+        if nxt is not None and nxt.cls == "body" and (nxt.byline or (k == i + 1 and _two_part(b.text))):
+            continue
+        b.cls, b.box = "label", box
+        k = i + 1
+        while (k < len(blocks) and not _is_box_gap(blocks[k], rules) and blocks[k].box < 0
+               and _caption_like(blocks[k], rules) and k - i <= rules.max_box_blocks):
+            k += 1
+        closed = k < len(blocks) and (_is_box_gap(blocks[k], rules) or blocks[k].cls not in ("body", "caption"))
+        if k > i + 1 and closed and not _orphan_head(blocks[i + 1].text, rules):
+            for m in blocks[i + 1:k]:
+                m.cls, m.box = "caption", box
+        box += 1
+    return box
+
+
+def classify_blocks(blocks: list[Block], rules: CleaningRules) -> list[Block]:
+    """Classify every block in its layout context; modifies and returns ``blocks``.
+
+    Order: each line by its own text (``classify_line``) and its byline; lists; photo boxes closed by
+    a credit; photo boxes opened by a label; any caption or credit left alone is a box of its own.
+    """
+    for b in blocks:
+        b.cls = classify_line(b.text, rules)
+        m = rules.match("byline", b.text)
+        b.byline = m.end() if m else 0
+        if b.byline and b.cls == "headline":
+            b.cls = "body"
+    _mark_lists(blocks, rules)
+    box = _mark_credited_boxes(blocks, rules, 0)
+    box = _mark_label_boxes(blocks, rules, box)
+    for b in blocks:
+        if b.cls in ("caption", "credit") and b.box < 0:
+            b.box = box
+            box += 1
+    return blocks
+
+
+# ---- normalisation with a log that can be undone ----
+def _cluster_spans(text: str):
+    """(start, end) of each character with the combining marks that follow it."""
+    i = 0
+    while i < len(text):
+        j = i + 1
+        while j < len(text) and unicodedata.combining(text[j]):
+            j += 1
+        yield i, j
+        i = j
+
+
+def _find_script(text: str) -> list[tuple[int, int, str]]:
+    """TeX-style sub/superscripts after a letter or digit: PM_{2.5} -> PM2.5."""
+    pat = re.compile(r"(?<=[A-Za-z0-9])[_^](?:\{([0-9A-Za-z.+\-]{1,10})\}|([0-9]{1,3}))")
+    return [(m.start(), m.end(), m.group(1) or m.group(2)) for m in pat.finditer(text)]
+
+
+def _find_nfkc(text: str) -> list[tuple[int, int, str]]:
+    """Runs of characters that NFKC changes, Chinese punctuation excepted."""
+    spans = []
+    for s, e in _cluster_spans(text):
+        chunk = text[s:e]
+        if chunk in PROTECTED_PUNCT or unicodedata.normalize("NFKC", chunk) == chunk:
+            continue
+        if spans and spans[-1][1] == s:
+            spans[-1] = (spans[-1][0], e)
+        else:
+            spans.append((s, e))
+    return [(s, e, unicodedata.normalize("NFKC", text[s:e])) for s, e in spans]
+
+
+def _find_fullwidth(text: str) -> list[tuple[int, int, str]]:
+    """Half-width , ; : ! ? ( ) next to Chinese text -> full-width (not between two digits)."""
+    def cjk(i: int) -> bool:
+        return 0 <= i < len(text) and bool(_CJK_CONTEXT.match(text[i]))
+
+    spans = {}
+    for i, c in enumerate(text):
+        if c in ",;:!?":
+            between_digits = i > 0 and i + 1 < len(text) and text[i - 1].isdigit() and text[i + 1].isdigit()
+            if (cjk(i - 1) or cjk(i + 1)) and not between_digits:
+                spans[i] = HALF_TO_FULL[c]
+    for m in re.finditer(r"\(([^()]*)\)", text):
+        if _CJK_CHAR.search(m.group(1)) or cjk(m.start() - 1) or cjk(m.end()):
+            spans[m.start()] = "（"
+            spans[m.end() - 1] = "）"
+    return [(i, i + 1, r) for i, r in sorted(spans.items())]
+
+
+def _find_number_space(text: str) -> list[tuple[int, int, str]]:
+    """Whitespace between a number (or a code with a digit, e.g. PM2.5) and Chinese text or %: removed."""
+    token = set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.%+-")
+    spans = []
+    for m in re.finditer(r"\s+", text):
+        s, e = m.start(), m.end()
+        ls = s
+        while ls > 0 and text[ls - 1] in token:
+            ls -= 1
+        re_ = e
+        while re_ < len(text) and text[re_] in token:
+            re_ += 1
+        lnum = any(c.isdigit() for c in text[ls:s])
+        rnum = any(c.isdigit() for c in text[e:re_])
+        before, after = text[s - 1] if s else "", text[e] if e < len(text) else ""
+        if (lnum and after and _CJK_CONTEXT.match(after)) or (rnum and before and _CJK_CONTEXT.match(before)) \
+                or (before.isdigit() and after and after in "%‰"):
+            spans.append((s, e, ""))
+    return spans
+
+
+def _find_whitespace(text: str) -> list[tuple[int, int, str]]:
+    """Any other run of whitespace -> one space."""
+    return [(m.start(), m.end(), " ") for m in re.finditer(r"\s+", text) if m.group() != " "]
+
+
+NORMALISERS = [("script", _find_script), ("nfkc", _find_nfkc), ("fullwidth_punct", _find_fullwidth),
+               ("number_space", _find_number_space), ("whitespace", _find_whitespace)]
+
+
+def normalise(text: str) -> tuple[str, list[dict]]:
+    """Apply the normalisation rules in order; return the text and one edit per changed span.
+
+    Each edit: ``original`` (raw text), ``result`` (its replacement), ``offset`` (where ``result``
+    starts in the returned text), ``orig_offset`` (where ``original`` starts in ``text``) and
+    ``reason`` (rule names joined by '+').  Replacing every ``result`` by its ``original``
+    (right to left) gives back ``text`` exactly: see ``denormalise``.
+    """
+    cells = [[c, c, ()] for c in text]          # [original, current, reasons]
+    for reason, finder in NORMALISERS:
+        cur = "".join(c[1] for c in cells)
+        spans = finder(cur)
+        if not spans:
+            continue
+        starts, pos = [], 0
+        for c in cells:
+            starts.append(pos)
+            pos += len(c[1])
+        out, ci = [], 0
+        for s, e, r in spans:
+            while ci < len(cells) and starts[ci] + len(cells[ci][1]) <= s:
+                out.append(cells[ci])
+                ci += 1
+            first = ci
+            while ci < len(cells) and starts[ci] < e:
+                ci += 1
+            merged = cells[first:ci]
+            if not merged:
+                continue
+            head = cur[starts[first]:s]
+            tail = cur[e:starts[ci - 1] + len(cells[ci - 1][1])]
+            reasons = tuple(dict.fromkeys(sum((m[2] for m in merged), ()) + (reason,)))
+            out.append(["".join(m[0] for m in merged), head + r + tail, reasons])
+        out.extend(cells[ci:])
+        cells = out
+    edits, pos, opos = [], 0, 0
+    for orig, new, reasons in cells:
+        if orig != new:
+            edits.append({"original": orig, "result": new, "offset": pos, "orig_offset": opos,
+                          "reason": "+".join(reasons)})
+        pos += len(new)
+        opos += len(orig)
+    return "".join(c[1] for c in cells), edits
+
+
+def denormalise(text: str, edits: list[tuple[int, str, str]]) -> str:
+    """Undo normalisations: ``edits`` are (offset, result, original); raises if one does not fit."""
+    for offset, result, original in sorted(edits, reverse=True):
+        if text[offset:offset + len(result)] != result:
+            raise ValueError(f"normalisation log does not fit the text at offset {offset}: "
+                             f"expected {result!r}, found {text[offset:offset + len(result)]!r}")
+        text = text[:offset] + original + text[offset + len(result):]
+    return text
+
+
+# ---- one document ----
+DROP_REASONS = {"label": "photo_label", "caption": "photo_caption", "credit": "photo_credit",
+                "credits": "credits", "furniture": "furniture"}
+
+
+def _first_sentence_end(text: str, rules: CleaningRules) -> int:
+    m = re.search(f"[{re.escape(rules.sentence_end)}]+[{re.escape(rules.closing_quotes)}]*", text)
+    return m.end() if m else 0
+
+
+def _last_sentence_end(text: str, rules: CleaningRules) -> int:
+    ends = list(re.finditer(f"[{re.escape(rules.sentence_end)}]+[{re.escape(rules.closing_quotes)}]*", text))
+    return ends[-1].end() if ends else 0
+
+
+def _body_paragraph(blocks: list[Block], i: int, rules: CleaningRules, consumed: set[int], log) -> dict:
+    """Build the body paragraph that starts at block ``i``: byline or leading fragment cut, breaks
+    re-joined (across a photo box too), unfinished last sentence cut.  ``log`` records audit rows;
+    blocks joined in are added to ``consumed``."""
+    b = blocks[i]
+    para = {"kind": "body", "role": "body", "line_start": b.line, "line_end": b.line,
+            "segs": [(0, b.line)], "dedupe": None}
+    raw, orphan = b.text, False
+    if b.byline:
+        log("drop", "byline", b.line, b.line, raw[:b.byline], "prefix", para)
+        raw = raw[b.byline:]
+    elif i > 0 and blocks[i - 1].box >= 0:
+        cut = _orphan_head(raw, rules)
+        if cut:   # text resuming after a photo box with the cut tail of a sentence printed elsewhere
+            log("drop", "fragment_start", b.line, b.line, raw[:cut], "prefix", para)
+            raw, orphan = raw[cut:], True
+    cur = i
+    while ends_open(raw, rules) and not orphan:
+        k = cur + 1
+        while k < len(blocks) and blocks[k].box >= 0:
+            k += 1
+        if k >= len(blocks) or blocks[k].cls != "body" or blocks[k].byline or k in consumed:
+            break
+        nxt = blocks[k]
+        reason = "photo_interruption" if k > cur + 1 else "column_break"
+        log("join", reason, blocks[cur].line, nxt.line, f"{raw[-12:]} | {nxt.text[:12]}", "join", para,
+            result=raw[-12:] + nxt.text[:12])
+        para["segs"].append((len(raw), nxt.line))
+        raw += nxt.text
+        consumed.add(k)
+        para["line_end"], cur = nxt.line, k
+    if ends_open(raw, rules):
+        cut = _last_sentence_end(raw, rules)
+        if nonspace(raw[cut:]):
+            line = [ln for off, ln in para["segs"] if off <= cut][-1]
+            log("drop", "fragment_end", line, para["line_end"], raw[cut:], "suffix", para)
+            raw = raw[:cut]
+    para["raw"] = raw
+    return para
+
+
+def _mark_duplicates(paras: list[dict], rules: CleaningRules) -> None:
+    """Set ``dedupe`` (the first copy) on a body paragraph printed again in the same text, and on a
+    repeated headline right before it; a repeated headline over new text stays."""
+    seen_body: dict[str, dict] = {}
+    seen_head: dict[str, dict] = {}
+    for j, p in enumerate(paras):
+        key = nonspace(p["text"])
+        if p["kind"] == "headline":
+            seen_head.setdefault(key, p)
+        elif len(key) >= rules.min_duplicate_chars and key not in seen_body:
+            seen_body[key] = p
+        elif len(key) >= rules.min_duplicate_chars:
+            p["dedupe"] = seen_body[key]
+            prev = paras[j - 1] if j else None
+            if prev is not None and prev["role"] == "headline":
+                first = seen_head.get(nonspace(prev["text"]))
+                if first is not None and first is not prev:
+                    prev["dedupe"] = first
+
+
+def clean_document(text: str, rules: CleaningRules) -> tuple[list[dict], list[dict]]:
+    """Clean one raw text; return (paragraphs, audit) as lists of dicts, in text order.
+
+    Paragraph dicts: para_id, kind, role, line_start, line_end, text, raw (before normalisation).
+    Audit dicts: the AUDIT_COLUMNS except doc_id.  Steps: classify every line in its layout context
+    (``classify_blocks``); drop photo boxes, credits and furniture (a run of blocks dropped alike is
+    one row); build body paragraphs (``_body_paragraph``); cut a list bullet from a headline;
+    normalise (``normalise``); drop duplicates (``_mark_duplicates``); number what is kept.
+    """
+    blocks = classify_blocks(split_blocks(text), rules)
+    audit: list[dict] = []
+    paras: list[dict] = []
+
+    def log(action, reason, line_start, line_end, txt, scope="lines", para=None, result=""):
+        row = {"line_start": line_start, "line_end": line_end, "action": action, "reason": reason,
+               "text": txt, "result": result, "para_id": None, "offset": None, "scope": scope, "_para": para}
+        audit.append(row)
+        return row
+
+    consumed: set[int] = set()
+    last_drop: tuple[int, dict] | None = None
+    for i, b in enumerate(blocks):
+        if i in consumed:
+            continue
+        if b.cls in DROP_REASONS:
+            reason = DROP_REASONS[b.cls]
+            if last_drop and last_drop[0] == i - 1 and last_drop[1]["reason"] == reason \
+                    and blocks[i - 1].box == b.box:
+                last_drop[1]["line_end"] = b.line
+                last_drop[1]["text"] += "\n" + b.text
+                last_drop = (i, last_drop[1])
+            else:
+                last_drop = (i, log("drop", reason, b.line, b.line, b.text))
+        elif b.cls in ("headline", "list"):
+            para = {"kind": "headline", "role": "headline" if b.cls == "headline" else "list_item",
+                    "line_start": b.line, "line_end": b.line, "segs": [(0, b.line)], "dedupe": None,
+                    "raw": b.text}
+            m = rules.match("bullet", b.text)
+            if m and m.end() and b.text[m.end():].strip():
+                log("drop", "bullet", b.line, b.line, b.text[:m.end()], "prefix", para)
+                para["raw"] = b.text[m.end():]
+            paras.append(para)
+        else:
+            paras.append(_body_paragraph(blocks, i, rules, consumed, log))
+
+    kept = [p for p in paras if nonspace(p["raw"])]
+    for p in kept:
+        p["text"], p["edits"] = normalise(p["raw"])
+    _mark_duplicates(kept, rules)
+    out = []
+    for p in kept:
+        if p["dedupe"] is not None:
+            first = p["dedupe"]
+            log("dedupe", "duplicate", p["line_start"], p["line_end"], p["raw"],
+                result=f"same as lines {first['line_start']}-{first['line_end']}")
+            for row in audit:
+                if row["_para"] is p:
+                    row["_para"] = None
+            continue
+        p["para_id"] = len(out) + 1
+        out.append(p)
+    for p in out:
+        for e in p["edits"]:
+            first_line = [ln for off, ln in p["segs"] if off <= e["orig_offset"]][-1]
+            end = e["orig_offset"] + max(len(e["original"]) - 1, 0)
+            last_line = [ln for off, ln in p["segs"] if off <= end][-1]
+            row = log("normalise", e["reason"], first_line, last_line, e["original"], "inline", p, e["result"])
+            row["offset"] = e["offset"]
+    for row in audit:
+        para = row.pop("_para")
+        row["para_id"] = para.get("para_id") if para is not None else None
+    audit.sort(key=lambda r: (r["line_start"], r["line_end"]))
+    paragraphs = [{k: p[k] for k in ("para_id", "kind", "role", "line_start", "line_end", "text", "raw")}
+                  for p in out]
+    return paragraphs, audit
+
+
+def clean_corpus(corpus: pd.DataFrame, rules: CleaningRules | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Clean every text of ``corpus`` (``load_corpus`` output); return (paragraphs, sentences, audit).
+
+    paragraphs: PARAGRAPH_COLUMNS (kind body/headline; role body, headline or list_item).
+    sentences: SENTENCE_COLUMNS, body paragraphs only; para_id and sent_id count from 1 per document.
+    audit: AUDIT_COLUMNS, one row per action (drop, join, dedupe, normalise) with the original text.
+    """
+    rules = rules or load_cleaning_rules()
+    missing = [c for c in ["doc_id", "year", "text"] if c not in corpus.columns]
+    if missing:
+        raise CorpusError(f"corpus table lacks column(s) {', '.join(missing)}")
+    p_rows, s_rows, a_rows = [], [], []
+    for _, doc in corpus.iterrows():
+        paras, audit = clean_document(doc["text"], rules)
+        sent_id = 0
+        for p in paras:
+            p_rows.append({"doc_id": doc["doc_id"], "year": doc["year"],
+                           **{k: p[k] for k in PARAGRAPH_COLUMNS[2:]}})
+            if p["kind"] != "body":
+                continue
+            for s in split_sentences(p["text"], rules):
+                sent_id += 1
+                s_rows.append({"doc_id": doc["doc_id"], "year": doc["year"], "para_id": p["para_id"],
+                               "sent_id": sent_id, "text": s})
+        a_rows += [{"doc_id": doc["doc_id"], **row} for row in audit]
+    paragraphs = pd.DataFrame(p_rows, columns=PARAGRAPH_COLUMNS)
+    sentences = pd.DataFrame(s_rows, columns=SENTENCE_COLUMNS)
+    audit = pd.DataFrame(a_rows, columns=AUDIT_COLUMNS)
+    audit["para_id"] = audit["para_id"].astype("Int64")
+    audit["offset"] = audit["offset"].astype("Int64")
+    return paragraphs, sentences, audit
+
+
+def account_for_characters(corpus: pd.DataFrame, paragraphs: pd.DataFrame, audit: pd.DataFrame) -> pd.DataFrame:
+    """Prove that cleaning lost nothing: one row per document, ``balanced`` True if all checks pass.
+
+    A non-whitespace character of a raw text is *accounted for* if it is in a kept paragraph once
+    the logged normalisations are undone (audit rows action=normalise give para_id, offset, result
+    and the original text) or in the text of an audit row whose action drops text (drop, dedupe).
+    Whitespace (blank lines, line breaks, spaces) is layout and is counted apart.  Three checks:
+    ``unaccounted`` = characters missing or extra when the raw counts are compared with kept +
+    dropped (must be 0); ``lines_uncovered`` = non-blank raw lines that no paragraph or dropping
+    audit row spans (0); ``order_mismatches`` = kept paragraphs whose restored text is not their raw
+    lines in order, less the dropped lines, prefixes and suffixes logged for them (0).
+    Works on the tables in memory or as read back from CSV (empty strings read as missing).
+    Columns: doc_id, raw_chars, whitespace, kept, dropped, dropped_<reason>..., the three checks, balanced.
+    """
+    from collections import Counter
+
+    audit = audit.assign(text=audit["text"].fillna(""), result=audit["result"].fillna(""))
+    drops = audit[audit["action"].isin(DROP_ACTIONS)]
+    edits: dict[tuple, list] = {}
+    for r in audit[audit["action"] == "normalise"].itertuples(index=False):
+        edits.setdefault((r.doc_id, int(r.para_id)), []).append((int(r.offset), r.result, r.text))
+    drops_by_doc = {d: g for d, g in drops.groupby("doc_id", sort=False)}
+    paras_by_doc = {d: g for d, g in paragraphs.groupby("doc_id", sort=False)}
+    empty_drops, empty_paras = drops.iloc[:0], paragraphs.iloc[:0]
+    rows = []
+    for doc_id, raw in zip(corpus["doc_id"], corpus["text"]):
+        lines = raw_lines(raw)
+        paras = paras_by_doc.get(doc_id, empty_paras)
+        d_drops = drops_by_doc.get(doc_id, empty_drops)
+        restored = {int(p.para_id): denormalise(p.text, edits.get((doc_id, int(p.para_id)), []))
+                    for p in paras.itertuples(index=False)}
+        kept = Counter(nonspace("".join(restored.values())))
+        dropped = Counter(nonspace("".join(d_drops["text"])))
+        want = Counter(nonspace(raw))
+        unaccounted = sum(((kept + dropped) - want).values()) + sum((want - (kept + dropped)).values())
+        covered = set()
+        for a, b in list(zip(paras["line_start"], paras["line_end"])) + list(zip(d_drops["line_start"],
+                                                                                 d_drops["line_end"])):
+            covered.update(range(int(a), int(b) + 1))
+        uncovered = [i for i, ln in enumerate(lines, 1) if ln.strip() and i not in covered]
+        whole = [(int(a), int(b)) for a, b, sc in zip(d_drops["line_start"], d_drops["line_end"], d_drops["scope"])
+                 if sc == "lines"]
+        pieces: dict[int, list] = {}
+        for r in d_drops.itertuples(index=False):
+            if r.scope in ("prefix", "suffix") and pd.notna(r.para_id):
+                pieces.setdefault(int(r.para_id), []).append((r.scope, nonspace(r.text)))
+        mismatches = 0
+        for p in paras.itertuples(index=False):
+            a, b = int(p.line_start), int(p.line_end)
+            inside = {i for s_, e_ in whole if a <= s_ and e_ <= b for i in range(s_, e_ + 1)}
+            span = nonspace("".join(lines[i - 1] for i in range(a, b + 1) if i not in inside))
+            mine = pieces.get(int(p.para_id), [])
+            for piece in [t for sc, t in mine if sc == "prefix"]:
+                span = span[len(piece):] if span.startswith(piece) else span + "\0"
+            for piece in [t for sc, t in mine if sc == "suffix"][::-1]:
+                span = span[:len(span) - len(piece)] if span.endswith(piece) else span + "\0"
+            mismatches += span != nonspace(restored[int(p.para_id)])
+        row = {"doc_id": doc_id, "raw_chars": len(raw), "whitespace": sum(c.isspace() for c in raw),
+               "kept": sum(kept.values()), "dropped": sum(dropped.values())}
+        for reason, grp in d_drops.groupby("reason", sort=True):
+            row[f"dropped_{reason}"] = len(nonspace("".join(grp["text"])))
+        row.update({"unaccounted": unaccounted, "lines_uncovered": len(uncovered),
+                    "order_mismatches": mismatches})
+        rows.append(row)
+    out = pd.DataFrame(rows).fillna(0)
+    first = ["doc_id", "raw_chars", "whitespace", "kept", "dropped"]
+    reasons = sorted(c for c in out.columns if c.startswith("dropped_") and c != "dropped")
+    checks = ["unaccounted", "lines_uncovered", "order_mismatches"]
+    out = out[first + reasons + checks]
+    out[reasons] = out[reasons].astype(int)
+    out["balanced"] = (out[checks] == 0).all(axis=1) & (
+        out["raw_chars"] == out["whitespace"] + out["kept"] + out["dropped"])
+    return out
 # CLEAN-SECTION-END
 
 
@@ -292,9 +970,9 @@ class LexiconError(CorpusError):
 def read_userdict(path: str | os.PathLike) -> list[tuple[str, int, str]]:
     """Read a jieba user dictionary with `#` comment lines; return (word, freq, tag) in file order.
 
-    Every non-comment, non-blank line must be ``word freq tag`` separated by single spaces, with a
-    positive integer frequency, a lower-case tag and a word made only of characters jieba can keep
-    in one token.  A duplicate word is an error too (each addition shifts jieba's total frequency).
+    Every non-comment, non-blank line must be ``word freq tag`` separated by single spaces, with an
+    integer frequency, a lower-case tag and a word made only of characters jieba can keep in one
+    token.  Frequency 0 is jieba's "keep apart": the string is never returned as one token.  A duplicate word is an error too (each addition shifts jieba's total frequency).
     Errors raise LexiconError naming the file and the line number.
     """
     path = Path(path)
@@ -308,8 +986,8 @@ def read_userdict(path: str | os.PathLike) -> list[tuple[str, int, str]]:
         if not m:
             raise LexiconError(f"{where}: expected 'word frequency tag' (single spaces, lower-case tag), got {line!r}")
         word, freq, tag = m["word"], int(m["freq"]), m["tag"]
-        if freq <= 0:
-            raise LexiconError(f"{where}: frequency must be positive, got {freq} for {word!r}")
+        if m["freq"] != str(freq):
+            raise LexiconError(f"{where}: frequency {m['freq']!r} has leading zeros")
         if not JIEBA_TOKEN_CHARS.match(word):
             raise LexiconError(f"{where}: {word!r} has characters jieba never keeps inside a token")
         if unicodedata.normalize("NFKC", word) != word:
@@ -348,10 +1026,49 @@ def codebook_terms(lexicon_dir: str | os.PathLike = LEXICON) -> dict[str, set[st
 
 def protected_terms(lexicon_dir: str | os.PathLike = LEXICON) -> set[str]:
     """Every term the project counts: userdict words plus all codebook terms (never stopwords)."""
-    terms = {w for w, _, _ in read_userdict(Path(lexicon_dir) / "userdict.txt")}
+    terms = {w for w, freq, _ in read_userdict(Path(lexicon_dir) / "userdict.txt") if freq > 0}
     for found in codebook_terms(lexicon_dir).values():
         terms |= found
     return terms
+
+
+def token_pieces(term: str) -> list[str]:
+    """The parts of a term that jieba can keep in one token (a term written with 、 or · has several)."""
+    return [p for p in re.split(r"[^\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+", term) if p]
+
+
+def read_split_exceptions(lexicon_dir: str | os.PathLike = LEXICON) -> pd.DataFrame:
+    """Read ``split_exceptions.csv`` (term, context, reason); each context must contain its term."""
+    path = Path(lexicon_dir) / "split_exceptions.csv"
+    df = read_lexicon_csv(path, ["term", "context", "reason"])
+    for i, row in df.iterrows():
+        if row["term"] not in row["context"]:
+            raise LexiconError(f"{path}: row {i + 1}: context {row['context']!r} does not contain {row['term']!r}")
+    return df
+
+
+def lexicon_integrity(texts: list[str], tokens: list[list[str]], terms: set[str],
+                      exceptions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """For each term: occurrences in ``texts`` (minus documented exceptions) vs tokens containing it.
+
+    A term is split when ``in_tokens < expected``.  Returns term, occurrences, excused, expected,
+    in_tokens, ok; sorted by ok (problems first), then term.
+    """
+    sep = "\x00"  # in no term: joining with it adds no match across texts or tokens
+    all_text = sep.join(texts)
+    all_tokens = sep.join(tok for toks in tokens for tok in toks)
+    excused: dict[str, int] = {}
+    if exceptions is not None:
+        for term, context in exceptions[["term", "context"]].itertuples(index=False):
+            excused[term] = excused.get(term, 0) + all_text.count(context)
+    rows = []
+    for term in sorted(terms):
+        occ = all_text.count(term)
+        got = all_tokens.count(term)
+        exp = occ - excused.get(term, 0)
+        rows.append((term, occ, excused.get(term, 0), exp, got, got == exp))
+    out = pd.DataFrame(rows, columns=["term", "occurrences", "excused", "expected", "in_tokens", "ok"])
+    return out.sort_values(["ok", "term"], kind="stable").reset_index(drop=True)
 
 
 def stopwords(lexicon_dir: str | os.PathLike = LEXICON) -> frozenset[str]:
@@ -375,13 +1092,26 @@ def _quiet_jieba():
     return jieba
 
 
+_JIEBA_BASE: dict[str, object] = {}
+
+
 def _jieba_tokenizer(entries: list[tuple[str, int, str]] | None = None):
-    """A fresh jieba Tokenizer whose cache file lives in ``CACHE``, with ``entries`` added in order."""
+    """A fresh jieba Tokenizer with ``entries`` added in order.
+
+    jieba's default dictionary is loaded once per process (its cache file in ``CACHE``, not in the
+    shared temp folder); every Tokenizer made here starts from a copy of it.
+    """
     jieba = _quiet_jieba()
-    CACHE.mkdir(parents=True, exist_ok=True)
+    if "jt" not in _JIEBA_BASE:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        base = jieba.Tokenizer()
+        base.tmp_dir = str(CACHE)
+        base.initialize()
+        _JIEBA_BASE["jt"] = base
+    base = _JIEBA_BASE["jt"]
     jt = jieba.Tokenizer()
-    jt.tmp_dir = str(CACHE)
-    jt.initialize()
+    jt.tmp_dir = base.tmp_dir
+    jt.FREQ, jt.total, jt.initialized = dict(base.FREQ), base.total, True
     for word, freq, tag in entries or []:
         jt.add_word(word, freq, tag)
     return jt
@@ -406,13 +1136,31 @@ class Segmenter:
         """The same cut done by jieba (slow): the reference the tests compare ``cut`` with."""
         return self.jieba.lcut(text, HMM=self.hmm)
 
+    def tag_sentence(self, text: str, tokens: list[str]) -> list[str]:
+        """One POS tag per token of ``text``, aligned with the cutter's tokens by character span.
+
+        One posseg pass over the sentence; a token whose span posseg also produced gets posseg's
+        tag (in context, HMM-tagged where posseg guessed).  Posseg cuts differently from lcut in a
+        few places (its character class has no % or -: 7.5% is three tokens there), so any other
+        token gets ``tag(token)``.  Tags can therefore never shift onto the wrong token.
+        """
+        spans, pos = {}, 0
+        for pair in self.posseg.lcut(text, HMM=self.hmm):
+            spans[(pos, pos + len(pair.word))] = pair.flag
+            pos += len(pair.word)
+        tags, pos = [], 0
+        for token in tokens:
+            tags.append(spans.get((pos, pos + len(token))) or self.tag(token))
+            pos += len(token)
+        return tags
+
     def tag(self, token: str) -> str:
-        """POS tag of one token, aligned with the cutter's tokens by construction.
+        """POS tag of one token out of context (the fallback of ``tag_sentence``).
 
         Known words get their tag from the lexicon (user entries first, then jieba's dictionary,
         the table posseg itself uses); other tokens get the tag posseg gives the token alone;
-        if posseg would split the token (its character class is narrower than lcut's: no % or -),
-        the tag is 'm' for a number, 'eng' for Latin letters, else 'x'.
+        if posseg would split the token, the tag is 'm' for a number, 'eng' for Latin letters,
+        else 'x'.
         """
         tag = self._tags.get(token)
         if tag is None:
@@ -452,7 +1200,12 @@ def tokenizer(hmm: bool = SEGMENT_HMM, userdict: str | os.PathLike | None = None
     """The project's tokenizer, configured once per process (lexicon loaded once, then cached)."""
     key = (str(Path(userdict or LEXICON / "userdict.txt").resolve()), hmm)
     if key not in _SEGMENTERS:
-        _SEGMENTERS[key] = build_segmenter(key[0], hmm)
+        other = _SEGMENTERS.get((key[0], not hmm))
+        if other is None:
+            _SEGMENTERS[key] = build_segmenter(key[0], hmm)
+        else:  # the same loaded lexicon, the other HMM setting: share the engines, not the tag cache
+            _SEGMENTERS[key] = Segmenter(entries=other.entries, hmm=hmm, rjieba=other.rjieba, jieba=other.jieba,
+                                         posseg=other.posseg, _tags=dict(other.posseg.word_tag_tab))
     return _SEGMENTERS[key]
 
 
@@ -485,12 +1238,11 @@ def tokenize_sentences(sentences: pd.DataFrame, seg: Segmenter | None = None,
         raise CorpusError(f"sentences table: missing column(s) {', '.join(missing)}")
     rows = []
     for doc_id, year, para_id, sent_id, text in sentences[["doc_id", "year", "para_id", "sent_id", "text"]].itertuples(index=False):
-        for token in seg.cut(text):
-            rows.append((doc_id, year, para_id, sent_id, token))
-    out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "sent_id", "token"])
+        tokens = seg.cut(text)
+        for token, tag in zip(tokens, seg.tag_sentence(text, tokens), strict=True):
+            rows.append((doc_id, year, para_id, sent_id, token, tag))
+    out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "sent_id", "token", "pos"])
     out.insert(4, "token_id", out.groupby("doc_id", sort=False).cumcount())
-    tags = {t: seg.tag(t) for t in out["token"].unique()}
-    out["pos"] = out["token"].map(tags)
     out["is_punct"] = out["token"].map(is_punct)
     out["is_stop"] = out["token"].isin(stop)
     return out
@@ -597,6 +1349,754 @@ def segmentation_errors(gold: list[list[str]], pred: list[list[str]]) -> pd.Data
 # Count: rhetoric (notebook 03)
 # ---------------------------------------------------------------------------
 # COUNT-SECTION-START
+# Rhetoric (notebook 03): numbered formulae, quoted slogans, lexicon devices (mobilisation, ideology),
+# parallelism; rates, dispersion (DPnorm), KWIC, collocation (G2), word-cloud frequencies, glosses.
+# Every threshold comes from data/lexicon/rhetoric_settings.csv (rhetoric_settings()); every term list
+# from the codebook CSVs.  Counting runs on body paragraphs with whitespace removed (squeeze), the same
+# text whose length h.body_chars() measures, so every rate has the same denominator.
+RHETORIC_DEVICES = ["formula", "slogan", "mobilisation", "ideology", "parallelism"]
+CJK_CHARS = "\u4e00-\u9fff"
+QUOTE_PAIRS = {"double": ("“", "”"), "single": ("‘", "’")}
+
+
+@dataclass(frozen=True)
+class RhetoricSettings:
+    """The thresholds of notebook 03 (one row each in ``rhetoric_settings.csv``)."""
+
+    numerals: str               # characters that count as numerals in a formula (一二两三 … 双)
+    counting_units: str         # '|'-separated units that make numeral+unit an ordinary count (届|次|年 …)
+    ordinal_prefix: str         # characters that make a following numeral an ordinal (第)
+    weak_numerals: str          # numerals that alone do not make a numbered formula (一: 一盘棋, 一站式)
+    formula_max_len: int        # longest numbered formula the pattern proposes (characters)
+    slogan_max_len: int         # a quoted span longer than this is a quotation, not a slogan
+    parallel_min_run: int       # members needed for a parallel run
+    parallel_max_gap: int       # clauses allowed between two members of a clause-level run
+    parallel_min_prefix: int    # shortest shared opening of a prefix frame (characters)
+    template_min_len: int       # template frames: shortest clause (characters)
+    template_max_len: int       # template frames: longest clause (characters)
+    kwic_width: int             # characters of context on each side in KWIC
+    colloc_window: int          # content tokens on each side of the node
+    colloc_min_freq: int        # minimum co-occurrence frequency of a collocate
+    top_n: int                  # how many terms the figures and tables show
+    wordcloud_width: int
+    wordcloud_height: int
+    wordcloud_max_words: int
+    wordcloud_max_font_size: int
+    wordcloud_min_chars: int
+
+
+def rhetoric_settings(path: str | os.PathLike = LEXICON / "rhetoric_settings.csv") -> RhetoricSettings:
+    """Read the settings file (``name,value,note`` with a ``#`` header); errors name file and setting."""
+    from dataclasses import fields
+
+    df = read_lexicon_csv(path, ["name", "value", "note"], term_column="name")
+    dup = df["name"][df["name"].duplicated()]
+    if len(dup):
+        raise CorpusError(f"{path}: setting(s) listed twice: {', '.join(sorted(set(dup)))}")
+    raw = dict(zip(df["name"], df["value"]))
+    values = {}
+    for f in fields(RhetoricSettings):
+        if f.name not in raw:
+            raise CorpusError(f"{path}: setting '{f.name}' is missing")
+        value = raw[f.name].strip()
+        if f.type in ("int", int):
+            if not re.fullmatch(r"\d+", value):
+                raise CorpusError(f"{path}: setting '{f.name}' must be a non-negative integer, got {value!r}")
+            values[f.name] = int(value)
+        else:
+            if not value:
+                raise CorpusError(f"{path}: setting '{f.name}' is empty")
+            values[f.name] = value
+    return RhetoricSettings(**values)
+
+
+def squeeze(text: str) -> str:
+    """The text every count runs on: all whitespace removed (as in ``body_chars``)."""
+    return re.sub(r"\s+", "", text)
+
+
+def body_paragraphs(paragraphs: pd.DataFrame) -> pd.DataFrame:
+    """Body paragraphs (kind == body) with ``text`` squeezed and ``chars`` = its length, in text order."""
+    missing = [c for c in ["doc_id", "year", "para_id", "kind", "text"] if c not in paragraphs.columns]
+    if missing:
+        raise CorpusError(f"paragraphs table: missing column(s) {', '.join(missing)}")
+    body = paragraphs.loc[paragraphs["kind"] == "body", ["doc_id", "year", "para_id", "text"]].copy()
+    body["text"] = body["text"].fillna("").astype(str).map(squeeze)
+    body["chars"] = body["text"].str.len()
+    return body.sort_values(["doc_id", "para_id"], kind="stable").reset_index(drop=True)
+
+
+def per_10k(count, chars):
+    """Rate per 10,000 characters of clean body text (numbers, arrays or Series)."""
+    return count * 10_000 / chars
+
+
+# Term occurrences -------------------------------------------------------------------------------
+def term_regex(term: str, st: RhetoricSettings) -> re.Pattern:
+    """Regex of one term's occurrences.
+
+    A term that begins with a numeral is not matched where that numeral continues a longer number
+    or an ordinal (三产 inside 第三产业, 十四五 inside 二十四五…): the character before must be
+    neither a numeral, an ASCII digit nor an ordinal prefix.  Any other term is a plain substring.
+    """
+    if term[0] in st.numerals or term[0].isdigit():
+        block = re.escape(st.numerals + st.ordinal_prefix) + "0-9"
+        return re.compile(f"(?<![{block}]){re.escape(term)}")
+    return re.compile(re.escape(term))
+
+
+def find_term(text: str, term: str, st: RhetoricSettings) -> list[tuple[int, int]]:
+    """(start, end) of every non-overlapping occurrence of ``term`` in ``text`` (see ``term_regex``)."""
+    if term not in text:
+        return []
+    return [m.span() for m in term_regex(term, st).finditer(text)]
+
+
+def count_terms(body: pd.DataFrame, terms: list[str], st: RhetoricSettings) -> pd.DataFrame:
+    """Occurrences of each term in each body paragraph (rows only where count > 0).
+
+    Columns: doc_id, year, para_id, term, count, nested.  ``nested`` counts the occurrences that lie
+    inside an occurrence of a longer term of the same list (两个维护 inside 做到两个维护, if both
+    are listed): ``count`` is the term's own count (what a reader searching for it finds);
+    ``count - nested`` is what a device total adds, so that no stretch of text is counted twice.
+    """
+    terms = sorted(set(terms), key=lambda t: (-len(t), t))
+    rows = []
+    for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
+        spans = {t: find_term(text, t, st) for t in terms}
+        spans = {t: s for t, s in spans.items() if s}
+        for term, occ in spans.items():
+            longer = [sp for t2, s2 in spans.items() if len(t2) > len(term) for sp in s2]
+            nested = sum(any(a <= s and e <= b for a, b in longer) for s, e in occ)
+            rows.append((doc_id, year, para_id, term, len(occ), nested))
+    out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "term", "count", "nested"])
+    return out.sort_values(["doc_id", "para_id", "term"], kind="stable").reset_index(drop=True)
+
+
+# Quoted spans (slogans) -------------------------------------------------------------------------
+def quoted_spans(text: str) -> list[tuple[int, int, str, str]]:
+    """Every innermost span inside “ ” and inside ‘ ’: (start, end, span, mark).
+
+    Innermost means a span holds no quote mark of its own kind, so an unbalanced opening mark
+    earlier in the text is skipped rather than swallowing the text up to the next closing mark.
+    ``start``/``end`` are the span's own characters (marks excluded).
+    """
+    out = []
+    for mark, (o, c) in QUOTE_PAIRS.items():
+        for m in re.finditer(f"{o}([^{o}{c}]*){c}", text):
+            if m.group(1).strip():
+                out.append((m.start(1), m.end(1), m.group(1), mark))
+    return sorted(out)
+
+
+_HALF_TO_FULL = str.maketrans({",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"})
+
+
+def normalise_span(span: str) -> str:
+    """A quoted span as counted: NFKC (full-width letters/digits to ASCII), whitespace removed,
+    then ASCII clause punctuation back to the full-width marks the other texts use (the 2021 page
+    prints , ; ( ) half-width), so the same slogan is one type in every document."""
+    return squeeze(unicodedata.normalize("NFKC", span)).translate(_HALF_TO_FULL)
+
+
+def span_kind(span: str, formulae: set[str], st: RhetoricSettings) -> str:
+    """'formula' if the normalised span is a numbered formula; 'quotation' if it is longer than
+    ``slogan_max_len`` or ends like a sentence (reported speech, a cited line); else 'slogan'."""
+    if span in formulae:
+        return "formula"
+    if len(span) > st.slogan_max_len or span[-1] in "。！？":
+        return "quotation"
+    return "slogan"
+
+
+def extract_slogans(body: pd.DataFrame, formulae: set[str], st: RhetoricSettings) -> pd.DataFrame:
+    """Every quoted span of the body paragraphs, one row per occurrence, in text order.
+
+    Columns: doc_id, year, para_id, start, mark (double/single), raw, term (normalised), kind
+    (formula/slogan/quotation, see ``span_kind``), has_formula (a formula occurs inside the span).
+    """
+    rows = []
+    for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
+        for start, _, raw, mark in quoted_spans(text):
+            term = normalise_span(raw)
+            if not term:
+                continue
+            has = any(f in term for f in formulae)
+            rows.append((doc_id, year, para_id, start, mark, raw, term, span_kind(term, formulae, st), has))
+    return pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "start", "mark", "raw", "term", "kind",
+                                       "has_formula"])
+
+
+# Numbered formulae: the pattern ------------------------------------------------------------------
+def is_counting_phrase(s: str, st: RhetoricSettings) -> bool:
+    """True if a numeral in ``s`` is an ordinary count or an ordinal: a numeral run directly followed
+    by a counting unit (一年来, 一批, 一步, 十届人大, 七次会议 …) or preceded by an
+    ordinal prefix (第七届).  Units and prefixes come from the settings file."""
+    units = "|".join(re.escape(u) for u in st.counting_units.split("|") if u)
+    n = re.escape(st.numerals)
+    if units and re.search(f"[{n}0-9]+(?:{units})", s):
+        return True
+    return bool(re.search(f"[{re.escape(st.ordinal_prefix)}][{n}0-9]", s))
+
+
+def formula_shape(s: str, st: RhetoricSettings, loose_tail: bool = False) -> str | None:
+    """Name of the numbered-formula shape that ``s`` has in running text, or None.
+
+    Shapes (numeral N = a character of ``st.numerals``; X = a CJK character that is not a numeral):
+    - 'digits+N': digits joined by + and ending in a letter (2+N, 12+9+N);
+    - 'five-year plan': 十N五 (十三五, 十四五);
+    - 'compound': two or more numeral-led units, N…X N…X (一府两院, 五位一体, 三去一降一补,
+      两学一做), or N X(X) 合一 (五证合一); with ``loose_tail`` the last unit may have two
+      characters (一区一主业; only used where token boundaries delimit the match).
+    A compound must have 4 to ``formula_max_len`` characters and contain no counting phrase.
+    """
+    if re.fullmatch(r"\d+(?:\+\d+)*\+[A-Za-z]", s):
+        return "digits+N"
+    n = re.escape(st.numerals)
+    if re.fullmatch(f"十[{re.escape('一二三四五六七八九')}]五", s):
+        return "five-year plan"
+    if not 4 <= len(s) <= st.formula_max_len or is_counting_phrase(s, st):
+        return None
+    x = f"(?:(?![{n}])[{CJK_CHARS}])"
+    tail = "{1,2}" if loose_tail else ""
+    if re.fullmatch(f"(?:[{n}]+{x})+[{n}]+{x}{tail}", s) or re.fullmatch(f"[{n}]+{x}{{1,2}}合一", s):
+        return "compound"
+    return None
+
+
+def quoted_formula_shape(span: str, st: RhetoricSettings) -> str | None:
+    """'quoted' if a normalised quoted span looks like a numbered formula, else None.
+
+    The quotation marks are the text's own sign that the span is a fixed expression, so no shape
+    is required (门前五包, 四个意识, 六稳, 十四五).  Required: 2 to ``formula_max_len`` characters of
+    CJK, ASCII letters and +; a numeral other than a weak one (一), or a weak one twice (一府两院,
+    一照一码; not 一盘棋, 一站式, 一线工作法, where 一 means 'whole' or 'front'); ASCII digits only in
+    the digits+N shape (2+N; not 人民调解110); no counting phrase (一年来); not a festival date
+    written month + 一 (五一, 六一, 七一, 八一, 十一).
+    """
+    if not 2 <= len(span) <= st.formula_max_len:
+        return None
+    if re.search(r"[0-9]", span):
+        return "quoted" if formula_shape(span, st) == "digits+N" else None
+    if not re.fullmatch(f"[{CJK_CHARS}A-Za-z+]+", span):
+        return None
+    strong = [c for c in span if c in st.numerals and c not in st.weak_numerals]
+    weak = [c for c in span if c in st.weak_numerals]
+    if not strong and len(weak) < 2:
+        return None
+    if is_counting_phrase(span, st) or re.fullmatch("(?:[二三四五六七八九]|十[一二]?)一", span):
+        return None
+    return "quoted"
+
+
+def _blocked(text: str, not_formulae: list[str]) -> list[tuple[int, int]]:
+    """Spans of ``text`` covered by an occurrence of a listed non-formula (idiom, counting phrase)."""
+    return [(m.start(), m.end()) for t in not_formulae if t in text for m in re.finditer(re.escape(t), text)]
+
+
+def find_formula_candidates(text: str, st: RhetoricSettings, not_formulae: list[str] = (),
+                            tokens: list[str] | None = None, pos: list[str] | None = None,
+                            known: list[str] = ()) -> list[dict]:
+    """Numbered formulae that the pattern finds in one text (a sentence or paragraph).
+
+    Two routes, both general rules rather than lists:
+    1. quoted spans that look like numbered formulae (``quoted_formula_shape``);
+    2. unquoted shapes in running text (``formula_shape``): at each numeral or digit that does not
+       continue a number or an ordinal, the longest shaped string is taken.  If ``tokens`` (the
+       segmentation of ``text``) are given, a match must start and end on token boundaries (so
+       一府两院 is not read as 一府两院工 in 一府两院工作) and may end in a two-character unit;
+       with ``pos`` as well, two more rules apply: a single token that jieba's dictionary tags as an
+       idiom (pos 'i') is never a formula, and 'N大 + one noun token of 2-3 characters' is a shape
+       (三大攻坚战, 四大班子, 七大产业链; N is 二 to 十 and not part of a longer number: not 十九大).
+    A candidate that overlaps an occurrence of a ``not_formulae`` term is dropped (千家万户,
+    一步一个脚印).  Returns dicts: start, end, term, shape, known (sorted by start); ``known`` is
+    the ``known`` term (the lexicon's formulae) whose occurrence overlaps the candidate, or "" — a
+    candidate that only cuts a listed formula differently (十大助力 in 十大助力行动) is not new.
+    """
+    text_sq = squeeze(text)
+    if tokens is not None:
+        keep = [k for k, t in enumerate(tokens) if squeeze(t)]
+        tokens = [squeeze(tokens[k]) for k in keep]
+        pos = [pos[k] for k in keep] if pos is not None else None
+    blocked = _blocked(text_sq, list(not_formulae))
+    found: list[dict] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(a < e and s < b for s, e in blocked) and not any(
+            a < f["end"] and f["start"] < b for f in found)
+
+    for start, end, raw, _mark in quoted_spans(text_sq):
+        span = normalise_span(raw)
+        if quoted_formula_shape(span, st) and free(start, end) and span not in not_formulae:
+            found.append({"start": start, "end": end, "term": span, "shape": "quoted"})
+
+    bounds = None
+    if tokens is not None:
+        if "".join(tokens) != text_sq:
+            raise ValueError("tokens do not join to the text")
+        bounds = set(np.cumsum([0] + [len(t) for t in tokens]).tolist())
+    n_re = f"[{re.escape(st.numerals)}0-9]"
+    prev_block = set(st.numerals + st.ordinal_prefix + "0123456789")
+    i = 0
+    while i < len(text_sq):
+        if not re.match(n_re, text_sq[i]) or (i and text_sq[i - 1] in prev_block) or \
+                (bounds is not None and i not in bounds):
+            i += 1
+            continue
+        best = None
+        for j in range(min(len(text_sq), i + max(st.formula_max_len, 12)), i + 1, -1):
+            if bounds is not None and j not in bounds:
+                continue
+            shape = formula_shape(text_sq[i:j], st, loose_tail=bounds is not None)
+            if shape and free(i, j):
+                best = (j, shape)
+                break
+        if best:
+            found.append({"start": i, "end": best[0], "term": text_sq[i:best[0]], "shape": best[1]})
+            i = best[0]
+            continue
+        i += 1
+
+    if tokens is not None and pos is not None:
+        offsets = np.cumsum([0] + [len(t) for t in tokens]).tolist()
+        big = re.compile(f"[{re.escape('二两三四五六七八九十')}]大")
+        for k, tok in enumerate(tokens):
+            a = offsets[k]
+            if a and text_sq[a - 1] in prev_block:
+                continue
+            if big.match(tok) and len(tok) > 2 and pos[k].startswith("n") and len(tok) <= st.formula_max_len:
+                if not is_counting_phrase(tok, st) and free(a, a + len(tok)):   # one token: 四大班子
+                    found.append({"start": a, "end": a + len(tok), "term": tok, "shape": "N大+noun"})
+                continue
+            if not big.fullmatch(tok):
+                continue
+            nxt = k + 1
+            head = tokens[nxt] if nxt < len(tokens) and pos[nxt].startswith(("n", "vn")) \
+                and 2 <= len(tokens[nxt]) <= 3 else ""
+            term = tok + head
+            if len(term) > st.formula_max_len:
+                continue
+            if head and not is_counting_phrase(term, st) and free(a, a + len(term)):
+                found.append({"start": a, "end": a + len(term), "term": term, "shape": "N大+noun"})
+        idioms = {(offsets[k], offsets[k + 1]) for k, p in enumerate(pos) if p == "i"}
+        found = [f for f in found if (f["start"], f["end"]) not in idioms]
+    listed = [(a, b, t) for t in sorted(set(known), key=lambda t: (-len(t), t)) for a, b in find_term(text_sq, t, st)]
+    for f in found:
+        f["known"] = next((t for a, b, t in listed if a < f["end"] and f["start"] < b), "")
+    return sorted(found, key=lambda f: f["start"])
+
+
+# Parallelism (排比) -------------------------------------------------------------------------------
+CLAUSE_MARKS = "，、；：,;:！？!?。"
+_DROP_IN_CLAUSES = "“”‘’「」『』《》（）()"
+NAME_TAGS = ("ns", "nr", "nt", "nrt", "nrfg")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A clause or sentence compared for parallelism: its text, the offsets in it where a word
+    boundary lies (None when no segmentation is given: every offset counts), and whether it is one
+    proper name (a token tagged as a place, person or organisation)."""
+
+    text: str
+    bounds: frozenset | None = None
+    is_name: bool = False
+
+
+def split_units(text: str, tokens: list[str] | None = None, pos: list[str] | None = None,
+                marks: str = CLAUSE_MARKS) -> list[Unit]:
+    """Split ``text`` at the characters of ``marks`` into units, with quote marks, brackets and
+    whitespace removed first (so “四个意识” and 四个意识 open a clause alike).
+
+    With ``tokens`` (which must join to ``text``) each unit carries its word boundaries; with
+    ``pos`` too, a unit that is exactly one token tagged in ``NAME_TAGS`` is marked as a name.
+    """
+    if tokens is None:
+        tokens = list(text)
+        bounded = False
+    else:
+        if "".join(tokens) != text:
+            raise ValueError("tokens do not join to the text")
+        bounded = True
+    chars: list[tuple[str, bool, int]] = []   # (char, word starts here, token index)
+    for k, tok in enumerate(tokens):
+        for j, c in enumerate(tok):
+            chars.append((c, j == 0, k))
+    units, cur = [], []
+
+    def close() -> None:
+        if not cur:
+            return
+        s = "".join(c for c, _, _ in cur)
+        b = frozenset([i for i, (_, start, _) in enumerate(cur) if start] + [len(cur)]) if bounded else None
+        toks = {k for _, _, k in cur}
+        name = (bounded and pos is not None and len(toks) == 1
+                and pos[next(iter(toks))] in NAME_TAGS and tokens[next(iter(toks))].strip() == s)
+        units.append(Unit(s, b, bool(name)))
+        cur.clear()
+
+    for c, start, k in chars:
+        if c in marks:
+            close()
+        elif c in _DROP_IN_CLAUSES or c.isspace():
+            continue
+        else:
+            cur.append((c, start or not cur, k))
+    close()
+    return units
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """Clauses of a sentence (texts only; see ``split_units``)."""
+    return [u.text for u in split_units(sentence)]
+
+
+def _mask(s: str, st: RhetoricSettings) -> str:
+    """Numerals replaced by '#', so 一是 / 二是 / 三是 share the opening '#是'."""
+    return "".join("#" if c in st.numerals else c for c in s)
+
+
+def prefix_runs(units: list[Unit], st: RhetoricSettings, max_gap: int) -> list[tuple[list[int], str]]:
+    """Runs of ``parallel_min_run`` or more units that open with the same frame.
+
+    A frame is a shared opening of at least ``parallel_min_prefix`` characters (numerals masked),
+    ending on a word boundary of every member when the units carry boundaries (so 市政协… and
+    市政府… share no frame), after which every member still has text of its own.  Members may be
+    separated by up to ``max_gap`` other units.  Longer frames are taken first (五年大… before
+    五年…), and a unit belongs to one run at most.  Returns (member indices, frame ending in '…').
+    """
+    masked = [_mask(u.text, st) for u in units]
+    used: set[int] = set()
+    runs = []
+    longest = max((len(u.text) for u in units), default=0) - 1
+    for k in range(longest, st.parallel_min_prefix - 1, -1):
+        groups: dict[str, list[int]] = {}
+        for i, m in enumerate(masked):
+            if i not in used and len(m) > k and (units[i].bounds is None or k in units[i].bounds):
+                groups.setdefault(m[:k], []).append(i)
+        for key, idx in sorted(groups.items()):
+            chain = [idx[0]]
+            for i in idx[1:] + [None]:
+                if i is not None and i - chain[-1] - 1 <= max_gap:
+                    chain.append(i)
+                    continue
+                if len(chain) >= st.parallel_min_run:
+                    runs.append((chain, (units[chain[0]].text[:k] if "#" not in key else key) + "…"))
+                    used.update(chain)
+                if i is not None:
+                    chain = [i]
+    return sorted(runs)
+
+
+def template_runs(units: list[Unit], st: RhetoricSettings, skip: set[int] = frozenset()) -> list[tuple[list[int], str]]:
+    """Runs of ``parallel_min_run`` or more adjacent clauses of equal length (``template_min_len`` to
+    ``template_max_len``) that agree on the characters at one or more of the same positions:
+    幼有所育、学有所教、劳有所得 (frame …有所…), 厚植大生态、连通大管网、畅通大交通 (…大…),
+    经济强区、宜居市区、和谐城区 (…区).  Clauses in ``skip`` (already in a prefix run) are left
+    out, and so is a run whose members are mostly proper names (平顶山、张寨山、马棚山: a list)."""
+    runs, i = [], 0
+    texts = [u.text for u in units]
+    while i < len(units):
+        j = i
+        while (i not in skip and j + 1 < len(units) and j + 1 not in skip
+               and len(texts[j + 1]) == len(texts[i])
+               and st.template_min_len <= len(texts[i]) <= st.template_max_len):
+            j += 1
+        names = sum(u.is_name for u in units[i:j + 1])
+        if j - i + 1 >= st.parallel_min_run and 2 * names <= j - i + 1:
+            cols = list(zip(*texts[i:j + 1]))
+            same = [len(set(c)) == 1 for c in cols]
+            if any(same) and not all(same):
+                frame = "".join(c[0] if s else "…" for c, s in zip(cols, same))
+                runs.append((list(range(i, j + 1)), re.sub("…+", "…", frame)))
+                i = j + 1
+                continue
+        i += 1
+    return runs
+
+
+def parallel_runs(sentences: pd.DataFrame, st: RhetoricSettings, tokens: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Parallelism found by two general rules over ``sentences`` (doc_id, year, para_id, sent_id, text).
+
+    - level 'clause': within one sentence, clauses opening with the same frame (``prefix_runs`` with
+      gap ``parallel_max_gap``; rule 'prefix'), and, among the clauses left, adjacent equal-length
+      clauses sharing characters in place (``template_runs``; rule 'template');
+    - level 'sentence': within one paragraph, consecutive sentences opening with the same frame
+      (开启新征程，必须… four times; rule 'prefix', no gap).
+    With ``tokens`` (tokens.csv rows of the same sentences) frames end on word boundaries and lists
+    of proper names are not runs.  One row per run: doc_id, year, para_id, sent_id (first member's),
+    level, rule, frame, members (how many), example (the members joined by ' | ').
+    """
+    cols = ["doc_id", "year", "para_id", "sent_id", "level", "rule", "frame", "members", "example"]
+    sents = sentences[["doc_id", "year", "para_id", "sent_id", "text"]].sort_values(
+        ["doc_id", "para_id", "sent_id"], kind="stable")
+    seg: dict = {}
+    if tokens is not None:
+        for (d, s), g in tokens.sort_values(["doc_id", "token_id"], kind="stable").groupby(["doc_id", "sent_id"], sort=False):
+            seg[(d, s)] = (g["token"].astype(str).tolist(), g["pos"].astype(str).tolist())
+    rows = []
+    by_para: dict = {}
+    for doc_id, year, para_id, sent_id, text in sents.itertuples(index=False):
+        toks, pos = seg.get((doc_id, sent_id), (None, None))
+        if toks is not None and "".join(toks) != text:
+            toks = pos = None   # tokens of another version of the text: compare characters only
+        clauses = split_units(text, toks, pos)
+        pre = prefix_runs(clauses, st, st.parallel_max_gap)
+        used = {i for idx, _ in pre for i in idx}
+        for rule, found in [("prefix", pre), ("template", template_runs(clauses, st, used))]:
+            for idx, frame in found:
+                rows.append((doc_id, year, para_id, sent_id, "clause", rule, frame, len(idx),
+                             " | ".join(clauses[i].text for i in idx)))
+        whole = split_units(text, toks, pos, marks="")
+        if whole:
+            by_para.setdefault((doc_id, para_id), []).append((year, sent_id, whole[0], clauses[0].text if clauses else ""))
+    for (doc_id, para_id), items in sorted(by_para.items()):
+        for idx, frame in prefix_runs([u for _, _, u, _ in items], st, 0):
+            year, sent_id = items[idx[0]][0], items[idx[0]][1]
+            rows.append((doc_id, year, para_id, sent_id, "sentence", "prefix", frame, len(idx),
+                         " | ".join(items[i][3] + "…" for i in idx)))
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["doc_id", "para_id", "sent_id", "level", "frame"], kind="stable").reset_index(drop=True)
+
+
+# Dispersion ---------------------------------------------------------------------------------------
+def dp_norm(freqs, sizes) -> float:
+    """Gries' deviation of proportions, normalised (Gries 2008; Lijffijt & Gries 2012).
+
+    With part sizes s_i (as shares of the corpus) and the term's frequencies v_i (as shares of its
+    total), DP = ½ Σ |v_i − s_i| and DPnorm = DP / (1 − min s_i), which runs from 0 (spread exactly
+    in proportion to part size) to 1 (all in the smallest part).  NaN if the term never occurs or
+    there is a single part (nothing to disperse over).
+    """
+    f = np.asarray(freqs, dtype=float)
+    s = np.asarray(sizes, dtype=float)
+    if f.shape != s.shape or f.ndim != 1 or not len(f):
+        raise ValueError("freqs and sizes must be 1-D and of the same, non-zero length")
+    if (s <= 0).any() or (f < 0).any():
+        raise ValueError("part sizes must be positive and frequencies non-negative")
+    if f.sum() == 0 or len(f) == 1:
+        return float("nan")
+    s = s / s.sum()
+    dp = 0.5 * np.abs(f / f.sum() - s).sum()
+    return float(dp / (1 - s.min()))
+
+
+# KWIC and collocation ---------------------------------------------------------------------------
+def kwic(body: pd.DataFrame, term: str, st: RhetoricSettings, width: int | None = None) -> pd.DataFrame:
+    """Keyword in context: one row per occurrence of ``term`` (found as ``find_term`` finds it, so
+    the rows agree with the counts) in the body paragraphs, context cut at the paragraph.
+
+    Columns: doc_id, year, para_id, left, term, right (``width`` characters each side).
+    """
+    width = st.kwic_width if width is None else width
+    rows = []
+    for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
+        for a, b in find_term(text, term, st):
+            rows.append((doc_id, year, para_id, text[max(0, a - width):a], term, text[b:b + width]))
+    return pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "left", "term", "right"])
+
+
+def g2(o11: float, r1: float, c1: float, n: float) -> float:
+    """Log-likelihood G² of a 2×2 table given O11 (node-window × collocate), R1 (window positions),
+    C1 (collocate frequency) and N (all positions): G² = 2 Σ O ln(O/E), E = row × column / N, 0·ln0 = 0."""
+    obs = np.array([[o11, r1 - o11], [c1 - o11, n - r1 - c1 + o11]], dtype=float)
+    if (obs < 0).any():
+        raise ValueError(f"inconsistent table: O11={o11}, R1={r1}, C1={c1}, N={n}")
+    exp = obs.sum(1, keepdims=True) * obs.sum(0, keepdims=True) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(obs > 0, obs * np.log(obs / exp), 0.0)
+    return float(2 * terms.sum())
+
+
+def _merge_node(tokens: list[str], node: str) -> tuple[list[str], list[bool]]:
+    """Tokens with every contiguous run that spells ``node`` merged into one token; flags mark them."""
+    out, flags, i = [], [], 0
+    while i < len(tokens):
+        j, acc = i, ""
+        while j < len(tokens) and len(acc) < len(node) and node.startswith(acc + tokens[j]):
+            acc += tokens[j]
+            j += 1
+        if acc == node:
+            out.append(node)
+            flags.append(True)
+            i = j
+        else:
+            out.append(tokens[i])
+            flags.append(False)
+            i += 1
+    return out, flags
+
+
+def collocates(tokens: pd.DataFrame, node: str, st: RhetoricSettings, window: int | None = None,
+               min_freq: int | None = None) -> pd.DataFrame:
+    """Collocates of ``node`` scored by log-likelihood G² (window-based, within a sentence).
+
+    Tokens come from tokens.csv; a node split over several tokens is merged back first.  Stopwords
+    and punctuation (is_stop, is_punct) are removed, then the window is ``window`` content tokens on
+    each side of each node occurrence, inside its sentence.  Window positions are counted once even
+    where windows overlap, and never include the node itself.  For a collocate c:
+    O11 = its count in the window positions, R1 = number of window positions, C1 = its count among
+    all content tokens that are not the node, N = number of those tokens.  Only collocates with
+    O11 >= ``min_freq`` and O11 > E11 (attraction) are kept.  Columns: collocate, o11, expected,
+    freq (C1), g2, p (χ², 1 df), sorted by g2 descending then collocate.
+    """
+    import math
+
+    window = st.colloc_window if window is None else window
+    min_freq = st.colloc_min_freq if min_freq is None else min_freq
+    need = ["doc_id", "sent_id", "token_id", "token", "is_stop", "is_punct"]
+    missing = [c for c in need if c not in tokens.columns]
+    if missing:
+        raise CorpusError(f"tokens table: missing column(s) {', '.join(missing)}")
+    drop = set(tokens.loc[tokens["is_stop"].astype(bool) | tokens["is_punct"].astype(bool), "token"]) - {node}
+    sents = []
+    for _, g in tokens.sort_values(["doc_id", "token_id"], kind="stable").groupby(["doc_id", "sent_id"], sort=False):
+        toks = [t for t in g["token"].astype(str) if t.strip()]
+        merged, flags = _merge_node(toks, node)
+        keep = [(t, f) for t, f in zip(merged, flags) if f or t not in drop]
+        sents.append(keep)
+    window_counts: dict[str, int] = {}
+    freq: dict[str, int] = {}
+    r1 = n = 0
+    for sent in sents:
+        nodes = [i for i, (_, f) in enumerate(sent) if f]
+        positions = {j for i in nodes for j in range(max(0, i - window), min(len(sent), i + window + 1))} - set(nodes)
+        for j in positions:
+            window_counts[sent[j][0]] = window_counts.get(sent[j][0], 0) + 1
+        r1 += len(positions)
+        for t, f in sent:
+            if not f:
+                freq[t] = freq.get(t, 0) + 1
+                n += 1
+    rows = []
+    for c, o11 in window_counts.items():
+        e11 = r1 * freq[c] / n
+        if o11 >= min_freq and o11 > e11:
+            score = g2(o11, r1, freq[c], n)
+            rows.append((c, o11, e11, freq[c], score, math.erfc(math.sqrt(score / 2))))
+    out = pd.DataFrame(rows, columns=["collocate", "o11", "expected", "freq", "g2", "p"])
+    return out.sort_values(["g2", "collocate"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+# Word clouds and glosses ------------------------------------------------------------------------
+def cloud_frequencies(tokens: pd.DataFrame, by: str = "year", min_chars: int = 1,
+                      keep_terms: set[str] = frozenset()) -> dict:
+    """Token frequencies per group for word clouds: stopwords, punctuation, whitespace and pure
+    numbers (2018, 5.6, 12%) left out, and tokens shorter than ``min_chars`` unless they are in
+    ``keep_terms`` (the codebook: 党 stays); tokens as the project's tokenizer cut them, so formulae
+    in the lexicon stay whole.  Returns {group: {token: count}} with groups in sorted order."""
+    keep = ~tokens["is_stop"].astype(bool) & ~tokens["is_punct"].astype(bool)
+    t = tokens.loc[keep, [by, "token"]].copy()
+    t["token"] = t["token"].astype(str)
+    t = t[t["token"].str.strip().astype(bool) & ~t["token"].str.fullmatch(r"[0-9.%+\-]+")]
+    t = t[(t["token"].str.len() >= min_chars) | t["token"].isin(keep_terms)]
+    out = {}
+    for group, g in t.groupby(by, sort=True):
+        counts = g["token"].value_counts()
+        counts = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+        out[group] = {k: int(v) for k, v in counts.items()}
+    return out
+
+
+def wordcloud_array(freqs: dict[str, int], st: RhetoricSettings, font_path: str | os.PathLike) -> np.ndarray:
+    """A word cloud (RGB array) from frequencies only (never from joined text), seeded with SEED."""
+    from wordcloud import WordCloud
+
+    if not freqs:
+        raise ValueError("no frequencies to draw")
+    wc = WordCloud(font_path=str(font_path), width=st.wordcloud_width, height=st.wordcloud_height,
+                   max_words=st.wordcloud_max_words, max_font_size=st.wordcloud_max_font_size,
+                   background_color="white", random_state=SEED,
+                   prefer_horizontal=1.0, colormap="viridis", collocations=False)
+    return wc.generate_from_frequencies(freqs).to_array()
+
+
+def gloss_map(glossary: pd.DataFrame | None, *lexicons: pd.DataFrame) -> dict[str, str]:
+    """term -> English gloss: glossary.csv first, then the ``english`` column of the lexicons given."""
+    out: dict[str, str] = {}
+    for df in ([glossary] if glossary is not None else []) + list(lexicons):
+        if df is None or "english" not in df.columns:
+            continue
+        for term, en in zip(df["term"], df["english"].fillna("")):
+            if en.strip() and term not in out:
+                out[term] = en.strip()
+    return out
+
+
+def gloss_label(term: str, glosses: dict[str, str], sep: str = "  ") -> str:
+    """A figure label: the term, then its English gloss, or its pinyin (pypinyin) if none is listed."""
+    if term in glosses:
+        return f"{term}{sep}{glosses[term]}"
+    from pypinyin import lazy_pinyin, Style
+
+    return f"{term}{sep}{' '.join(lazy_pinyin(term, style=Style.TONE))}"
+
+
+# Counts by document, year, genre ----------------------------------------------------------------
+def rhetoric_rows(counts: pd.DataFrame, device: str, chars_by_doc: pd.Series,
+                  subtypes: dict[str, str] | None = None) -> pd.DataFrame:
+    """Paragraph counts (doc_id, year, para_id, term, count[, nested]) -> one row per (document,
+    term) with count > 0: doc_id, year, device, subtype, term, count, nested, per_10k (per 10,000
+    body characters of that document).  Zero counts get no row."""
+    cols = ["doc_id", "year", "device", "subtype", "term", "count", "nested", "per_10k"]
+    if counts.empty:
+        return pd.DataFrame(columns=cols)
+    c = counts.copy()
+    if "nested" not in c.columns:
+        c["nested"] = 0
+    out = c.groupby(["doc_id", "year", "term"], as_index=False)[["count", "nested"]].sum()
+    out = out[out["count"] > 0]
+    out["device"] = device
+    out["subtype"] = [(subtypes or {}).get(t, "") for t in out["term"]]
+    out["per_10k"] = out["count"] * 10_000 / out["doc_id"].map(chars_by_doc).astype(float)
+    return out[cols].sort_values(["doc_id", "device", "subtype", "term"], kind="stable").reset_index(drop=True)
+
+
+def summarise_terms(rows: pd.DataFrame, para_counts: pd.DataFrame, body: pd.DataFrame,
+                    documents: pd.DataFrame) -> pd.DataFrame:
+    """Per term, for the whole corpus, each year and each genre: count, per_10k, docs_with_term,
+    n_docs, body_chars and DPnorm across the paragraphs of that scope (zero-hit paragraphs included).
+
+    ``rows`` are the sparse (doc, term) rows of ``rhetoric_rows`` (device, subtype, term, count …);
+    the denominator of a scope is the body characters of every document in it, with or without hits,
+    so a missing row counts as zero.  Columns: scope (corpus/year/genre), group, device, subtype, term,
+    count, per_10k, docs_with_term, n_docs, body_chars, dp_norm.
+    """
+    cols = ["scope", "group", "device", "subtype", "term", "count", "per_10k", "docs_with_term", "n_docs",
+            "body_chars", "dp_norm"]
+    scopes = [("corpus", "all", list(documents["doc_id"]))]
+    scopes += [("year", str(y), list(g["doc_id"])) for y, g in documents.groupby("year", sort=True)]
+    scopes += [("genre", str(gn), list(g["doc_id"])) for gn, g in documents.groupby("genre", sort=True)]
+    sizes = body.set_index(["doc_id", "para_id"])["chars"]
+    sizes = sizes[sizes > 0]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    pc = (para_counts.groupby(["device", "term", "doc_id", "para_id"], as_index=False)["count"].sum()
+          if len(para_counts) else pd.DataFrame(columns=["device", "term", "doc_id", "para_id", "count"]))
+    out = []
+    for scope, group, docs in scopes:
+        r = rows[rows["doc_id"].isin(docs)]
+        part = sizes[sizes.index.get_level_values(0).isin(docs)]
+        if r.empty or part.empty:
+            continue
+        chars = float(part.sum())
+        agg = r.groupby(["device", "subtype", "term"], as_index=False).agg(
+            count=("count", "sum"), docs_with_term=("doc_id", "nunique"))
+        # DPnorm for every term at once: sum_i |v_i - s_i| = sum over parts with hits + s of parts without
+        share = (part / chars).rename("s")
+        hit = pc[pc["doc_id"].isin(docs)].join(share, on=["doc_id", "para_id"])
+        hit["v"] = hit["count"] / hit.groupby(["device", "term"])["count"].transform("sum")
+        hit["dev"] = (hit["v"] - hit["s"]).abs()
+        g = hit.groupby(["device", "term"]).agg(dev=("dev", "sum"), s_hit=("s", "sum"))
+        dp = (0.5 * (g["dev"] + 1 - g["s_hit"]) / (1 - share.min())) if len(part) > 1 else g["dev"] * np.nan
+        agg["dp_norm"] = [dp.get((d, t), np.nan) for d, t in zip(agg["device"], agg["term"])]
+        for rec in agg.itertuples(index=False):
+            out.append((scope, group, rec.device, rec.subtype, rec.term, int(rec.count),
+                        rec.count * 10_000 / chars, int(rec.docs_with_term), len(docs), int(chars), rec.dp_norm))
+    res = pd.DataFrame(out, columns=cols)
+    return res.sort_values(["scope", "group", "device", "count", "term"], ascending=[True, True, True, False, True],
+                           kind="stable").reset_index(drop=True)
+
 # COUNT-SECTION-END
 
 
@@ -604,9 +2104,1162 @@ def segmentation_errors(gold: list[list[str]], pred: list[list[str]]) -> pd.Data
 # Compare: priorities, keyness, adoption (notebooks 04, 05)
 # ---------------------------------------------------------------------------
 # PRIORITIES-SECTION-START (notebook 04: codebook attention, bootstrap, keyness)
+# The codebook (data/lexicon/priorities.csv) is read and validated here; terms are matched on whole
+# tokens; attention is hits per 10,000 body characters (h.body_chars) and share of all coded hits;
+# intervals come from a percentile bootstrap over paragraphs within each document; keyness is
+# Dunning's G2 (two-term UCREL form by default) with Hardie's Log Ratio and a Bonferroni threshold.
+PRIORITY_COLUMNS = ["category", "category_zh", "category_en", "term", "scope_note"]
+ALL_GENRES = "all genres"        # label of the whole-corpus comparison
+NUMBER_TOKEN = re.compile(r"^[0-9.,%+\-]+$")  # numerals left out of keyness (years, amounts)
+
+
+def _lexicon_header_line(path: str | os.PathLike) -> int:
+    """Line number (1-based) of the CSV header of a lexicon file, after its `#` comment lines."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    skip = 0
+    while skip < len(lines) and (lines[skip].startswith("#") or not lines[skip].strip()):
+        skip += 1
+    return skip + 1
+
+
+def read_priorities(path: str | os.PathLike) -> pd.DataFrame:
+    """Read the priority codebook (category, category_zh, category_en, term, scope_note), validated.
+
+    Raises CorpusError naming the file and line for: an empty term (``read_lexicon_csv``), an empty
+    category or label, a category given two different Chinese or English labels, or a term listed
+    twice (a term counts for one category only, so no hit is counted twice).
+    """
+    df = read_lexicon_csv(path, PRIORITY_COLUMNS)
+    header = _lexicon_header_line(path)
+    for col in ["category", "category_zh", "category_en"]:
+        df[col] = df[col].str.strip()
+        empty = np.flatnonzero(df[col].eq("").to_numpy())
+        if len(empty):
+            i = int(empty[0])
+            raise CorpusError(f"{path} line {header + i + 1}: empty {col} (term '{df['term'][i]}')")
+    labels = df.groupby("category", sort=False)[["category_zh", "category_en"]].nunique()
+    bad = labels.index[(labels > 1).any(axis=1)]
+    if len(bad):
+        raise CorpusError(f"{path}: category '{bad[0]}' has more than one Chinese or English label")
+    dup = np.flatnonzero(df["term"].duplicated().to_numpy())
+    if len(dup):
+        i = int(dup[0])
+        j = int(np.flatnonzero(df["term"].eq(df["term"][i]).to_numpy())[0])
+        raise CorpusError(f"{path} line {header + i + 1}: term '{df['term'][i]}' already listed on line "
+                          f"{header + j + 1} (category '{df['category'][j]}'); a term belongs to one category")
+    return df.reset_index(drop=True)
+
+
+def codebook_categories(codebook: pd.DataFrame) -> pd.DataFrame:
+    """One row per category, in codebook order: category, category_zh, category_en, label (Chinese and
+    English, the English capitalised for figures), terms (number of terms)."""
+    cats = codebook.groupby("category", sort=False).agg(
+        category_zh=("category_zh", "first"), category_en=("category_en", "first"),
+        terms=("term", "size")).reset_index()
+    cats["label"] = cats["category_zh"] + " " + cats["category_en"].map(lambda e: e[:1].upper() + e[1:])
+    return cats[["category", "category_zh", "category_en", "label", "terms"]]
+
+
+def match_terms(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
+    """Every codebook hit in a token table, matched on whole tokens.
+
+    A hit is a run of one or more consecutive tokens of one sentence whose concatenation equals a
+    term exactly.  A term is therefore never found inside a longer token (党建 does not match the
+    token 党建引领 or 党建设), nor across a sentence boundary; a term the segmenter happened to split
+    (营商/环境) is still found.  Where hits overlap, the leftmost wins, and at one position the
+    longest; every token counts at most once.  Returns doc_id, year, para_id, sent_id, token_id (first
+    token), n_tokens, term, category, in text order.
+    """
+    cols = ["doc_id", "year", "para_id", "sent_id", "token_id", "n_tokens", "term", "category"]
+    term_cat = dict(zip(codebook["term"], codebook["category"]))
+    if tokens.empty or not term_cat:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("doc_id", "term", "category") else int)
+                             for c in cols})
+    tok = tokens.sort_values(["doc_id", "token_id"], kind="stable").reset_index(drop=True)
+    words = tok["token"].astype(str).to_numpy(dtype=object)
+    sent = tok.groupby(["doc_id", "sent_id"], sort=False).ngroup().to_numpy()
+    n, terms = len(words), list(term_cat)
+    best = np.zeros(n, dtype=int)
+    joined, valid = words.copy(), np.ones(n, dtype=bool)
+    for k in range(1, max(len(t) for t in term_cat) + 1):   # a token has at least one character
+        if k > 1:
+            joined[: n - k + 1] = joined[: n - k + 1] + words[k - 1:]
+            valid[n - k + 1:] = False
+            valid[: n - k + 1] &= sent[k - 1:] == sent[: n - k + 1]
+            if not valid.any():
+                break
+        best[valid & pd.Series(joined).isin(terms).to_numpy()] = k
+    keep, until = [], -1
+    for i in np.flatnonzero(best):
+        if i >= until:
+            keep.append(i)
+            until = i + best[i]
+    keep = np.array(keep, dtype=int)
+    hit_terms = ["".join(words[i:i + best[i]]) for i in keep]
+    out = tok.loc[keep, ["doc_id", "year", "para_id", "sent_id", "token_id"]].reset_index(drop=True)
+    out["n_tokens"] = best[keep]
+    out["term"] = hit_terms
+    out["category"] = [term_cat[t] for t in hit_terms]
+    return out[cols]
+
+
+def term_audit(tokens: pd.DataFrame, sentences: pd.DataFrame, codebook: pd.DataFrame,
+               hits: pd.DataFrame) -> pd.DataFrame:
+    """Per term: whole-token hits against raw substring occurrences in the same sentences.
+
+    ``substring`` counts occurrences in the sentence texts (what a naive count would find);
+    ``in_other_terms`` those inside hits of a longer codebook term (疫情 inside 疫情防控, counted there);
+    ``excluded`` = substring - hits - in_other_terms: occurrences that no term counts.
+    ``inside_tokens`` lists the longer tokens that contain the term (with their counts), i.e. where
+    token matching declined a substring match, so a reader can judge whether each exclusion is right.
+    """
+    text = "\n".join(sentences["text"].astype(str))
+    counted = hits.groupby("term").size()
+    vocab = tokens["token"].astype(str).value_counts()
+    rows = []
+    for term, cat in zip(codebook["term"], codebook["category"]):
+        hosts = vocab[vocab.index.str.contains(term, regex=False) & (vocab.index != term)]
+        hosts = hosts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+        sub = text.count(term)
+        got = int(counted.get(term, 0))
+        nested = sum(int(n) * other.count(term) for other, n in counted.items() if other != term and term in other)
+        rows.append((cat, term, got, sub, nested, sub - got - nested,
+                     "; ".join(f"{t}×{c}" for t, c in hosts.items())))
+    return pd.DataFrame(rows, columns=["category", "term", "hits", "substring", "in_other_terms", "excluded",
+                                       "inside_tokens"])
+
+
+def priority_counts(hits: pd.DataFrame, paragraphs: pd.DataFrame, categories: list[str]) -> pd.DataFrame:
+    """Paragraph x category count matrix: one row per body paragraph, zeros kept.
+
+    Columns: doc_id, year, para_id, chars (non-whitespace characters, as in ``body_chars``), then one
+    column per category in ``categories`` order.  A hit in a paragraph that is not a body paragraph
+    of ``paragraphs`` is an error (the token and paragraph tables disagree).
+    """
+    body = paragraphs[paragraphs["kind"] == "body"].sort_values(["doc_id", "para_id"], kind="stable")
+    base = body[["doc_id", "year", "para_id"]].reset_index(drop=True)
+    base["chars"] = [len(re.sub(r"\s", "", str(t))) for t in body["text"]]
+    known = set(zip(base["doc_id"], base["para_id"]))
+    stray = [(d, p) for d, p in zip(hits["doc_id"], hits["para_id"]) if (d, p) not in known]
+    if stray:
+        raise CorpusError(f"hits in paragraphs that are not body paragraphs: {stray[:3]} (doc_id, para_id)")
+    unknown = sorted(set(hits["category"]) - set(categories))
+    if unknown:
+        raise CorpusError(f"hits of categories not in the codebook: {', '.join(unknown)}")
+    table = pd.crosstab([hits["doc_id"], hits["para_id"]], hits["category"]) if len(hits) else None
+    out = base.copy()
+    for cat in categories:
+        if table is not None and cat in table.columns:
+            col = table[cat]
+            out[cat] = [int(col.get((d, p), 0)) for d, p in zip(base["doc_id"], base["para_id"])]
+        else:
+            out[cat] = 0
+    return out
+
+
+def resample_paragraphs(counts: pd.DataFrame, categories: list[str], doc_ids: list[str],
+                        n_resamples: int, seed: int = SEED) -> dict[str, np.ndarray]:
+    """Bootstrap replicates of each document: paragraphs drawn with replacement within the document.
+
+    For a document of n body paragraphs, each replicate draws n paragraphs with replacement (a
+    multinomial(n, 1/n, ..., 1/n) weight per paragraph, the same as drawing n integer indices) and
+    sums their rows of the count matrix.  Returns doc_id -> array (n_resamples, K + 1): the K category
+    hits, then body characters.  One numpy Generator seeded with ``seed``, documents in sorted order:
+    the same seed gives identical replicates.  A document with no body paragraph gets zeros.
+    """
+    if n_resamples < 1:
+        raise ValueError("n_resamples must be at least 1")
+    rng = np.random.default_rng(seed)
+    cols = list(categories) + ["chars"]
+    ordered = counts.sort_values(["doc_id", "para_id"], kind="stable")
+    out = {}
+    for doc in sorted(set(doc_ids)):
+        m = ordered.loc[ordered["doc_id"] == doc, cols].to_numpy(dtype=float)
+        n = len(m)
+        if n == 0:
+            out[doc] = np.zeros((n_resamples, len(cols)))
+            continue
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_resamples)
+        out[doc] = weights @ m
+    return out
+
+
+def _percentiles(reps: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval per column, ignoring undefined (NaN) replicates; NaN if none is defined."""
+    lo_q, hi_q = 100 * (1 - ci) / 2, 100 * (1 + ci) / 2
+    lo = np.full(reps.shape[1], np.nan)
+    hi = np.full(reps.shape[1], np.nan)
+    ok = ~np.isnan(reps).all(axis=0)
+    if ok.any():
+        lo[ok], hi[ok] = np.nanpercentile(reps[:, ok], [lo_q, hi_q], axis=0)
+    return lo, hi
+
+
+def _shares(hits: np.ndarray) -> np.ndarray:
+    """Share of each category in the coded hits of each row; NaN where a row has no coded hit."""
+    total = hits.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, hits / np.where(total > 0, total, 1), np.nan)
+
+
+def attention(counts: pd.DataFrame, categories: list[str], units: pd.Series,
+              draws: dict[str, np.ndarray], ci: float = 0.95) -> pd.DataFrame:
+    """Attention per unit and category, with percentile-bootstrap intervals.
+
+    ``units`` maps doc_id (index) -> unit (the doc_id itself for documents, the year for years).  A
+    unit's counts, and each of its replicates, are sums over its documents (paragraphs are resampled
+    within each document, so a unit keeps its documents).  Columns: unit, category, hits, chars,
+    coded_hits, per_10k (hits per 10,000 body characters), share (hits / coded_hits), ci_low, ci_high
+    (share), per_10k_ci_low, per_10k_ci_high.  A unit with no coded hit has share 0 for every
+    category (and interval 0-0); replicates without any coded hit are left out of the share interval.
+    """
+    k = len(categories)
+    rows = []
+    for unit, docs in units.groupby(units, sort=True):
+        doc_list = sorted(docs.index)
+        obs = counts.loc[counts["doc_id"].isin(doc_list), list(categories) + ["chars"]].to_numpy(float).sum(axis=0)
+        rep = sum(draws[d] for d in doc_list)
+        hits, chars = obs[:k], obs[k]
+        total = hits.sum()
+        share = hits / total if total else np.zeros(k)
+        share_lo, share_hi = _percentiles(_shares(rep[:, :k]), ci) if total else (np.zeros(k), np.zeros(k))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_10k = hits / chars * 1e4 if chars else np.full(k, np.nan)
+            rate_lo, rate_hi = _percentiles(rep[:, :k] / rep[:, k:] * 1e4, ci)
+        for j, cat in enumerate(categories):
+            rows.append((unit, cat, int(hits[j]), int(chars), int(total), per_10k[j], share[j],
+                         share_lo[j], share_hi[j], rate_lo[j], rate_hi[j]))
+    return pd.DataFrame(rows, columns=["unit", "category", "hits", "chars", "coded_hits", "per_10k", "share",
+                                       "ci_low", "ci_high", "per_10k_ci_low", "per_10k_ci_high"])
+
+
+def comparison_groups(documents: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    """The comparisons every result is shown for: the whole corpus, then each genre spanning >1 year.
+
+    Returns (label, doc_ids): (ALL_GENRES, all documents), then ('<genre> only', its documents) for every
+    genre of ``genre_spans`` with documents in more than one year.  A corpus of one genre gets no
+    second comparison (the whole corpus already is within one genre).
+    """
+    groups = [(ALL_GENRES, sorted(documents["doc_id"]))]
+    spans = genre_spans(documents)
+    if len(spans) > 1:
+        for genre in spans.loc[spans["spans_several_years"], "genre"]:
+            groups.append((f"{genre} only", sorted(documents.loc[documents["genre"] == genre, "doc_id"])))
+    return groups
+
+
+def priorities_by_doc(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd.DataFrame,
+                      draws: dict[str, np.ndarray], ci: float = 0.95) -> pd.DataFrame:
+    """priorities.csv: one row per document x category (every category, zeros included), with metadata."""
+    cats = codebook_categories(codebook)
+    units = pd.Series(documents["doc_id"].to_numpy(), index=documents["doc_id"].to_numpy())
+    att = attention(counts, list(cats["category"]), units, draws, ci).rename(columns={"unit": "doc_id"})
+    out = att.merge(documents[["doc_id", "year", "genre"]], on="doc_id").merge(
+        cats[["category", "category_zh", "category_en"]], on="category")
+    order = {c: i for i, c in enumerate(cats["category"])}
+    out = out.assign(_c=out["category"].map(order)).sort_values(["year", "doc_id", "_c"], kind="stable")
+    first = ["doc_id", "year", "genre", "category", "category_zh", "category_en"]
+    return out[first + [c for c in att.columns if c not in first]].reset_index(drop=True)
+
+
+def priorities_by_year(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd.DataFrame,
+                       draws: dict[str, np.ndarray], ci: float = 0.95) -> pd.DataFrame:
+    """priorities_by_year.csv: per comparison (whole corpus, each multi-year genre), year and category.
+
+    Columns: comparison, year, genres (of that year's documents), documents (count), category labels
+    and the columns of ``attention``.  Years without documents have no rows (gaps, never filled).
+    """
+    cats = codebook_categories(codebook)
+    frames = []
+    for label, doc_ids in comparison_groups(documents):
+        docs = documents[documents["doc_id"].isin(doc_ids)]
+        units = pd.Series(docs["year"].to_numpy(), index=docs["doc_id"].to_numpy())
+        att = attention(counts, list(cats["category"]), units, draws, ci).rename(columns={"unit": "year"})
+        meta = docs.groupby("year").agg(genres=("genre", lambda g: "; ".join(sorted(set(g)))),
+                                        documents=("doc_id", "size")).reset_index()
+        frames.append(att.merge(meta, on="year").assign(comparison=label))
+    out = pd.concat(frames, ignore_index=True).merge(cats[["category", "category_zh", "category_en"]], on="category")
+    order = {c: i for i, c in enumerate(cats["category"])}
+    comp = {label: i for i, (label, _) in enumerate(comparison_groups(documents))}
+    out = out.assign(_c=out["category"].map(order), _g=out["comparison"].map(comp)).sort_values(
+        ["_g", "year", "_c"], kind="stable")
+    first = ["comparison", "year", "genres", "documents", "category", "category_zh", "category_en"]
+    return out[first + [c for c in out.columns if c not in first and not c.startswith("_")]].reset_index(drop=True)
+
+
+def attention_change(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd.DataFrame,
+                     draws: dict[str, np.ndarray], ci: float = 0.95) -> pd.DataFrame:
+    """Change from the first to the last year of each comparison, per category, with bootstrap intervals.
+
+    For every comparison of ``comparison_groups``: share and per-10k of the first and last year, their
+    difference (last - first), and the percentile interval of the difference over the replicates
+    (documents are resampled independently, so the replicate differences are paired by index).
+    ``direction`` is 'up', 'down' or 'none' (equal), from the point estimate of the share change, and
+    'n/a' if either year has no coded hit at all (a share of nothing is undefined here, and so is its
+    change); ``ci_excludes_zero`` says whether the share interval lies wholly on one side of 0.
+    """
+    cats = list(codebook_categories(codebook)["category"])
+    k, rows = len(cats), []
+    for label, doc_ids in comparison_groups(documents):
+        docs = documents[documents["doc_id"].isin(doc_ids)]
+        years = sorted(docs["year"].unique())
+        if len(years) < 2:
+            continue
+        ends = {}
+        for y in (years[0], years[-1]):
+            ids = sorted(docs.loc[docs["year"] == y, "doc_id"])
+            obs = counts.loc[counts["doc_id"].isin(ids), cats + ["chars"]].to_numpy(float).sum(axis=0)
+            rep = sum(draws[d] for d in ids)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ends[y] = (_shares(obs[:k]), obs[:k] / obs[k] * 1e4,
+                           _shares(rep[:, :k]), rep[:, :k] / rep[:, k:] * 1e4)
+        f, l = ends[years[0]], ends[years[-1]]
+        s_lo, s_hi = _percentiles(l[2] - f[2], ci)
+        r_lo, r_hi = _percentiles(l[3] - f[3], ci)
+        for j, cat in enumerate(cats):
+            d = l[0][j] - f[0][j]
+            rows.append((label, years[0], years[-1], cat, f[0][j], l[0][j], d, s_lo[j], s_hi[j],
+                         f[1][j], l[1][j], l[1][j] - f[1][j], r_lo[j], r_hi[j],
+                         _direction(d),
+                         bool(s_lo[j] > 0 or s_hi[j] < 0)))
+    return pd.DataFrame(rows, columns=[
+        "comparison", "first_year", "last_year", "category", "share_first", "share_last", "share_change",
+        "share_change_ci_low", "share_change_ci_high", "per_10k_first", "per_10k_last", "per_10k_change",
+        "per_10k_change_ci_low", "per_10k_change_ci_high", "direction", "ci_excludes_zero"])
+
+
+def _direction(change: float) -> str:
+    """'up', 'down', 'none' (exactly equal) or 'n/a' (undefined) for a change."""
+    return "n/a" if pd.isna(change) else "up" if change > 0 else "down" if change < 0 else "none"
+
+
+def direction_survival(changes: pd.DataFrame) -> pd.DataFrame:
+    """Does each category's direction of change in the whole corpus hold within each genre?
+
+    One row per category x within-genre comparison (``attention_change`` output): the whole-corpus
+    and within-genre directions of the share and of the per-10k rate; ``share_holds`` /
+    ``per_10k_holds`` are True when both are 'up' or both 'down'; ``holds`` when both measures hold.
+    Empty when there is no within-genre comparison.
+    """
+    whole = changes[changes["comparison"] == ALL_GENRES].set_index("category")
+    rows = []
+    for (label, cat), w in changes[changes["comparison"] != ALL_GENRES].groupby(["comparison", "category"], sort=False):
+        a, b = whole.loc[cat], w.iloc[0]
+        s = (_direction(a["share_change"]), _direction(b["share_change"]))
+        r = (_direction(a["per_10k_change"]), _direction(b["per_10k_change"]))
+        rows.append((cat, label, f"{a['first_year']}-{a['last_year']}", f"{b['first_year']}-{b['last_year']}",
+                     *s, s[0] == s[1] and s[0] in ("up", "down"), *r, r[0] == r[1] and r[0] in ("up", "down"),
+                     bool(b["ci_excludes_zero"])))
+    out = pd.DataFrame(rows, columns=["category", "comparison", "whole_years", "within_years", "share_whole",
+                                      "share_within", "share_holds", "per_10k_whole", "per_10k_within",
+                                      "per_10k_holds", "within_ci_excludes_zero"])
+    out["holds"] = out["share_holds"] & out["per_10k_holds"]
+    return out
+
+
+# Keyness ------------------------------------------------------------------------------------------
+def g2_log_likelihood(a, b, c, d, form: str = "two_term") -> np.ndarray:
+    """Dunning's log-likelihood G2 (unsigned) for a term seen ``a`` times in a target of ``c`` tokens
+    and ``b`` times in a reference of ``d`` tokens.
+
+    ``two_term`` (Rayson & Garside 2000; the UCREL log-likelihood calculator):
+    G2 = 2 (a ln(a/E1) + b ln(b/E2)), E1 = c(a+b)/(c+d), E2 = d(a+b)/(c+d).
+    ``four_cell``: the G-test of the 2x2 table [[a, b], [c-a, d-b]], which adds the two cells of all
+    other tokens.  0 ln 0 = 0.
+    """
+    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
+
+    def part(obs, exp):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(obs > 0, obs * np.log(np.where(obs > 0, obs, 1) / exp), 0.0)
+
+    n = c + d
+    g = part(a, c * (a + b) / n) + part(b, d * (a + b) / n)
+    if form == "four_cell":
+        g = g + part(c - a, c * (n - a - b) / n) + part(d - b, d * (n - a - b) / n)
+    elif form != "two_term":
+        raise ValueError(f"form must be 'two_term' or 'four_cell', got {form!r}")
+    return 2 * g
+
+
+def log_ratio(a, b, c, d) -> np.ndarray:
+    """Hardie's (2014) Log Ratio effect size: log2((a/c) / (b/d)); a zero count is replaced by 0.5."""
+    a, b = (np.where(np.asarray(x, dtype=float) == 0, 0.5, np.asarray(x, dtype=float)) for x in (a, b))
+    return np.log2((a / np.asarray(c, dtype=float)) / (b / np.asarray(d, dtype=float)))
+
+
+def chi2_sf_1df(x) -> np.ndarray:
+    """P(X >= x) for a chi-squared variable with 1 degree of freedom: erfc(sqrt(x / 2))."""
+    import math
+    return np.array([math.erfc(math.sqrt(max(v, 0.0) / 2)) for v in np.atleast_1d(np.asarray(x, float))])
+
+
+def _as_bool(s: pd.Series) -> pd.Series:
+    """A True/False column as bool, whether pandas read it as bool or as text."""
+    if s.dtype == bool:
+        return s
+    return s.astype(str).str.strip().str.lower().map({"true": True, "false": False, "1": True, "0": False}).astype(bool)
+
+
+def keyness_tokens(tokens: pd.DataFrame, drop_numbers: bool = True) -> pd.DataFrame:
+    """Tokens that keyness counts: stopwords (is_stop), punctuation/whitespace (is_punct) and, if
+    ``drop_numbers``, bare numerals (years, amounts: ``NUMBER_TOKEN``) left out."""
+    keep = ~_as_bool(tokens["is_stop"]) & ~_as_bool(tokens["is_punct"])
+    keep &= tokens["token"].astype(str).str.strip().ne("")
+    if drop_numbers:
+        keep &= ~tokens["token"].astype(str).str.match(NUMBER_TOKEN)
+    return tokens[keep]
+
+
+def keyness(tokens: pd.DataFrame, target, reference=None, min_freq: int = 5, alpha: float = 0.05,
+            form: str = "two_term", drop_numbers: bool = True) -> pd.DataFrame:
+    """Keywords of a target against a reference: G2, Log Ratio, p and a Bonferroni-corrected verdict.
+
+    ``target``: doc ids, or a boolean mask over ``tokens``; ``reference``: doc ids (None = every token
+    not in the target).  Counts use ``keyness_tokens`` (no stopwords, punctuation or bare numerals).
+    Terms with count_target + count_reference >= ``min_freq`` are tested; m = their number; a term is
+    significant if p < alpha / m.  ``g2`` carries the sign of use: + more frequent in the target
+    (overuse), - less (underuse); p = P(chi2_1 >= |g2|).  Sorted by g2 descending, ties by term.
+    """
+    if isinstance(target, (pd.Series, np.ndarray)) and np.asarray(target).dtype == bool:
+        in_target = pd.Series(np.asarray(target), index=tokens.index)
+    else:
+        in_target = tokens["doc_id"].isin(set(target))
+    if reference is None:
+        in_ref = ~in_target
+    else:
+        in_ref = tokens["doc_id"].isin(set(reference))
+        if (in_ref & in_target).any():
+            raise ValueError("target and reference share documents")
+    kept = keyness_tokens(tokens, drop_numbers)
+    tgt = kept.loc[in_target[kept.index], "token"].value_counts()
+    ref = kept.loc[in_ref[kept.index], "token"].value_counts()
+    cols = ["term", "count_target", "count_reference", "total_target", "total_reference", "g2",
+            "log_ratio", "p", "significant", "direction", "n_tested", "p_threshold"]
+    if tgt.empty or ref.empty:
+        raise ValueError("target or reference has no countable tokens")
+    freq = pd.concat([tgt.rename("a"), ref.rename("b")], axis=1).fillna(0).astype(int)
+    freq = freq[freq["a"] + freq["b"] >= min_freq]
+    c, d = int(tgt.sum()), int(ref.sum())
+    m = len(freq)
+    if m == 0:
+        return pd.DataFrame({col: [] for col in cols})
+    a, b = freq["a"].to_numpy(), freq["b"].to_numpy()
+    g = g2_log_likelihood(a, b, c, d, form)
+    over = a / c > b / d
+    out = pd.DataFrame({"term": freq.index.astype(str), "count_target": a, "count_reference": b,
+                        "total_target": c, "total_reference": d, "g2": np.where(over, g, -g),
+                        "log_ratio": log_ratio(a, b, c, d), "p": chi2_sf_1df(g)})
+    out["significant"] = out["p"] < alpha / m
+    out["direction"] = np.where(over, "overuse", np.where(a / c < b / d, "underuse", "none"))
+    out["n_tested"], out["p_threshold"] = m, alpha / m
+    out = out.sort_values("term", kind="stable").sort_values("g2", ascending=False, kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int = 5, alpha: float = 0.05,
+                    form: str = "two_term", drop_numbers: bool = True) -> pd.DataFrame:
+    """Each year against all other years, for every comparison of ``comparison_groups``.
+
+    A comparison with documents in fewer than two years is skipped (nothing to compare).  The
+    Bonferroni m is counted per (comparison, year) test.  Sorted by comparison (in
+    ``comparison_groups`` order), year, g2 descending, term.
+    """
+    frames = []
+    for i, (label, doc_ids) in enumerate(comparison_groups(documents)):
+        docs = documents[documents["doc_id"].isin(doc_ids)]
+        years = sorted(docs["year"].unique())
+        if len(years) < 2:
+            continue
+        for y in years:
+            target = sorted(docs.loc[docs["year"] == y, "doc_id"])
+            reference = sorted(docs.loc[docs["year"] != y, "doc_id"])
+            kw = keyness(tokens, target, reference, min_freq, alpha, form, drop_numbers)
+            frames.append(kw.assign(comparison=label, year=y, _g=i))
+    cols = ["comparison", "year", "term", "count_target", "count_reference", "total_target", "total_reference",
+            "g2", "log_ratio", "p", "significant", "direction", "n_tested", "p_threshold"]
+    if not frames:
+        return pd.DataFrame({c: [] for c in cols})
+    out = pd.concat(frames, ignore_index=True)
+    out = out.sort_values("term", kind="stable").sort_values("g2", ascending=False, kind="stable")
+    out = out.sort_values(["_g", "year"], kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+def keyness_survival(kw: pd.DataFrame) -> pd.DataFrame:
+    """For each significant whole-corpus keyword: does it stay key within each multi-year genre?
+
+    One row per (whole-corpus significant keyword, within-genre comparison that contains its year):
+    the within-genre g2 and log_ratio (0 counts if the term was not tested there), ``same_direction``
+    (sign of g2 agrees) and ``significant_within``.  Keywords of a year outside every within-genre
+    comparison get one row with comparison '' and ``tested_within`` False: they cannot be told apart
+    from genre.
+    """
+    whole = kw[(kw["comparison"] == ALL_GENRES) & kw["significant"].astype(bool)]
+    within = kw[kw["comparison"] != ALL_GENRES]
+    cols = ["year", "term", "g2", "log_ratio", "comparison", "tested_within", "g2_within",
+            "log_ratio_within", "significant_within", "same_direction"]
+    rows = []
+    years_of = within.groupby("comparison")["year"].agg(lambda s: set(s.astype(int)))
+    for _, r in whole.iterrows():
+        hit = False
+        for label, years in years_of.items():
+            if int(r["year"]) not in years:
+                continue
+            hit = True
+            m = within[(within["comparison"] == label) & (within["year"] == r["year"]) & (within["term"] == r["term"])]
+            if len(m):
+                w = m.iloc[0]
+                rows.append((r["year"], r["term"], r["g2"], r["log_ratio"], label, True, w["g2"], w["log_ratio"],
+                             bool(w["significant"]), bool(np.sign(w["g2"]) == np.sign(r["g2"]))))
+            else:
+                rows.append((r["year"], r["term"], r["g2"], r["log_ratio"], label, False, np.nan, np.nan,
+                             False, False))
+        if not hit:
+            rows.append((r["year"], r["term"], r["g2"], r["log_ratio"], "", False, np.nan, np.nan, False, False))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def hit_contexts(hits: pd.DataFrame, sentences: pd.DataFrame, per_category: int = 2, seed: int = SEED,
+                 width: int = 16) -> pd.DataFrame:
+    """A seeded random sample of hits per category, each shown in its sentence (term in 【】), for
+    reading whether the codebook's terms mean what the category says (a validity spot check)."""
+    rng = np.random.default_rng(seed)
+    text = sentences.set_index(["doc_id", "sent_id"])["text"]
+    rows = []
+    for cat, g in hits.groupby("category", sort=True):
+        pick = g.iloc[np.sort(rng.choice(len(g), size=min(per_category, len(g)), replace=False))]
+        for _, r in pick.iterrows():
+            sent = str(text.get((r["doc_id"], r["sent_id"]), ""))
+            i = sent.find(r["term"])
+            left, right = sent[max(0, i - width):max(i, 0)], sent[i + len(r["term"]):i + len(r["term"]) + width]
+            rows.append((cat, r["term"], r["doc_id"], r["year"],
+                         ("…" if i > width else "") + left + f"【{r['term']}】" + right
+                         + ("…" if i + len(r["term"]) + width < len(sent) else "")))
+    return pd.DataFrame(rows, columns=["category", "term", "doc_id", "year", "context"])
+
+
+# Figures of notebook 04 ---------------------------------------------------------------------------
+def show_figure(paths: Paths, name: str, width: int = 900):
+    """The saved PNG of figure ``name`` for display in a notebook (no second rendering of the figure)."""
+    from IPython.display import Image
+    return Image(filename=str(paths.figures / f"{name}.png"), width=width)
+
+
+def _wrap(text: str, width: int = 14) -> str:
+    """Wrap a label onto lines of at most ``width`` characters (at spaces)."""
+    import textwrap
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def year_axis(documents: pd.DataFrame) -> list[int]:
+    """Every year from the first to the last document year (missing years included, as gaps)."""
+    return list(range(int(documents["year"].min()), int(documents["year"].max()) + 1))
+
+
+def plot_attention_heatmap(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int],
+                           comparison: str = ALL_GENRES, value: str = "per_10k"):
+    """Heatmap categories (rows, bilingual) x years (columns, with their genres); a year without a
+    document is a hatched grey column marked 'no text'.  Cells are annotated with their value."""
+    import matplotlib.pyplot as plt
+
+    cats = codebook_categories(codebook)
+    d = by_year[by_year["comparison"] == comparison]
+    grid = d.pivot(index="category", columns="year", values=value).reindex(index=cats["category"], columns=years)
+    genres = d.groupby("year")["genres"].first().reindex(years)
+    fig, ax = plt.subplots(figsize=(2.2 + 1.05 * len(years), 1.3 + 0.42 * len(cats)))
+    data = np.ma.masked_invalid(grid.to_numpy(float))
+    im = ax.imshow(data, aspect="auto", cmap="YlOrRd", vmin=0)
+    vmax = np.nanmax(grid.to_numpy(float)) if np.isfinite(grid.to_numpy(float)).any() else 1
+    for j, y in enumerate(years):
+        if pd.isna(genres[y]):
+            ax.add_patch(plt.Rectangle((j - 0.5, -0.5), 1, len(cats), facecolor="0.93", hatch="//",
+                                       edgecolor="0.75", linewidth=0))
+            ax.text(j, (len(cats) - 1) / 2, "no text\n无文本", ha="center", va="center", fontsize=8,
+                    color="0.35", rotation=90)
+            continue
+        for i in range(len(cats)):
+            v = grid.iat[i, j]
+            ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=7.5,
+                    color="white" if v > 0.6 * vmax else "0.15")
+    ax.set_xticks(range(len(years)), [f"{y}\n{_wrap(g) if pd.notna(g) else ''}" for y, g in genres.items()],
+                  fontsize=8)
+    ax.set_yticks(range(len(cats)), cats["label"])
+    ax.tick_params(length=0)
+    for s in ax.spines.values():
+        s.set_visible(False)
+    label = "hits per 10,000 characters 每万字频次" if value == "per_10k" else value
+    fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02).set_label(label)
+    ax.set_title(f"Attention to priority categories by year ({comparison})\n各年份重点领域关注度", loc="left")
+    return fig
+
+
+def _spread(values: np.ndarray, gap: float) -> np.ndarray:
+    """Label positions at or above ``values``, at least ``gap`` apart, order kept (end-of-line labels)."""
+    values = np.nan_to_num(np.asarray(values, float))
+    order = np.argsort(values, kind="stable")
+    pos = values[order].copy()
+    for i in range(1, len(pos)):
+        pos[i] = max(pos[i], pos[i - 1] + gap)
+    out = np.empty_like(pos)
+    out[order] = pos
+    return out
+
+
+def plot_slope(by_year: pd.DataFrame, codebook: pd.DataFrame, value: str = "per_10k"):
+    """Slope chart: each category's value in the first and the last year of each comparison (one panel
+    per comparison with more than one year); rising lines red, falling blue; bilingual labels at the
+    right.  The intervals of these values are in ``plot_trends`` and of their changes in ``plot_change``."""
+    import matplotlib.pyplot as plt
+
+    cats = codebook_categories(codebook)
+    comps = [c for c in dict.fromkeys(by_year["comparison"])
+             if by_year.loc[by_year["comparison"] == c, "year"].nunique() > 1]
+    scale = 1 if value == "per_10k" else 100
+    n = max(len(comps), 1)
+    fig, axes = plt.subplots(1, n, figsize=(5.6 * n, 1.5 + 0.3 * len(cats)), squeeze=False)
+    colours = {"up": "#b2182b", "down": "#2166ac", "none": "0.55", "n/a": "0.55"}
+    for ax, comp in zip(axes[0], comps):
+        d = by_year[by_year["comparison"] == comp]
+        first, last = int(d["year"].min()), int(d["year"].max())
+        a = d[d["year"] == first].set_index("category").reindex(cats["category"])
+        b = d[d["year"] == last].set_index("category").reindex(cats["category"])
+        va, vb = a[value].to_numpy(float) * scale, b[value].to_numpy(float) * scale
+        top = max(np.nanmax(np.r_[va, vb, 0]), 1e-9) * 1.08
+        ys = _spread(vb, top * 0.055)
+        top = max(top, ys.max() + top * 0.03)
+        for i, cat in enumerate(cats["category"]):
+            c = colours[_direction(vb[i] - va[i])]
+            ax.plot([0, 1], [va[i], vb[i]], color=c, lw=1.4, marker="o", ms=3.5, zorder=3)
+            ax.plot([1.0, 1.12], [vb[i], ys[i]], color=c, lw=0.5, alpha=0.6)
+            ax.text(1.14, ys[i], cats.at[i, "label"], fontsize=7.5, va="center", color=c)
+        ax.set_xticks([0, 1], [f"{first}\n{_wrap(a['genres'].iloc[0])}", f"{last}\n{_wrap(b['genres'].iloc[0])}"])
+        ax.set_xlim(-0.12, 2.75)
+        ax.set_ylim(0, top)
+        ax.set_title(comp, loc="left")
+        ax.spines["bottom"].set_visible(False)
+        ax.tick_params(axis="x", length=0)
+        ax.set_ylabel("hits per 10,000 characters 每万字频次" if value == "per_10k" else "share of coded hits 占比 (%)")
+    if not comps:
+        axes[0][0].text(0.5, 0.5, "only one year: nothing to compare\n仅一个年份，无从比较", ha="center",
+                        va="center", transform=axes[0][0].transAxes)
+    fig.suptitle("First vs last year (red: rises, blue: falls); intervals in 04_category_trends and "
+                 "04_change_by_genre\n首末年份对比（红：上升，蓝：下降）", x=0.01, ha="left", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_change(changes: pd.DataFrame, codebook: pd.DataFrame, ci: float = 0.95):
+    """Forest plot of the change in share (percentage points) from first to last year, per category,
+    with its bootstrap interval (level ``ci``): one marker per comparison (whole corpus and each multi-year
+    genre), so whether a shift survives within genre can be read off directly."""
+    import matplotlib.pyplot as plt
+
+    cats = codebook_categories(codebook)
+    comps = list(dict.fromkeys(changes["comparison"]))
+    fig, ax = plt.subplots(figsize=(7.2, 1.3 + 0.42 * len(cats)))
+    styles = [("0.15", "o"), ("#d95f02", "s"), ("#1b9e77", "^"), ("#7570b3", "D")]
+    offsets = np.linspace(-0.18, 0.18, len(comps)) if len(comps) > 1 else [0.0]
+    for (comp, off), (colour, marker) in zip(zip(comps, offsets), styles):
+        d = changes[changes["comparison"] == comp].set_index("category").reindex(cats["category"])
+        y = np.arange(len(cats)) + off
+        ax.hlines(y, d["share_change_ci_low"] * 100, d["share_change_ci_high"] * 100, color=colour, lw=1.3)
+        label = f"{comp}: {d['first_year'].iloc[0]} → {d['last_year'].iloc[0]}"
+        ax.plot(d["share_change"] * 100, y, marker, color=colour, ms=5, label=label, ls="none")
+    ax.axvline(0, color="0.5", lw=0.8, zorder=0)
+    ax.set_yticks(range(len(cats)), cats["label"])
+    ax.set_ylim(len(cats) - 0.5, -0.5)
+    ax.set_xlabel("change in share of coded hits, percentage points (last − first year)\n占比变化（百分点）")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, ncol=min(len(comps), 2) or 1)
+    ax.set_title(f"Shift from first to last year with {ci:.0%} bootstrap intervals\n首末年份占比变化及{ci:.0%}区间",
+                 loc="left")
+    if not comps:
+        ax.text(0.5, 0.5, "only one year: nothing to compare\n仅一个年份，无从比较", ha="center", va="center",
+                transform=ax.transAxes)
+    fig.tight_layout()
+    return fig
+
+
+def plot_trends(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int], ncols: int = 4,
+                ci: float = 0.95):
+    """Small multiples: each category's share of coded hits by year with its bootstrap interval, one
+    series per comparison (slightly offset); lines join consecutive years only, so a year without a
+    document is a gap (shaded), never interpolated."""
+    import matplotlib.pyplot as plt
+
+    cats = codebook_categories(codebook)
+    comps = list(dict.fromkeys(by_year["comparison"]))
+    nrows = int(np.ceil(len(cats) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.1 * nrows + 0.8), sharex=True, sharey=True,
+                             squeeze=False)
+    gaps = [y for y in years if y not in set(by_year["year"])]
+    styles = [("0.2", "o"), ("#d95f02", "s"), ("#1b9e77", "^"), ("#7570b3", "D")]
+    offsets = np.linspace(-0.12, 0.12, len(comps)) if len(comps) > 1 else [0.0]
+    for ax, (_, cat) in zip(axes.flat, cats.iterrows()):
+        for y in gaps:
+            ax.axvspan(y - 0.5, y + 0.5, color="0.92", lw=0)
+        for (comp, off), (colour, marker) in zip(zip(comps, offsets), styles):
+            d = by_year[(by_year["comparison"] == comp) & (by_year["category"] == cat["category"])]
+            d = d.set_index("year").reindex(years)
+            x = np.array(years) + off
+            ax.plot(x, d["share"] * 100, color=colour, lw=1, marker=marker, ms=3.5, label=comp)
+            ok = d["share"].notna().to_numpy()
+            ax.vlines(x[ok], d["ci_low"][ok] * 100, d["ci_high"][ok] * 100, color=colour, lw=0.9, alpha=0.7)
+        ax.set_title(_wrap(cat["label"], 26), fontsize=8.5, loc="left")
+        ax.tick_params(labelsize=7.5)
+    for ax in axes.flat[len(cats):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xticks(years, [str(y) for y in years], rotation=90 if len(years) > 8 else 0)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("share 占比 (%)", fontsize=8)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    note = f"; shaded = no text 无文本 ({', '.join(map(str, gaps))})" if gaps else ""
+    fig.legend(handles, labels, loc="upper right", ncol=len(comps), fontsize=8)
+    fig.suptitle(f"Share of coded attention by year, {ci:.0%} percentile-bootstrap intervals" + note +
+                 f"\n各领域关注占比及{ci:.0%}区间", x=0.01, y=0.995, ha="left", va="top", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_keyness(kw: pd.DataFrame, years: list[int], comparisons: list[str], glossary: dict[str, str] | None = None,
+                 top_n: int = 8):
+    """Keyness bars: for each year (rows) and comparison (columns), the ``top_n`` significant overused
+    terms by G2, bar length = Log Ratio, G2 printed at the bar; labels 'term english' where glossed.
+    Years without a document get a thin 'no text' row; a year outside a comparison is marked so."""
+    import matplotlib.pyplot as plt
+
+    glossary = glossary or {}
+    present = set(kw["year"].astype(int)) if len(kw) else set()
+    ratios = [1.0 if y in present else 0.25 for y in years]
+    fig, axes = plt.subplots(len(years), max(len(comparisons), 1), squeeze=False,
+                             figsize=(4.6 * max(len(comparisons), 1), sum(ratios) * (0.2 * top_n + 0.6) + 0.5),
+                             gridspec_kw={"height_ratios": ratios})
+    xmax = max(kw.loc[kw["significant"].astype(bool), "log_ratio"].max() if len(kw) else 1, 1) * 1.35
+    for i, y in enumerate(years):
+        for j, comp in enumerate(comparisons or [""]):
+            ax = axes[i][j]
+            d = kw[(kw["comparison"] == comp) & (kw["year"] == y)]
+            top = d[d["significant"].astype(bool) & (d["g2"] > 0)].head(top_n)
+            if y not in present:
+                ax.axis("off")
+                ax.text(0.5, 0.5, f"{y}: no text 无文本", ha="center", va="center", color="0.4",
+                        transform=ax.transAxes, fontsize=8.5)
+                continue
+            ax.set_title(f"{y} · {comp}", loc="left", fontsize=9)
+            if top.empty:
+                msg = ("year not in this comparison\n该比较不含此年份" if d.empty else
+                       "no significant keyword after Bonferroni\n校正后无显著关键词")
+                ax.text(0.5, 0.5, msg, ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.4")
+                ax.set_xticks([]); ax.set_yticks([])
+                continue
+            labels = [f"{t} {glossary[t]}" if glossary.get(t) else t for t in top["term"]]
+            ax.barh(range(len(top)), top["log_ratio"], color="#4c72b0", height=0.7)
+            for k, (lr, g) in enumerate(zip(top["log_ratio"], top["g2"])):
+                ax.text(lr + xmax * 0.02, k, f"G²={g:.0f}", va="center", fontsize=6.5, color="0.3")
+            ax.set_yticks(range(len(top)), [_wrap(s, 30) for s in labels], fontsize=7.5)
+            ax.set_ylim(top_n - 0.5, -0.5)
+            ax.set_xlim(0, xmax)
+            ax.tick_params(axis="x", labelsize=7)
+        axes[i][0].set_ylabel("")
+    for ax in axes[-1]:
+        if ax.axison:
+            ax.set_xlabel("Log Ratio (log2 of relative-frequency ratio)", fontsize=8)
+    fig.suptitle("Keywords of each year against all other years (top terms by G², significant after "
+                 "Bonferroni)\n各年份关键词（对数似然比显著，条长为Log Ratio）", x=0.01, y=0.998, ha="left",
+                 va="top", fontsize=10)
+    fig.tight_layout()
+    return fig
 # PRIORITIES-SECTION-END
 
 # ADOPTION-SECTION-START (notebook 05: central formulae, lags)
+# When does a central formula reach the district?  Every date in the corpus is an interval
+# (h.date_bounds), and one text per year only brackets the first local use: the first use lies
+# after the last text without the term and no later than the first text with it.  Lags are whole
+# months, rounded outwards (lower bound down, upper bound up), so [lag_months_min, lag_months_max]
+# always contains every lag the dates allow.
+ADOPTION_STATUS = {
+    "adopted": "in a text after its introduction; a text without it, possibly dated after the "
+               "introduction, precedes the first text with it (first use bounded on both sides)",
+    "present in first text": "in the first text that may postdate its introduction (for a local formula: "
+                             "in the first text of the corpus); the lower bound is the introduction "
+                             "(or unknown): left-censored",
+    "absent": "in no text, although at least one text is certainly dated after its introduction",
+    "introduced after last text": "every text is dated before its introduction: cannot be observed",
+    "undetermined": "in no text; no text is certainly dated after its introduction (dates overlap)",
+    "dating conflict": "in a text dated entirely before its introduction: no lag is computed",
+}
+QUOTES = "“”‘’\"'「」『』《》"
+
+
+def whole_months(start: pd.Timestamp, end: pd.Timestamp, rounding: str = "floor") -> int:
+    """Whole calendar months from ``start`` to ``end`` (negative if ``end`` is earlier).
+
+    ``floor``: the largest n with start + n months <= end; ``ceil``: the smallest n with
+    start + n months >= end.  "start + n months" is pandas' DateOffset (a day past the month's end
+    is clipped: 31 Jan + 1 month = 28/29 Feb).  2018-01-18 -> 2018-03-17 is 1 (floor) or 2 (ceil).
+    """
+    if rounding not in ("floor", "ceil"):
+        raise ValueError(f"rounding must be 'floor' or 'ceil', got {rounding!r}")
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    n = (end.year - start.year) * 12 + end.month - start.month
+    if rounding == "floor":
+        while start + pd.DateOffset(months=n) > end:
+            n -= 1
+        while start + pd.DateOffset(months=n + 1) <= end:
+            n += 1
+    else:
+        while start + pd.DateOffset(months=n) < end:
+            n += 1
+        while start + pd.DateOffset(months=n - 1) >= end:
+            n -= 1
+    return n
+
+
+def document_date_bounds(documents: pd.DataFrame) -> pd.DataFrame:
+    """doc_id, year, date, genre plus ``date_lo``/``date_hi`` (h.date_bounds), in date order.
+
+    Sorted by (date_lo, date_hi, doc_id).  A date that is not YYYY, YYYY-MM or YYYY-MM-DD raises a
+    CorpusError naming the doc_id.
+    """
+    missing = [c for c in ["doc_id", "year", "date"] if c not in documents.columns]
+    if missing:
+        raise CorpusError(f"documents table: missing column(s) {', '.join(missing)}")
+    out = documents[[c for c in ["doc_id", "year", "date", "genre"] if c in documents.columns]].copy()
+    out["date"] = out["date"].astype(str).str.strip()
+    lo, hi = [], []
+    for doc_id, date in zip(out["doc_id"], out["date"]):
+        try:
+            a, b = date_bounds(date)
+        except ValueError as err:
+            raise CorpusError(f"documents table, doc_id '{doc_id}': {err}") from None
+        lo.append(a)
+        hi.append(b)
+    out["date_lo"], out["date_hi"] = lo, hi
+    return out.sort_values(["date_lo", "date_hi", "doc_id"], kind="stable").reset_index(drop=True)
+
+
+def normalise_formula(term: str) -> str:
+    """The form in which formulae are compared: notebook 03's normalise_span without quote marks
+    (NFKC, no whitespace, ASCII clause punctuation as full-width): '“四个意识”' -> '四个意识'."""
+    return normalise_span(str(term).translate({ord(q): None for q in QUOTES}))
+
+
+def read_central_formulae(path: str | os.PathLike) -> pd.DataFrame:
+    """Read ``central_formulae.csv`` (``#`` header) and validate it for notebook 05.
+
+    Requires term and introduced; every ``introduced`` must be YYYY, YYYY-MM or YYYY-MM-DD and every
+    term unique after normalise_formula.  An optional ``variants`` column lists other spellings
+    separated by ``;`` or ``|``; they become a list column ``variant_list``.  Errors name the file and line.
+    """
+    path = Path(path)
+    df = read_lexicon_csv(path, ["term", "introduced"])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith("#"))
+    seen: dict[str, int] = {}
+    variants = []
+    for i, row in df.iterrows():
+        where = f"{path} line {header + i + 2} ({row['term']})"
+        try:
+            date_bounds(row["introduced"])
+        except ValueError as err:
+            raise CorpusError(f"{where}: introduced: {err}") from None
+        key = normalise_formula(row["term"])
+        if key in seen:
+            raise CorpusError(f"{where}: same formula as line {seen[key]}")
+        seen[key] = header + i + 2
+        raw = row["variants"] if "variants" in df.columns else ""
+        variants.append([v.strip() for v in re.split(r"[;|；]", raw) if v.strip()])
+    df["introduced"] = df["introduced"].str.strip()
+    df["variant_list"] = variants
+    return df
+
+
+def count_formulae(body: pd.DataFrame, terms: list[str], st: RhetoricSettings,
+                   variants: dict[str, str] | None = None) -> pd.DataFrame:
+    """Occurrences of each formula per document: doc_id, term, count, nested (rows where count > 0).
+
+    Counting is notebook 03's (``count_terms`` on ``body_paragraphs``): non-overlapping occurrences
+    of each term, a term opening with a numeral not matched after a numeral or ordinal (三产 in
+    第三产业); ``count`` is the term's own count, ``nested`` the occurrences inside a longer listed
+    term (``count - nested`` is what a total adds so no stretch of text counts twice).  ``variants``
+    maps another spelling to its term; a variant that contains its own term is left out (the term
+    is found anyway, and counting both would count one occurrence twice).
+    """
+    variants = {v: t for v, t in (variants or {}).items() if t not in v and v not in terms}
+    forms = sorted(set(terms) | set(variants))
+    c = count_terms(body, forms, st) if forms and len(body) else pd.DataFrame(columns=["doc_id", "term", "count", "nested"])
+    c = c.assign(term=c["term"].map(lambda f: variants.get(f, f)))
+    out = c.groupby(["doc_id", "term"], as_index=False)[["count", "nested"]].sum()
+    out = out.astype({"doc_id": str, "term": str, "count": int, "nested": int})
+    return out.sort_values(["doc_id", "term"], kind="stable").reset_index(drop=True)
+
+
+def first_use_interval(bounds: pd.DataFrame, present: set[str] | list[str], introduced: str = "") -> dict:
+    """Bracket the first local use of one formula by the corpus' dated texts.
+
+    ``bounds`` is document_date_bounds(documents); ``present`` the doc_ids of texts containing the
+    formula; ``introduced`` its central introduction date ("" for a local formula).  Rules:
+
+    - first text with it = the one whose latest possible date is earliest (ties: date_lo, doc_id);
+      the first use is no later than that date (``first_use_latest``).
+    - last text without it = among texts without it that are certainly earlier than the first text
+      with it (date_hi < its date_lo) and may postdate the introduction (date_hi >= introduced's
+      earliest day), the latest (by date_lo, date_hi, doc_id).  Absence there is read as "not yet
+      in use", so the first use came after that text was written; since the text may have been
+      written on its earliest possible day, ``first_use_earliest`` = its date_lo + 1 day (not its
+      date_hi + 1: that would assume the latest possible date and could exclude the true first use).
+      It is never before the introduction: max(introduction's earliest day, date_lo + 1 day).
+    - if there is no such text, the first use is bounded below only by the introduction: status
+      "present in first text", ``left_censored`` True, lag_months_min 0.
+    - lag_months_min = whole months, floor, from the introduction's latest day to first_use_earliest
+      (0 if that is earlier); lag_months_max = whole months, ceil, from the introduction's earliest
+      day to first_use_latest.  Partial dates thus widen the interval; they never narrow it.
+    - a formula in a text dated entirely before its introduction: status "dating conflict", no lag.
+    Statuses are the keys of ADOPTION_STATUS.  Dates are returned as ISO strings ("" if none).
+    """
+    present = set(present)
+    docs = sorted(bounds[["doc_id", "date", "date_lo", "date_hi"]].itertuples(index=False),
+                  key=lambda d: (d.date_lo, d.date_hi, d.doc_id))
+    unknown = present - {d.doc_id for d in docs}
+    if unknown:
+        raise ValueError(f"doc_id(s) not in the documents table: {', '.join(sorted(unknown))}")
+    iso = lambda t: "" if t is None else pd.Timestamp(t).strftime("%Y-%m-%d")  # noqa: E731
+    intro_lo, intro_hi = date_bounds(introduced) if str(introduced).strip() else (None, None)
+    rec = {"first_seen_doc": "", "first_seen_date": "", "last_absent_doc": "", "last_absent_date": "",
+           "first_use_earliest": "", "first_use_latest": "", "lag_months_min": None,
+           "lag_months_max": None, "left_censored": False,
+           "texts_after_introduction": sum(d.date_lo >= intro_hi for d in docs) if intro_hi is not None
+           else None}
+    with_it = [d for d in docs if d.doc_id in present]
+    if not with_it:
+        if intro_lo is None or rec["texts_after_introduction"]:
+            rec["status"] = "absent"
+        elif all(d.date_hi < intro_lo for d in docs):
+            rec["status"] = "introduced after last text"
+        else:
+            rec["status"] = "undetermined"
+        return rec
+    first = min(with_it, key=lambda d: (d.date_hi, d.date_lo, d.doc_id))
+    rec.update(first_seen_doc=first.doc_id, first_seen_date=first.date, first_use_latest=iso(first.date_hi))
+    before = [d for d in docs if d.doc_id not in present and d.date_hi < first.date_lo
+              and (intro_lo is None or d.date_hi >= intro_lo)]
+    earliest = None
+    if before:
+        last = before[-1]  # docs are sorted by date_lo, date_hi, doc_id
+        rec.update(last_absent_doc=last.doc_id, last_absent_date=last.date)
+        earliest = last.date_lo + pd.Timedelta(days=1)
+    if intro_lo is not None and first.date_hi < intro_lo:
+        rec.update(status="dating conflict", first_use_earliest=iso(earliest))
+        return rec
+    if intro_lo is not None:
+        rec["left_censored"] = earliest is None or earliest <= intro_lo
+        earliest = intro_lo if rec["left_censored"] else earliest
+        rec["lag_months_min"] = max(0, whole_months(intro_hi, earliest, "floor"))
+        rec["lag_months_max"] = max(0, whole_months(intro_lo, first.date_hi, "ceil"))
+    else:
+        rec["left_censored"] = earliest is None
+    rec["first_use_earliest"] = iso(earliest)
+    rec["status"] = "present in first text" if rec["left_censored"] else "adopted"
+    return rec
+
+
+def adoption_table(counts: pd.DataFrame, documents: pd.DataFrame, formulae: pd.DataFrame) -> pd.DataFrame:
+    """One row per formula: when it was introduced, first seen, how long it took, how often it occurs.
+
+    ``counts``: doc_id, term, count (count_formulae); ``documents``: doc_id, year, date (+ genre);
+    ``formulae``: term, origin ("central" or "local"), introduced ("" for local), optional english,
+    level.  Columns: term, origin, english, level, introduced, status, first_seen_doc,
+    first_seen_date, last_absent_doc, last_absent_date, first_use_earliest, first_use_latest,
+    lag_months_min, lag_months_max, left_censored, texts_after_introduction, occurrences, nested (of
+    them, inside a longer listed formula; 0 if ``counts`` has no ``nested``), n_docs,
+    years_present (";"-joined), n_years_present, n_years_observed (years with a text from the
+    first-seen year on) and last_seen_date.  Sorted by origin, introduced, term.
+    """
+    bounds = document_date_bounds(documents)
+    bad = sorted(set(counts["doc_id"]) - set(bounds["doc_id"]))
+    if bad:
+        raise CorpusError(f"counts name doc_id(s) absent from the documents table: {', '.join(bad)}")
+    bad_origin = sorted(set(formulae["origin"]) - {"central", "local"})
+    if bad_origin:
+        raise ValueError(f"origin must be 'central' or 'local', got {', '.join(map(str, bad_origin))}")
+    year_of = dict(zip(bounds["doc_id"], bounds["year"].astype(int)))
+    all_years = set(year_of.values())
+    order = {d: i for i, d in enumerate(bounds["doc_id"])}
+    pos = counts[counts["count"] > 0]
+    docs_of = pos.groupby("term")["doc_id"].agg(set).to_dict()
+    total_of = pos.groupby("term")["count"].sum().to_dict()
+    nested_of = pos.groupby("term")["nested"].sum().to_dict() if "nested" in pos.columns else {}
+    rows = []
+    for f in formulae.itertuples(index=False):
+        present = docs_of.get(f.term, set())
+        intro = str(getattr(f, "introduced", "") or "").strip() if f.origin == "central" else ""
+        rec = {"term": f.term, "origin": f.origin, "english": getattr(f, "english", ""),
+               "level": getattr(f, "level", ""), "introduced": intro}
+        rec.update(first_use_interval(bounds, present, intro))
+        present_years = sorted({year_of[d] for d in present})
+        last_seen = max(present, key=order.get) if present else None
+        rec.update(occurrences=int(total_of.get(f.term, 0)), nested=int(nested_of.get(f.term, 0)),
+                   n_docs=len(present),
+                   years_present=";".join(map(str, present_years)), n_years_present=len(present_years),
+                   n_years_observed=sum(y >= present_years[0] for y in all_years) if present_years else 0,
+                   last_seen_date=bounds["date"].iloc[order[last_seen]] if last_seen else "")
+        rows.append(rec)
+    cols = ["term", "origin", "english", "level", "introduced", "status", "first_seen_doc", "first_seen_date",
+            "last_absent_doc", "last_absent_date", "first_use_earliest", "first_use_latest",
+            "lag_months_min", "lag_months_max", "left_censored", "texts_after_introduction", "occurrences",
+            "nested", "n_docs", "years_present", "n_years_present", "n_years_observed", "last_seen_date"]
+    out = pd.DataFrame(rows, columns=cols)
+    for c in ["lag_months_min", "lag_months_max", "texts_after_introduction"]:
+        out[c] = out[c].astype("Int64")
+    out["_intro"] = out["introduced"].map(lambda d: date_bounds(d)[0] if d else pd.Timestamp.max)
+    out = out.sort_values(["origin", "_intro", "term"], kind="stable").drop(columns="_intro")
+    return out.reset_index(drop=True)
+
+
+def adoption_by_year(counts: pd.DataFrame, documents: pd.DataFrame, formulae: pd.DataFrame,
+                     chars_by_year: pd.Series) -> pd.DataFrame:
+    """Long table term x year (years that have a text only; missing years stay missing).
+
+    Columns: term, origin, year, n_texts, occurrences (0 if absent that year), nested (of those, inside
+    a longer listed formula; 0 if ``counts`` has no ``nested``), per_10k (occurrences per 10,000 body
+    characters of that year, ``chars_by_year`` = h.body_chars(paragraphs, "year")).
+    """
+    years = sorted(int(y) for y in documents["year"].unique())
+    missing = [y for y in years if y not in chars_by_year.index or not chars_by_year.get(y)]
+    if missing:
+        raise ValueError(f"no body characters for year(s) {missing}: cannot compute rates")
+    doc_year = documents.set_index("doc_id")["year"].astype(int)
+    counts = counts if "nested" in counts.columns else counts.assign(nested=0)
+    c = counts.assign(year=counts["doc_id"].map(doc_year)).groupby(["term", "year"])[["count", "nested"]].sum()
+    n_texts = documents.groupby("year")["doc_id"].nunique()
+    rows = [(f.term, f.origin, y, int(n_texts[y]), *(int(v) for v in (c.loc[(f.term, y)] if (f.term, y) in c.index
+                                                                     else (0, 0))))
+            for f in formulae.itertuples(index=False) for y in years]
+    out = pd.DataFrame(rows, columns=["term", "origin", "year", "n_texts", "occurrences", "nested"])
+    out["per_10k"] = out["occurrences"] / out["year"].map(chars_by_year).astype(float) * 1e4
+    return out.sort_values(["origin", "term", "year"], kind="stable").reset_index(drop=True)
+
+
+def density_by_origin(by_year: pd.DataFrame, chars_by_year: pd.Series) -> pd.DataFrame:
+    """Per year and origin: formula occurrences, body characters and occurrences per 10,000 characters.
+
+    An occurrence nested in a longer listed formula is left out (``occurrences - nested``), so each
+    stretch of text counts once, for the longest formula covering it.
+    """
+    g = by_year.assign(occurrences=by_year["occurrences"] - by_year["nested"])
+    g = g.groupby(["year", "origin"], as_index=False)["occurrences"].sum()
+    g["body_chars"] = g["year"].map(chars_by_year).astype(int)
+    g["per_10k"] = g["occurrences"] / g["body_chars"] * 1e4
+    return g.sort_values(["year", "origin"], kind="stable").reset_index(drop=True)
+
+
+ADOPTION_COLORS = {"adopted": "#1f77b4", "present in first text": "#9ecae1", "dating conflict": "#d62728",
+                   "central": "#1f77b4", "local": "#ff7f0e"}
+
+
+def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
+    """Timeline of the central formulae of an adoption_table: one row each, in order of introduction.
+
+    A diamond marks the introduction (a line if its date is a month or a year); a bar spans the
+    interval of possible first local use (first_use_earliest .. first_use_latest), hatched and pale
+    when left-censored; a dotted line joins the introduction to it.  Formulae never seen carry their
+    status as text.  Grey bands are the possible dates of each text, coloured by genre.
+    """
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    central = table[table["origin"] == "central"].reset_index(drop=True)
+    n = len(central)
+    fig, ax = plt.subplots(figsize=(7.5, max(2.6, 0.2 * n + 1.6)))
+    genres = sorted(bounds["genre"].unique()) if "genre" in bounds.columns else [""]
+    gcol = dict(zip(genres, ["0.55", "#8c6d31", "#7b4173", "#637939"]))
+    day = pd.Timedelta(days=1)
+    for b in bounds.itertuples(index=False):
+        g = getattr(b, "genre", "")
+        ax.axvspan(b.date_lo, b.date_hi + day, color=gcol.get(g, "0.55"), alpha=0.18, lw=0)
+        ax.axvline(b.date_lo + (b.date_hi + day - b.date_lo) / 2, color=gcol.get(g, "0.55"), lw=0.4, alpha=0.6)
+        ax.text(b.date_lo + (b.date_hi + day - b.date_lo) / 2, 1.0, str(b.year), rotation=90, fontsize=7,
+                ha="center", va="bottom", color="0.3", transform=ax.get_xaxis_transform())
+    notes = {"absent": "absent 未见", "introduced after last text": "after last text 晚于末篇",
+             "undetermined": "undetermined 无法判断"}
+    for i, f in central.iterrows():
+        y = n - 1 - i
+        lo, hi = date_bounds(f["introduced"])
+        ax.plot([lo, hi + day], [y, y], color="black", lw=2.5, solid_capstyle="butt")
+        ax.plot([lo], [y], marker="D", color="black", ms=4)
+        if f["status"] in ("adopted", "present in first text"):
+            start, end = pd.Timestamp(f["first_use_earliest"]), pd.Timestamp(f["first_use_latest"]) + day
+            if start > hi + day:
+                ax.plot([hi + day, start], [y, y], color="0.4", lw=0.8, ls=":")
+            censored = f["status"] == "present in first text"
+            ax.barh(y, end - start, left=start, height=0.55, color=ADOPTION_COLORS[f["status"]],
+                    hatch="////" if censored else None, edgecolor="#3182bd" if censored else "none", lw=0.5)
+            ax.text(end + 20 * day, y, f"{f['lag_months_min']}–{f['lag_months_max']} mo", va="center", fontsize=7)
+        elif f["status"] == "dating conflict":
+            x = pd.Timestamp(f["first_use_latest"])
+            ax.plot([x], [y], marker="x", color=ADOPTION_COLORS["dating conflict"], ms=6, mew=1.5)
+            ax.text(max(x, hi) + 40 * day, y, "in a text dated before introduction", va="center", fontsize=7,
+                    color=ADOPTION_COLORS["dating conflict"])
+        else:
+            ax.text(hi + 40 * day, y, notes[f["status"]], va="center", fontsize=7, color="0.35")
+    labels = [f"{t}  {e}" if isinstance(e, str) and e and len(e) <= 40 else t
+              for t, e in zip(central["term"], central.get("english", pd.Series([""] * n)))]
+    ax.set_yticks(range(n - 1, -1, -1), labels)
+    ax.set_ylim(-0.8, max(n, 1) - 0.2)
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    dates = list(bounds["date_lo"]) + list(bounds["date_hi"]) + [date_bounds(d)[0] for d in central["introduced"]]
+    if dates:
+        ax.set_xlim(min(dates) - pd.Timedelta(days=120), max(dates) + pd.Timedelta(days=540))
+    ax.tick_params(axis="x", labelrotation=90)
+    ax.set_xlabel("Date 日期")
+    handles = [Line2D([], [], color="black", marker="D", ms=4, lw=2.5, label="introduced 提出"),
+               Patch(color=ADOPTION_COLORS["adopted"], label="possible first local use 首次使用区间"),
+               Patch(facecolor=ADOPTION_COLORS["present in first text"], edgecolor="#3182bd", hatch="////",
+                     label="…left-censored (in first text after introduction) 左删失")]
+    handles += [Patch(color=gcol.get(g, "0.55"), alpha=0.3, label=f"text: {g}") for g in genres]
+    if n == 0:
+        ax.text(0.5, 0.5, "no central formula listed 无中央提法", transform=ax.transAxes, ha="center", color="0.4")
+    ax.set_title("Central formulae: introduction and first local use 中央提法：提出与首次在区级文本出现", pad=22)
+    sub = fig.subplotpars  # below the rotated year labels and the axis label (about 0.8 inch)
+    below = -0.8 / (fig.get_figheight() * (sub.top - sub.bottom))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, below), ncol=2, fontsize=7)
+    return fig
+
+
+def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
+    """Bars per year: central and local formula occurrences per 10,000 body characters.
+
+    ``density`` is density_by_origin(); years without a text are gaps labelled "no text", and each
+    year's tick names the genre(s) of its text(s).
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    years = sorted(documents["year"].astype(int).unique())
+    span = list(range(years[0], years[-1] + 1))
+    genre = documents.groupby(documents["year"].astype(int))["genre"].agg(
+        lambda g: "\n".join(textwrap.fill(x, 11) for x in sorted(set(g))))
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    origins = ["central", "local"]
+    for k, origin in enumerate(origins):
+        d = density[density["origin"] == origin].set_index("year")["per_10k"]
+        xs = [y for y in years if y in d.index]
+        bars = ax.bar([y - 0.2 + 0.4 * k for y in xs], [d[y] for y in xs], width=0.38, color=ADOPTION_COLORS[origin],
+                      label={"central": "central formulae 中央提法", "local": "local formulae 地方提法"}[origin])
+        ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
+    for y in span:
+        if y not in years:
+            ax.text(y, 0, "no text\n无文本", ha="center", va="bottom", fontsize=8, color="0.4")
+    ax.set_xticks(span, [f"{y}\n{genre[y]}" if y in genre.index else str(y) for y in span], fontsize=7)
+    ax.set_ylabel("Occurrences per 10,000 characters\n每万字出现次数")
+    ax.set_title("Central and local formulae by year 中央与地方提法密度", pad=24)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
+    return fig
 # ADOPTION-SECTION-END
 
 
