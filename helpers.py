@@ -953,7 +953,7 @@ def account_for_characters(corpus: pd.DataFrame, paragraphs: pd.DataFrame, audit
 # ---------------------------------------------------------------------------
 # SEGMENT-SECTION-START
 # The tokenizer: one lexicon (data/lexicon/userdict.txt), loaded once per process into rjieba (fast
-# cutting) and jieba (its dictionary's POS tags, posseg for unknown tokens, the reference in tests).
+# cutting) and jieba (POS tags by one posseg pass aligned to rjieba's tokens; the reference in tests).
 # SEGMENT_HMM is the choice that notebook 02 justifies with the gold standard (and asserts there).
 SEGMENT_HMM = True
 USERDICT_LINE = re.compile(r"^(?P<word>\S+) (?P<freq>[0-9]+) (?P<tag>[a-z]+)$")
@@ -972,8 +972,9 @@ def read_userdict(path: str | os.PathLike) -> list[tuple[str, int, str]]:
 
     Every non-comment, non-blank line must be ``word freq tag`` separated by single spaces, with an
     integer frequency, a lower-case tag and a word made only of characters jieba can keep in one
-    token.  Frequency 0 is jieba's "keep apart": the string is never returned as one token.  A duplicate word is an error too (each addition shifts jieba's total frequency).
-    Errors raise LexiconError naming the file and the line number.
+    token.  Frequency 0 is jieba's "keep apart": the string is never returned as one token.
+    A duplicate word is an error too (each addition shifts jieba's total frequency).  Errors raise
+    LexiconError naming the file and the line number.
     """
     path = Path(path)
     entries: list[tuple[str, int, str]] = []
@@ -1043,7 +1044,7 @@ def read_split_exceptions(lexicon_dir: str | os.PathLike = LEXICON) -> pd.DataFr
     df = read_lexicon_csv(path, ["term", "context", "reason"])
     for i, row in df.iterrows():
         if row["term"] not in row["context"]:
-            raise LexiconError(f"{path}: row {i + 1}: context {row['context']!r} does not contain {row['term']!r}")
+            raise LexiconError(f"{path}: data row {i + 1}: context {row['context']!r} does not contain {row['term']!r}")
     return df
 
 
@@ -1436,8 +1437,8 @@ def term_regex(term: str, st: RhetoricSettings) -> re.Pattern:
     """Regex of one term's occurrences.
 
     A term that begins with a numeral is not matched where that numeral continues a longer number
-    or an ordinal (三产 inside 第三产业, 十四五 inside 二十四五…): the character before must be
-    neither a numeral, an ASCII digit nor an ordinal prefix.  Any other term is a plain substring.
+    or an ordinal (三产 inside 第三产业, 六稳 inside 十六稳…): the character before must be neither
+    a numeral, an ASCII digit nor an ordinal prefix.  Any other term is a plain substring.
     """
     if term[0] in st.numerals or term[0].isdigit():
         block = re.escape(st.numerals + st.ordinal_prefix) + "0-9"
@@ -1594,6 +1595,50 @@ def _blocked(text: str, not_formulae: list[str]) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for t in not_formulae if t in text for m in re.finditer(re.escape(t), text)]
 
 
+def _shaped_matches(text: str, st: RhetoricSettings, bounds: set[int] | None, free) -> list[dict]:
+    """Unquoted ``formula_shape`` matches, left to right, longest first at each numeral that does not
+    continue a number or an ordinal; with ``bounds`` a match starts and ends on a token boundary.
+    ``free(a, b)`` says whether a span is still available (not blocked, not already found)."""
+    n_re = re.compile(f"[{re.escape(st.numerals)}0-9]")
+    prev_block = set(st.numerals + st.ordinal_prefix + "0123456789")
+    out, i = [], 0
+    while i < len(text):
+        if not n_re.match(text[i]) or (i and text[i - 1] in prev_block) or (bounds is not None and i not in bounds):
+            i += 1
+            continue
+        for j in range(min(len(text), i + max(st.formula_max_len, 12)), i + 1, -1):
+            if bounds is not None and j not in bounds:
+                continue
+            shape = formula_shape(text[i:j], st, loose_tail=bounds is not None)
+            if shape and free(i, j):
+                out.append({"start": i, "end": j, "term": text[i:j], "shape": shape})
+                i = j - 1
+                break
+        i += 1
+    return out
+
+
+def _big_n_matches(text: str, tokens: list[str], pos: list[str], st: RhetoricSettings, free) -> list[dict]:
+    """'N大 + noun' formulae from tokens: a noun token N大X (四大班子), or the token N大 followed by a
+    noun token of 2-3 characters (三大 + 攻坚战); N is 二 to 十 and does not continue a number."""
+    offsets = np.cumsum([0] + [len(t) for t in tokens]).tolist()
+    prev_block = set(st.numerals + st.ordinal_prefix + "0123456789")
+    big = re.compile(f"[{re.escape('二两三四五六七八九十')}]大")
+    out = []
+    for k, tok in enumerate(tokens):
+        a = offsets[k]
+        if (a and text[a - 1] in prev_block) or not big.match(tok):
+            continue
+        if len(tok) > 2:
+            term = tok if pos[k].startswith("n") else ""
+        else:
+            nxt = tokens[k + 1] if k + 1 < len(tokens) else ""
+            term = tok + nxt if nxt and pos[k + 1].startswith(("n", "vn")) and 2 <= len(nxt) <= 3 else ""
+        if term and len(term) <= st.formula_max_len and not is_counting_phrase(term, st) and free(a, a + len(term)):
+            out.append({"start": a, "end": a + len(term), "term": term, "shape": "N大+noun"})
+    return out
+
+
 def find_formula_candidates(text: str, st: RhetoricSettings, not_formulae: list[str] = (),
                             tokens: list[str] | None = None, pos: list[str] | None = None,
                             known: list[str] = ()) -> list[dict]:
@@ -1635,49 +1680,12 @@ def find_formula_candidates(text: str, st: RhetoricSettings, not_formulae: list[
         if "".join(tokens) != text_sq:
             raise ValueError("tokens do not join to the text")
         bounds = set(np.cumsum([0] + [len(t) for t in tokens]).tolist())
-    n_re = f"[{re.escape(st.numerals)}0-9]"
-    prev_block = set(st.numerals + st.ordinal_prefix + "0123456789")
-    i = 0
-    while i < len(text_sq):
-        if not re.match(n_re, text_sq[i]) or (i and text_sq[i - 1] in prev_block) or \
-                (bounds is not None and i not in bounds):
-            i += 1
-            continue
-        best = None
-        for j in range(min(len(text_sq), i + max(st.formula_max_len, 12)), i + 1, -1):
-            if bounds is not None and j not in bounds:
-                continue
-            shape = formula_shape(text_sq[i:j], st, loose_tail=bounds is not None)
-            if shape and free(i, j):
-                best = (j, shape)
-                break
-        if best:
-            found.append({"start": i, "end": best[0], "term": text_sq[i:best[0]], "shape": best[1]})
-            i = best[0]
-            continue
-        i += 1
-
+    for f in _shaped_matches(text_sq, st, bounds, free):
+        found.append(f)
     if tokens is not None and pos is not None:
+        for f in _big_n_matches(text_sq, tokens, pos, st, free):
+            found.append(f)
         offsets = np.cumsum([0] + [len(t) for t in tokens]).tolist()
-        big = re.compile(f"[{re.escape('二两三四五六七八九十')}]大")
-        for k, tok in enumerate(tokens):
-            a = offsets[k]
-            if a and text_sq[a - 1] in prev_block:
-                continue
-            if big.match(tok) and len(tok) > 2 and pos[k].startswith("n") and len(tok) <= st.formula_max_len:
-                if not is_counting_phrase(tok, st) and free(a, a + len(tok)):   # one token: 四大班子
-                    found.append({"start": a, "end": a + len(tok), "term": tok, "shape": "N大+noun"})
-                continue
-            if not big.fullmatch(tok):
-                continue
-            nxt = k + 1
-            head = tokens[nxt] if nxt < len(tokens) and pos[nxt].startswith(("n", "vn")) \
-                and 2 <= len(tokens[nxt]) <= 3 else ""
-            term = tok + head
-            if len(term) > st.formula_max_len:
-                continue
-            if head and not is_counting_phrase(term, st) and free(a, a + len(term)):
-                found.append({"start": a, "end": a + len(term), "term": term, "shape": "N大+noun"})
         idioms = {(offsets[k], offsets[k + 1]) for k, p in enumerate(pos) if p == "i"}
         found = [f for f in found if (f["start"], f["end"]) not in idioms]
     listed = [(a, b, t) for t in sorted(set(known), key=lambda t: (-len(t), t)) for a, b in find_term(text_sq, t, st)]
@@ -1763,7 +1771,8 @@ def prefix_runs(units: list[Unit], st: RhetoricSettings, max_gap: int) -> list[t
     ending on a word boundary of every member when the units carry boundaries (so 市政协… and
     市政府… share no frame), after which every member still has text of its own.  Members may be
     separated by up to ``max_gap`` other units.  Longer frames are taken first (五年大… before
-    五年…), and a unit belongs to one run at most.  Returns (member indices, frame ending in '…').
+    五年…), and a unit belongs to one run at most.  Returns (member indices, frame ending in '…';
+    a masked numeral is written N: 'N是…' for 一是…二是…三是…).
     """
     masked = [_mask(u.text, st) for u in units]
     used: set[int] = set()
@@ -1781,7 +1790,7 @@ def prefix_runs(units: list[Unit], st: RhetoricSettings, max_gap: int) -> list[t
                     chain.append(i)
                     continue
                 if len(chain) >= st.parallel_min_run:
-                    runs.append((chain, (units[chain[0]].text[:k] if "#" not in key else key) + "…"))
+                    runs.append((chain, (units[chain[0]].text[:k] if "#" not in key else key.replace("#", "N")) + "…"))
                     used.update(chain)
                 if i is not None:
                     chain = [i]
@@ -2048,7 +2057,7 @@ def rhetoric_rows(counts: pd.DataFrame, device: str, chars_by_doc: pd.Series,
     out = out[out["count"] > 0]
     out["device"] = device
     out["subtype"] = [(subtypes or {}).get(t, "") for t in out["term"]]
-    out["per_10k"] = out["count"] * 10_000 / out["doc_id"].map(chars_by_doc).astype(float)
+    out["per_10k"] = per_10k(out["count"], out["doc_id"].map(chars_by_doc).astype(float))
     return out[cols].sort_values(["doc_id", "device", "subtype", "term"], kind="stable").reset_index(drop=True)
 
 
@@ -2092,7 +2101,7 @@ def summarise_terms(rows: pd.DataFrame, para_counts: pd.DataFrame, body: pd.Data
         agg["dp_norm"] = [dp.get((d, t), np.nan) for d, t in zip(agg["device"], agg["term"])]
         for rec in agg.itertuples(index=False):
             out.append((scope, group, rec.device, rec.subtype, rec.term, int(rec.count),
-                        rec.count * 10_000 / chars, int(rec.docs_with_term), len(docs), int(chars), rec.dp_norm))
+                        per_10k(rec.count, chars), int(rec.docs_with_term), len(docs), int(chars), rec.dp_norm))
     res = pd.DataFrame(out, columns=cols)
     return res.sort_values(["scope", "group", "device", "count", "term"], ascending=[True, True, True, False, True],
                            kind="stable").reset_index(drop=True)
@@ -2165,8 +2174,8 @@ def match_terms(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
 
     A hit is a run of one or more consecutive tokens of one sentence whose concatenation equals a
     term exactly.  A term is therefore never found inside a longer token (党建 does not match the
-    token 党建引领 or 党建设), nor across a sentence boundary; a term the segmenter happened to split
-    (营商/环境) is still found.  Where hits overlap, the leftmost wins, and at one position the
+    token 党建引领), across a token boundary (党/建设) or across a sentence boundary; a term the
+    segmenter happened to split (营商/环境) is still found.  Where hits overlap, the leftmost wins, and at one position the
     longest; every token counts at most once.  Returns doc_id, year, para_id, sent_id, token_id (first
     token), n_tokens, term, category, in text order.
     """
@@ -2216,15 +2225,16 @@ def term_audit(tokens: pd.DataFrame, sentences: pd.DataFrame, codebook: pd.DataF
     text = "\n".join(sentences["text"].astype(str))
     counted = hits.groupby("term").size()
     vocab = tokens["token"].astype(str).value_counts()
+    vocab = vocab.sort_index(kind="stable").sort_values(ascending=False, kind="stable")  # by count, ties by token
+    words = list(vocab.items())
     rows = []
     for term, cat in zip(codebook["term"], codebook["category"]):
-        hosts = vocab[vocab.index.str.contains(term, regex=False) & (vocab.index != term)]
-        hosts = hosts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+        hosts = [(t, c) for t, c in words if term in t and t != term]
         sub = text.count(term)
         got = int(counted.get(term, 0))
         nested = sum(int(n) * other.count(term) for other, n in counted.items() if other != term and term in other)
         rows.append((cat, term, got, sub, nested, sub - got - nested,
-                     "; ".join(f"{t}×{c}" for t, c in hosts.items())))
+                     "; ".join(f"{t}×{c}" for t, c in hosts)))
     return pd.DataFrame(rows, columns=["category", "term", "hits", "substring", "in_other_terms", "excluded",
                                        "inside_tokens"])
 
@@ -2822,36 +2832,45 @@ def plot_trends(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int],
     return fig
 
 
-def plot_keyness(kw: pd.DataFrame, years: list[int], comparisons: list[str], glossary: dict[str, str] | None = None,
-                 top_n: int = 8):
+def plot_keyness(kw: pd.DataFrame, years: list[int], comparison_years: dict[str, set[int]],
+                 glossary: dict[str, str] | None = None, top_n: int = 8):
     """Keyness bars: for each year (rows) and comparison (columns), the ``top_n`` significant overused
     terms by G2, bar length = Log Ratio, G2 printed at the bar; labels 'term english' where glossed.
-    Years without a document get a thin 'no text' row; a year outside a comparison is marked so."""
+
+    ``comparison_years`` maps each comparison label to the years of its documents.  A year without
+    any document gets a thin 'no text' row; a year outside a comparison, a year with no term tested
+    and a year without a significant keyword each get a note instead of bars.
+    """
     import matplotlib.pyplot as plt
 
     glossary = glossary or {}
-    present = set(kw["year"].astype(int)) if len(kw) else set()
+    comparisons = list(comparison_years)
+    present = set().union(*comparison_years.values()) if comparison_years else set()
     ratios = [1.0 if y in present else 0.25 for y in years]
-    fig, axes = plt.subplots(len(years), max(len(comparisons), 1), squeeze=False,
-                             figsize=(4.6 * max(len(comparisons), 1), sum(ratios) * (0.2 * top_n + 0.6) + 0.5),
+    ncols = max(len(comparisons), 1)
+    fig, axes = plt.subplots(len(years), ncols, squeeze=False,
+                             figsize=(4.6 * ncols, sum(ratios) * (0.2 * top_n + 0.6) + 0.5),
                              gridspec_kw={"height_ratios": ratios})
-    xmax = max(kw.loc[kw["significant"].astype(bool), "log_ratio"].max() if len(kw) else 1, 1) * 1.35
+    sig = kw[kw["significant"].astype(bool)] if len(kw) else kw
+    xmax = max(sig["log_ratio"].max() if len(sig) else 1, 1) * 1.35
     for i, y in enumerate(years):
         for j, comp in enumerate(comparisons or [""]):
             ax = axes[i][j]
-            d = kw[(kw["comparison"] == comp) & (kw["year"] == y)]
-            top = d[d["significant"].astype(bool) & (d["g2"] > 0)].head(top_n)
             if y not in present:
                 ax.axis("off")
                 ax.text(0.5, 0.5, f"{y}: no text 无文本", ha="center", va="center", color="0.4",
                         transform=ax.transAxes, fontsize=8.5)
                 continue
+            d = kw[(kw["comparison"] == comp) & (kw["year"] == y)]
+            top = d[d["significant"].astype(bool) & (d["g2"] > 0)].head(top_n)
             ax.set_title(f"{y} · {comp}", loc="left", fontsize=9)
             if top.empty:
-                msg = ("year not in this comparison\n该比较不含此年份" if d.empty else
-                       "no significant keyword after Bonferroni\n校正后无显著关键词")
+                msg = ("year not in this comparison\n该比较不含此年份" if y not in comparison_years.get(comp, set())
+                       else "no term reaches the minimum frequency\n无达到最低频次的词" if d.empty
+                       else "no significant keyword after Bonferroni\n校正后无显著关键词")
                 ax.text(0.5, 0.5, msg, ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.4")
-                ax.set_xticks([]); ax.set_yticks([])
+                ax.set_xticks([])
+                ax.set_yticks([])
                 continue
             labels = [f"{t} {glossary[t]}" if glossary.get(t) else t for t in top["term"]]
             ax.barh(range(len(top)), top["log_ratio"], color="#4c72b0", height=0.7)
@@ -2861,7 +2880,6 @@ def plot_keyness(kw: pd.DataFrame, years: list[int], comparisons: list[str], glo
             ax.set_ylim(top_n - 0.5, -0.5)
             ax.set_xlim(0, xmax)
             ax.tick_params(axis="x", labelsize=7)
-        axes[i][0].set_ylabel("")
     for ax in axes[-1]:
         if ax.axison:
             ax.set_xlabel("Log Ratio (log2 of relative-frequency ratio)", fontsize=8)
@@ -3069,7 +3087,7 @@ def adoption_table(counts: pd.DataFrame, documents: pd.DataFrame, formulae: pd.D
 
     ``counts``: doc_id, term, count (count_formulae); ``documents``: doc_id, year, date (+ genre);
     ``formulae``: term, origin ("central" or "local"), introduced ("" for local), optional english,
-    level.  Columns: term, origin, english, level, introduced, status, first_seen_doc,
+    level, kind.  Columns: term, origin, english, level, kind, introduced, status, first_seen_doc,
     first_seen_date, last_absent_doc, last_absent_date, first_use_earliest, first_use_latest,
     lag_months_min, lag_months_max, left_censored, texts_after_introduction, occurrences, nested (of
     them, inside a longer listed formula; 0 if ``counts`` has no ``nested``), n_docs,
@@ -3095,7 +3113,7 @@ def adoption_table(counts: pd.DataFrame, documents: pd.DataFrame, formulae: pd.D
         present = docs_of.get(f.term, set())
         intro = str(getattr(f, "introduced", "") or "").strip() if f.origin == "central" else ""
         rec = {"term": f.term, "origin": f.origin, "english": getattr(f, "english", ""),
-               "level": getattr(f, "level", ""), "introduced": intro}
+               "level": getattr(f, "level", ""), "kind": getattr(f, "kind", ""), "introduced": intro}
         rec.update(first_use_interval(bounds, present, intro))
         present_years = sorted({year_of[d] for d in present})
         last_seen = max(present, key=order.get) if present else None
@@ -3105,7 +3123,7 @@ def adoption_table(counts: pd.DataFrame, documents: pd.DataFrame, formulae: pd.D
                    n_years_observed=sum(y >= present_years[0] for y in all_years) if present_years else 0,
                    last_seen_date=bounds["date"].iloc[order[last_seen]] if last_seen else "")
         rows.append(rec)
-    cols = ["term", "origin", "english", "level", "introduced", "status", "first_seen_doc", "first_seen_date",
+    cols = ["term", "origin", "english", "level", "kind", "introduced", "status", "first_seen_doc", "first_seen_date",
             "last_absent_doc", "last_absent_date", "first_use_earliest", "first_use_latest",
             "lag_months_min", "lag_months_max", "left_censored", "texts_after_introduction", "occurrences",
             "nested", "n_docs", "years_present", "n_years_present", "n_years_observed", "last_seen_date"]

@@ -1,0 +1,370 @@
+"""Notebook 04's methods: codebook matching on whole tokens, attention and its bootstrap, keyness."""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import helpers as h
+
+
+# --- small synthetic tables ------------------------------------------------------------------------
+def token_table(sentences: list[tuple[str, int, int, list[str]]]) -> pd.DataFrame:
+    """(doc_id, year, para_id, tokens) per sentence -> a token table shaped like tokens.csv."""
+    rows = []
+    for sent_id, (doc, year, para, toks) in enumerate(sentences):
+        rows += [(doc, year, para, sent_id, t) for t in toks]
+    df = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "sent_id", "token"])
+    df.insert(4, "token_id", df.groupby("doc_id").cumcount())
+    df["pos"] = "x"
+    df["is_punct"] = df["token"].map(h.is_punct)
+    df["is_stop"] = df["token"].isin({"的", "和"})
+    return df
+
+
+def paragraph_table(tokens: pd.DataFrame) -> pd.DataFrame:
+    """Body paragraphs whose text is the concatenation of their tokens."""
+    return (tokens.groupby(["doc_id", "year", "para_id"], sort=True)["token"].agg("".join)
+            .rename("text").reset_index().assign(kind="body"))
+
+
+CODEBOOK = pd.DataFrame({
+    "category": ["party", "party", "economy", "rural", "rural"],
+    "category_zh": ["党的建设", "党的建设", "经济发展", "乡村振兴", "乡村振兴"],
+    "category_en": ["Party building", "Party building", "Economy", "Rural revitalisation", "Rural revitalisation"],
+    "term": ["党建", "党风廉政", "营商环境", "乡村振兴", "乡村"],
+    "scope_note": ["", "", "", "", ""],
+})
+CATS = ["party", "economy", "rural"]
+
+
+def write_codebook(path, rows: list[str]) -> None:
+    path.write_text("# test codebook\n# rules: none\ncategory,category_zh,category_en,term,scope_note\n"
+                    + "\n".join(rows) + "\n", encoding="utf-8")
+
+
+# --- codebook ----------------------------------------------------------------------------------------
+def test_codebook_with_an_empty_term_is_an_error_naming_the_line(tmp_path):
+    path = tmp_path / "priorities.csv"
+    write_codebook(path, ["party,党的建设,Party building,党建,", "party,党的建设,Party building,  ,note",
+                          "economy,经济,Economy,营商环境,"])
+    with pytest.raises(h.CorpusError, match=r"priorities\.csv line 5: empty term"):
+        h.read_priorities(path)
+
+
+def test_codebook_term_in_two_categories_is_an_error_naming_both_lines(tmp_path):
+    path = tmp_path / "priorities.csv"
+    write_codebook(path, ["party,党的建设,Party building,党建,", "economy,经济,Economy,营商环境,",
+                          "clean,清廉,Clean governance,党建,"])
+    with pytest.raises(h.CorpusError, match=r"line 6: term '党建' already listed on line 4"):
+        h.read_priorities(path)
+
+
+def test_codebook_category_with_two_labels_is_an_error(tmp_path):
+    path = tmp_path / "priorities.csv"
+    write_codebook(path, ["party,党的建设,Party building,党建,", "party,党建,Party,党风廉政,"])
+    with pytest.raises(h.CorpusError, match="party"):
+        h.read_priorities(path)
+
+
+def test_valid_codebook_reads_and_keeps_category_order(tmp_path):
+    path = tmp_path / "priorities.csv"
+    write_codebook(path, ["party,党的建设,Party building, 党建 ,x", "economy,经济,Economy,营商环境,"])
+    cb = h.read_priorities(path)
+    assert list(cb["term"]) == ["党建", "营商环境"]
+    assert list(h.codebook_categories(cb)["label"]) == ["党的建设 Party building", "经济 Economy"]
+
+
+# --- matching on whole tokens ------------------------------------------------------------------------
+def test_term_is_matched_on_whole_tokens_never_inside_another_token():
+    tok = token_table([("d", 2001, 0, ["党建引领", "发展", "。"]),      # 党建 inside a longer token
+                       ("d", 2001, 0, ["党", "建设", "。"]),             # 党建 across a token boundary
+                       ("d", 2001, 1, ["加强", "党建", "工作", "。"])])   # a whole-token hit
+    hits = h.match_terms(tok, CODEBOOK)
+    assert list(hits["term"]) == ["党建"]
+    assert hits.iloc[0][["para_id", "token_id"]].tolist() == [1, 7]
+    naive = "".join(tok["token"]).count("党建")
+    assert naive == 3  # what a substring count would have found
+
+
+def test_split_term_is_found_and_overlaps_count_once():
+    tok = token_table([("d", 2001, 0, ["优化", "营商", "环境", "。"]),
+                       ("d", 2001, 0, ["乡村", "振兴", "和", "乡村", "治理"]),
+                       ("d", 2001, 1, ["营商"]), ("d", 2001, 1, ["环境"])])  # across a sentence boundary: no
+    hits = h.match_terms(tok, CODEBOOK)
+    assert list(hits["term"]) == ["营商环境", "乡村振兴", "乡村"]
+    assert list(hits["n_tokens"]) == [2, 2, 1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["党建", "党风廉政", "营商环境", "乡村振兴", "乡村", "发展", "工作",
+                                          "推进", "，", "。", "的"]), min_size=1, max_size=12),
+                min_size=1, max_size=8))
+def test_a_category_hits_equal_the_count_of_its_terms_in_the_token_table(sentences):
+    # none of the non-term tokens can join with others into a term, so each hit is one token
+    tok = token_table([("d", 2001, i // 3, s) for i, s in enumerate(sentences)])
+    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paragraph_table(tok), CATS)
+    for cat in CATS:
+        terms = set(CODEBOOK.loc[CODEBOOK["category"] == cat, "term"])
+        assert counts[cat].sum() == tok["token"].isin(terms).sum()
+
+
+# --- attention and its bootstrap -----------------------------------------------------------------------
+def corpus():
+    tok = token_table([("a", 2001, 0, ["加强", "党建", "，", "优化", "营商环境", "。"]),
+                       ("a", 2001, 1, ["推进", "乡村振兴", "和", "党建", "。"]),
+                       ("a", 2001, 2, ["党建", "引领", "。"]),
+                       ("b", 2003, 0, ["发展", "工作", "。"]),                       # no coded term at all
+                       ("b", 2003, 1, ["推进", "工作", "。"]),
+                       ("c", 2003, 0, ["营商环境", "乡村", "。"])])
+    docs = pd.DataFrame({"doc_id": ["a", "b", "c"], "year": [2001, 2003, 2003],
+                         "genre": ["report", "news", "news"]})
+    return tok, paragraph_table(tok), docs
+
+
+def test_document_without_coded_terms_gets_zero_rows_for_every_category():
+    tok, paras, docs = corpus()
+    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
+    draws = h.resample_paragraphs(counts, CATS, docs["doc_id"], 200, h.SEED)
+    pr = h.priorities_by_doc(counts, CODEBOOK, docs, draws)
+    assert len(pr) == len(docs) * len(CATS)
+    b = pr[pr["doc_id"] == "b"]
+    assert list(b["category"]) == CATS
+    assert not b.isna().any().any()
+    assert (b[["hits", "per_10k", "share", "ci_low", "ci_high"]] == 0).all().all()
+    assert (b["chars"] == h.body_chars(paras)["b"]).all()
+
+
+def test_attention_values_by_hand():
+    tok, paras, docs = corpus()
+    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
+    assert counts.groupby("doc_id")["chars"].sum().equals(h.body_chars(paras).astype(counts["chars"].dtype))
+    draws = h.resample_paragraphs(counts, CATS, docs["doc_id"], 200, h.SEED)
+    pr = h.priorities_by_doc(counts, CODEBOOK, docs, draws).set_index(["doc_id", "category"])
+    chars_a = h.body_chars(paras)["a"]
+    assert pr.loc[("a", "party"), "hits"] == 3
+    assert pr.loc[("a", "party"), "per_10k"] == pytest.approx(3 / chars_a * 1e4)
+    assert pr.loc[("a", "party"), "share"] == pytest.approx(3 / 5)
+    assert pr.xs("a")["share"].sum() == pytest.approx(1)
+    by_year = h.priorities_by_year(counts, CODEBOOK, docs, draws)
+    y2003 = by_year[(by_year["comparison"] == h.ALL_GENRES) & (by_year["year"] == 2003)].set_index("category")
+    assert y2003.loc["rural", "hits"] == 1 and y2003.loc["economy", "hits"] == 1
+    assert y2003["documents"].eq(2).all() and y2003["chars"].eq(h.body_chars(paras)[["b", "c"]].sum()).all()
+    assert sorted(by_year["comparison"].unique()) == [h.ALL_GENRES]  # no genre spans two years here
+
+
+def random_counts(n_par: int = 400, k: int = 12, n_docs: int = 5) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """A paragraphs x categories matrix the size of the project corpus, with random counts."""
+    rng = np.random.default_rng(0)
+    cats = [f"c{i}" for i in range(k)]
+    docs = [f"d{i}" for i in range(n_docs)]
+    counts = pd.DataFrame(rng.poisson(0.4, size=(n_par, k)), columns=cats)
+    counts.insert(0, "doc_id", np.repeat(docs, n_par // n_docs))
+    counts.insert(1, "para_id", np.arange(n_par))
+    counts["chars"] = rng.integers(20, 400, n_par)
+    return counts, cats, docs
+
+
+def test_bootstrap_is_reproducible_with_its_seed_and_changes_with_another():
+    counts, cats, docs = random_counts()
+    units = pd.Series(docs, index=docs)
+
+    def intervals(seed):
+        draws = h.resample_paragraphs(counts, cats, docs, 1000, seed)
+        return h.attention(counts, cats, units, draws)[["ci_low", "ci_high", "per_10k_ci_low"]].to_numpy()
+
+    first = intervals(h.SEED)
+    assert np.array_equal(first, intervals(h.SEED))
+    assert not np.array_equal(first, intervals(h.SEED + 1))
+    assert (first[:, 0] <= first[:, 1]).all()
+    # the order in which documents are listed does not change any replicate
+    a = h.resample_paragraphs(counts, cats, docs, 50, h.SEED)
+    b = h.resample_paragraphs(counts.iloc[::-1], cats, docs[::-1], 50, h.SEED)
+    assert all(np.array_equal(a[d], b[d]) for d in docs)
+
+
+def test_bootstrap_interval_is_a_percentile_interval_around_the_estimate():
+    counts, cats, docs = random_counts()
+    draws = h.resample_paragraphs(counts, cats, docs, 2000, h.SEED)
+    att = h.attention(counts, cats, pd.Series(docs, index=docs), draws, ci=0.95)
+    assert ((att["ci_low"] <= att["share"]) & (att["share"] <= att["ci_high"])).mean() > 0.95
+    rep = draws["d0"][:, :len(cats)]
+    shares = rep / rep.sum(axis=1, keepdims=True)
+    d0 = att[att["unit"] == "d0"]
+    assert np.allclose(d0["ci_low"], np.percentile(shares, 2.5, axis=0))
+    assert np.allclose(d0["ci_high"], np.percentile(shares, 97.5, axis=0))
+
+
+def test_bootstrap_resamples_paragraphs_within_each_document():
+    tok, paras, docs = corpus()
+    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
+    draws = h.resample_paragraphs(counts, CATS, docs["doc_id"], 500, h.SEED)
+    chars = counts.groupby("doc_id")["chars"].apply(set)
+    for doc, rep in draws.items():
+        n = (counts["doc_id"] == doc).sum()
+        # every replicate is a sum of n paragraphs of that document: its hits never exceed n x the max
+        assert rep.shape == (500, len(CATS) + 1)
+        assert (rep[:, -1] <= n * max(chars[doc])).all() and (rep[:, -1] >= n * min(chars[doc])).all()
+    assert np.all(draws["b"][:, :-1] == 0)
+
+
+def test_bootstrap_is_fast_on_a_realistic_matrix():
+    counts, cats, docs = random_counts()
+    start = time.perf_counter()
+    draws = h.resample_paragraphs(counts, cats, docs, 2000)
+    h.attention(counts, cats, pd.Series(docs, index=docs), draws)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_change_and_its_survival_within_genre():
+    tok, paras, docs = corpus()
+    docs = pd.concat([docs, pd.DataFrame({"doc_id": ["d"], "year": [2002], "genre": ["news"]})], ignore_index=True)
+    tok = pd.concat([tok, token_table([("d", 2002, 0, ["党建", "党建", "营商环境", "。"])])], ignore_index=True)
+    paras = paragraph_table(tok)
+    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
+    draws = h.resample_paragraphs(counts, CATS, docs["doc_id"], 300, h.SEED)
+    ch = h.attention_change(counts, CODEBOOK, docs, draws)
+    assert list(ch["comparison"].unique()) == [h.ALL_GENRES, "news only"]
+    news = ch[ch["comparison"] == "news only"].set_index("category")
+    assert news.loc["party", "first_year"] == 2002 and news.loc["party", "direction"] == "down"
+    assert news.loc["rural", "direction"] == "up"
+    surv = h.direction_survival(ch).set_index("category")
+    # whole corpus 2001 -> 2003: party 3/5 -> 0 (down), rural 1/5 -> 1/2 (up); both hold 2002 -> 2003
+    assert surv.loc["party", "share_holds"] and surv.loc["rural", "share_holds"]
+
+
+# --- keyness ---------------------------------------------------------------------------------------------
+def test_g2_matches_a_hand_computed_two_by_two_example():
+    a, b, c, d = 10, 20, 100, 400
+    e1, e2 = c * (a + b) / (c + d), d * (a + b) / (c + d)          # 6 and 24
+    two_term = 2 * (a * math.log(a / e1) + b * math.log(b / e2))    # 2.9236...
+    n = c + d
+    four_cell = two_term + 2 * ((c - a) * math.log((c - a) / (c * (n - a - b) / n))
+                                + (d - b) * math.log((d - b) / (d * (n - a - b) / n)))
+    assert two_term == pytest.approx(2.92365, abs=1e-4)
+    assert h.g2_log_likelihood(a, b, c, d) == pytest.approx(two_term, rel=1e-12)
+    assert h.g2_log_likelihood(a, b, c, d, form="four_cell") == pytest.approx(four_cell, rel=1e-12)
+    assert h.log_ratio(a, b, c, d) == pytest.approx(math.log2((10 / 100) / (20 / 400)))  # = 1
+    assert h.chi2_sf_1df(3.841458820694124)[0] == pytest.approx(0.05, abs=1e-9)
+
+
+def test_keyness_function_reproduces_the_hand_example_from_a_token_table():
+    target = ["甲"] * 10 + ["乙"] * 90 + ["的", "，", "2018"] * 7   # stopwords, punctuation, numerals: not counted
+    reference = ["甲"] * 20 + ["乙"] * 380
+    tok = token_table([("t", 2001, 0, target), ("r", 2002, 0, reference)])
+    kw = h.keyness(tok, ["t"], ["r"], min_freq=5, alpha=0.05).set_index("term")
+    assert set(kw.index) == {"甲", "乙"}
+    assert kw.loc["甲", ["count_target", "count_reference", "total_target", "total_reference"]].tolist() == [10, 20, 100, 400]
+    assert kw.loc["甲", "g2"] == pytest.approx(2.92365, abs=1e-4)
+    assert kw.loc["乙", "g2"] < 0 and kw.loc["乙", "direction"] == "underuse"
+    assert kw.loc["甲", "p"] == pytest.approx(math.erfc(math.sqrt(kw.loc["甲", "g2"] / 2)))
+    assert (kw["n_tested"] == 2).all() and (kw["p_threshold"] == 0.025).all()
+    assert not kw["significant"].any()
+
+
+def test_log_ratio_with_a_zero_count_uses_half():
+    assert h.log_ratio(0, 8, 100, 200) == pytest.approx(math.log2((0.5 / 100) / (8 / 200)))
+    assert h.log_ratio(8, 0, 100, 200) == pytest.approx(math.log2((8 / 100) / (0.5 / 200)))
+    tok = token_table([("t", 2001, 0, ["甲"] * 50 + ["乙"] * 50), ("r", 2002, 0, ["乙"] * 60 + ["丙"] * 40)])
+    kw = h.keyness(tok, ["t"], ["r"], min_freq=1).set_index("term")
+    assert kw.loc["甲", "log_ratio"] == pytest.approx(math.log2((50 / 100) / (0.5 / 100)))
+    assert kw.loc["丙", "log_ratio"] == pytest.approx(math.log2((0.5 / 100) / (40 / 100)))
+
+
+def test_keyness_bonferroni_min_freq_and_deterministic_order():
+    target = ["甲"] * 40 + ["乙"] * 40 + ["丁"] * 3 + ["戊"] * 17
+    reference = ["甲"] * 40 + ["乙"] * 40 + ["丙"] * 4 + ["戊"] * 316
+    tok = token_table([("t", 2001, 0, target), ("r", 2002, 0, reference)])
+    kw = h.keyness(tok, ["t"], ["r"], min_freq=5, alpha=0.05)
+    assert "丙" not in set(kw["term"]) and "丁" not in set(kw["term"])  # below min_freq (4 and 3)
+    assert list(kw["term"][:2]) == ["乙", "甲"]    # equal G2: ties broken by term (code point order)
+    assert kw["n_tested"].iloc[0] == 3
+    assert (kw["significant"] == (kw["p"] < 0.05 / 3)).all()
+    assert kw["significant"].any()
+    again = h.keyness(tok.sample(frac=1, random_state=1), ["t"], ["r"], min_freq=5, alpha=0.05)
+    pd.testing.assert_frame_equal(kw, again)
+
+
+def test_keyness_by_year_skips_a_single_year_and_uses_genres_from_metadata():
+    tok = token_table([("x", 2009, 0, ["甲"] * 5), ("y", 2009, 0, ["乙"] * 5)])
+    docs = pd.DataFrame({"doc_id": ["x", "y"], "year": [2009, 2009], "genre": ["a", "b"]})
+    assert h.keyness_by_year(tok, docs).empty
+    docs = pd.DataFrame({"doc_id": ["r", "n1", "n2", "n3"], "year": [2009, 2010, 2010, 2012],
+                         "genre": ["report", "news", "news", "news"]})
+    groups = dict(h.comparison_groups(docs))
+    assert groups == {h.ALL_GENRES: ["n1", "n2", "n3", "r"], "news only": ["n1", "n2", "n3"]}
+    tok = token_table([("r", 2009, 0, ["甲"] * 20 + ["乙"] * 5), ("n1", 2010, 0, ["乙"] * 20),
+                       ("n2", 2010, 0, ["甲"] * 3 + ["丙"] * 9), ("n3", 2012, 0, ["丙"] * 10 + ["乙"] * 10)])
+    kw = h.keyness_by_year(tok, docs, min_freq=1)
+    assert set(kw.loc[kw["comparison"] == "news only", "year"]) == {2010, 2012}
+    assert set(kw.loc[kw["comparison"] == h.ALL_GENRES, "year"]) == {2009, 2010, 2012}
+    surv = h.keyness_survival(kw)
+    assert set(surv.columns) >= {"year", "term", "comparison", "same_direction", "significant_within"}
+
+
+def test_single_genre_corpus_has_no_separate_within_genre_comparison():
+    docs = pd.DataFrame({"doc_id": ["a", "b"], "year": [2001, 2002], "genre": ["news", "news"]})
+    assert [label for label, _ in h.comparison_groups(docs)] == [h.ALL_GENRES]
+
+
+def test_keyness_accepts_a_boolean_mask_as_target():
+    tok = token_table([("t", 2001, 0, ["甲"] * 10 + ["乙"] * 90), ("r", 2002, 0, ["甲"] * 20 + ["乙"] * 380)])
+    by_ids = h.keyness(tok, ["t"], ["r"], min_freq=5)
+    by_mask = h.keyness(tok, tok["doc_id"] == "t", min_freq=5)
+    pd.testing.assert_frame_equal(by_ids, by_mask)
+    with pytest.raises(ValueError, match="share documents"):
+        h.keyness(tok, ["t"], ["t", "r"])
+
+
+def test_term_audit_separates_nested_terms_from_exclusions():
+    tok = token_table([("d", 2001, 0, ["党建引领", "发展", "，", "乡村振兴", "和", "乡村", "治理"]),
+                       ("d", 2001, 1, ["党", "建设"])])
+    sentences = tok.groupby(["doc_id", "sent_id"], sort=True)["token"].agg("".join).rename("text").reset_index()
+    audit = h.term_audit(tok, sentences, CODEBOOK, h.match_terms(tok, CODEBOOK)).set_index("term")
+    assert audit.loc["乡村", ["hits", "substring", "in_other_terms", "excluded"]].tolist() == [1, 2, 1, 0]
+    assert audit.loc["党建", ["hits", "substring", "in_other_terms", "excluded"]].tolist() == [0, 2, 0, 2]
+    assert audit.loc["党建", "inside_tokens"] == "党建引领×1"
+
+
+# --- the committed outputs of notebook 04 ------------------------------------------------------------------
+def committed(name: str) -> pd.DataFrame:
+    path = h.PROCESSED / f"{name}.csv"
+    if not path.exists():
+        pytest.skip(f"{path.name} not built yet")
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+
+def test_committed_priorities_count_whole_tokens_and_cover_every_category():
+    """Assumes the segmenter keeps every codebook term whole (tests/test_segmentation.py checks that)."""
+    pr, tokens, docs = committed("priorities"), committed("tokens"), committed("documents")
+    codebook = h.read_priorities(h.LEXICON / "priorities.csv")
+    assert len(pr) == len(docs) * codebook["category"].nunique()
+    assert set(pr["doc_id"]) == set(docs["doc_id"])
+    for (doc, cat), hits in pr.set_index(["doc_id", "category"])["hits"].items():
+        terms = set(codebook.loc[codebook["category"] == cat, "term"])
+        assert hits == (tokens["token"][tokens["doc_id"] == doc].isin(terms)).sum(), (doc, cat)
+    chars = h.body_chars(committed("paragraphs"))
+    assert (pr["chars"] == pr["doc_id"].map(chars)).all()
+    assert np.allclose(pr["per_10k"], pr["hits"] / pr["chars"] * 1e4)
+    shares = pr.groupby("doc_id")["share"].sum()
+    assert np.allclose(shares[pr.groupby("doc_id")["hits"].sum() > 0], 1)
+    assert (pr["ci_low"] <= pr["ci_high"]).all()
+
+
+def test_committed_keyness_is_sorted_and_corrected():
+    kw = committed("keyness")
+    if kw.empty:
+        pytest.skip("no keyness rows")
+    assert (kw["significant"] == (kw["p"] < kw["p_threshold"])).all()
+    alpha = kw["p_threshold"] * kw["n_tested"]          # Bonferroni: one family-wise alpha for every test
+    assert np.allclose(alpha, alpha.iloc[0])
+    for (_, _), g in kw.groupby(["comparison", "year"], sort=False):
+        assert len(g) == g["n_tested"].iloc[0]
+        assert (np.diff(g["g2"].to_numpy()) <= 0).all()
+        for _, tie in g.groupby("g2"):
+            assert list(tie["term"]) == sorted(tie["term"])
