@@ -1907,14 +1907,11 @@ def kwic(body: pd.DataFrame, term: str, st: RhetoricSettings, width: int | None 
 
 def g2(o11: float, r1: float, c1: float, n: float) -> float:
     """Log-likelihood G² of a 2×2 table given O11 (node-window × collocate), R1 (window positions),
-    C1 (collocate frequency) and N (all positions): G² = 2 Σ O ln(O/E), E = row × column / N, 0·ln0 = 0."""
-    obs = np.array([[o11, r1 - o11], [c1 - o11, n - r1 - c1 + o11]], dtype=float)
-    if (obs < 0).any():
+    C1 (collocate frequency) and N (all positions): G² = 2 Σ O ln(O/E), E = row × column / N, 0·ln0 = 0.
+    The same four-cell G-test as ``g2_log_likelihood(..., form="four_cell")``, in collocation terms."""
+    if min(o11, r1 - o11, c1 - o11, n - r1 - c1 + o11) < 0:
         raise ValueError(f"inconsistent table: O11={o11}, R1={r1}, C1={c1}, N={n}")
-    exp = obs.sum(1, keepdims=True) * obs.sum(0, keepdims=True) / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(obs > 0, obs * np.log(obs / exp), 0.0)
-    return float(2 * terms.sum())
+    return float(g2_log_likelihood(o11, c1 - o11, r1, n - r1, form="four_cell"))
 
 
 def _merge_node(tokens: list[str], node: str) -> tuple[list[str], list[bool]]:
@@ -3273,7 +3270,9 @@ def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
     for y in span:
         if y not in years:
             ax.text(y, 0, "no text\n无文本", ha="center", va="bottom", fontsize=8, color="0.4")
-    ax.set_xticks(span, [f"{y}\n{genre[y]}" if y in genre.index else str(y) for y in span], fontsize=7)
+    chars = density.groupby("year")["body_chars"].first()
+    ax.set_xticks(span, [f"{y}\n{genre[y]}\n{chars[y]:,} chars" if y in chars.index else
+                         (f"{y}\n{genre[y]}" if y in genre.index else str(y)) for y in span], fontsize=7)
     ax.set_ylabel("Occurrences per 10,000 characters\n每万字出现次数")
     ax.set_title("Central and local formulae by year 中央与地方提法密度", pad=24)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
