@@ -3220,7 +3220,7 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
                     color=ADOPTION_COLORS["dating conflict"])
         else:
             ax.text(hi + 40 * day, y, notes[f["status"]], va="center", fontsize=7, color="0.35")
-    labels = [f"{t}  {e}" if isinstance(e, str) and e and len(e) <= 40 else t
+    labels = [f"{t}  {e}" if isinstance(e, str) and e and len(e) <= 60 else t
               for t, e in zip(central["term"], central.get("english", pd.Series([""] * n)))]
     ax.set_yticks(range(n - 1, -1, -1), labels)
     ax.set_ylim(-0.8, max(n, 1) - 0.2)
@@ -3262,8 +3262,8 @@ def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     origins = ["central", "local"]
     for k, origin in enumerate(origins):
-        d = density[density["origin"] == origin].set_index("year")["per_10k"]
-        xs = [y for y in years if y in d.index]
+        d = density[density["origin"] == origin].set_index("year")["per_10k"].reindex(years, fill_value=0.0)
+        xs = years  # a year with a text but no formula of this origin is a zero bar, not a gap
         bars = ax.bar([y - 0.2 + 0.4 * k for y in xs], [d[y] for y in xs], width=0.38, color=ADOPTION_COLORS[origin],
                       label={"central": "central formulae 中央提法", "local": "local formulae 地方提法"}[origin])
         ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
@@ -3273,6 +3273,7 @@ def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
     chars = density.groupby("year")["body_chars"].first()
     ax.set_xticks(span, [f"{y}\n{genre[y]}\n{chars[y]:,} chars" if y in chars.index else
                          (f"{y}\n{genre[y]}" if y in genre.index else str(y)) for y in span], fontsize=7)
+    ax.set_ylim(0, max(1.0, float(density["per_10k"].max() if len(density) else 0) * 1.1))
     ax.set_ylabel("Occurrences per 10,000 characters\n每万字出现次数")
     ax.set_title("Central and local formulae by year 中央与地方提法密度", pad=24)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
@@ -3336,6 +3337,13 @@ def save_figure(fig, name: str, paths: Paths) -> list[Path]:
     """
     if not re.fullmatch(r"\d\d_[a-z0-9_]+", name):
         raise ValueError(f"figure name '{name}' should look like 'NN_what_it_shows'")
+    import matplotlib as mpl
+
+    # The tight bounding box is computed once (one draw at screen resolution) and used for both
+    # files; bbox_inches="tight" would draw every figure twice per format.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r".*[Gg]lyph.*missing from.*")
+        bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
     written = []
     for ext, meta in [("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})]:
         path = paths.figures / f"{name}.{ext}"
@@ -3344,7 +3352,7 @@ def save_figure(fig, name: str, paths: Paths) -> list[Path]:
         try:
             with warnings.catch_warnings():
                 warnings.filterwarnings("error", message=r".*[Gg]lyph.*missing from.*")
-                fig.savefig(tmp, format=ext, metadata=meta)
+                fig.savefig(tmp, format=ext, metadata=meta, bbox_inches=bbox)
             _publish(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

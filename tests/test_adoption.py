@@ -77,6 +77,13 @@ def test_a_year_only_text_that_may_predate_the_introduction_does_not_bound_the_f
     assert r["lag_months_max"] == 8  # 1 Oct 2019 -> 31 May 2020
 
 
+def test_a_text_dated_entirely_before_the_introduction_is_not_the_last_text_without_it():
+    r = h.first_use_interval(B, {"f2019"}, "2018-06")  # the 2018 report predates the introduction
+    assert r["last_absent_doc"] == "" and r["last_absent_date"] == ""
+    assert r["status"] == "present in first text" and r["first_use_earliest"] == "2018-06-01"
+    assert (r["lag_months_min"], r["lag_months_max"]) == (0, 19)  # 1 Jun 2018 -> 31 Dec 2019
+
+
 def test_introduced_after_the_last_text_cannot_be_observed():
     r = h.first_use_interval(B, set(), "2023-08")
     assert r["status"] == "introduced after last text"
