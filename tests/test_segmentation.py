@@ -286,3 +286,15 @@ def test_hmm_setting_is_the_one_the_gold_standard_prefers():
     plain = h.plain_jieba()
     plain_f1 = h.segmentation_scores(gold["tokens"].tolist(), [plain.lcut(t) for t in gold["text"]])["f1"]
     assert f1[h.SEGMENT_HMM] > plain_f1 + 0.03  # the lexicon must earn its keep
+
+
+def test_parallel_workers_give_the_serial_tokens():
+    """The worker processes of h.parallel_tokens load the lexicon themselves and cut exactly as one process."""
+    import collections
+
+    texts = h.read_table(h.project_paths(), "sentences")["text"].tolist()
+    seg = h.tokenizer()
+    serial = [seg.cut(t) for t in texts]
+    assert h.parallel_tokens(texts, workers=2, chunk=50) == serial
+    assert h.parallel_tokens(texts, workers=2, count=True, chunk=50) == collections.Counter(
+        t for tokens in serial for t in tokens)
