@@ -1408,7 +1408,8 @@ def segmentation_errors(gold: list[list[str]], pred: list[list[str]]) -> pd.Data
 # parallelism; rates, dispersion (DPnorm), KWIC, collocation (G2), word-cloud frequencies, glosses.
 # Every threshold comes from data/lexicon/rhetoric_settings.csv (rhetoric_settings()); every term list
 # from the codebook CSVs.  Counting runs on body paragraphs with whitespace removed (squeeze), the same
-# text whose length h.body_chars() measures, so every rate has the same denominator.
+# text whose length h.body_chars() measures, so every rate has the same denominator.  Matches that
+# are not uses (data/lexicon/false_matches.csv) travel with the settings and are left out by find_term.
 RHETORIC_DEVICES = ["formula", "slogan", "mobilisation", "ideology", "parallelism"]
 CJK_CHARS = "\u4e00-\u9fff"
 QUOTE_PAIRS = {"double": ("“", "”"), "single": ("‘", "’")}
@@ -1438,10 +1439,42 @@ class RhetoricSettings:
     wordcloud_max_words: int
     wordcloud_max_font_size: int
     wordcloud_min_chars: int
+    # (term, context, reason) rows of false_matches.csv: an occurrence of term inside context is not counted
+    false_matches: tuple[tuple[str, str, str], ...] = ()
 
 
-def rhetoric_settings(path: str | os.PathLike = LEXICON / "rhetoric_settings.csv") -> RhetoricSettings:
-    """Read the settings file (``name,value,note`` with a ``#`` header); errors name file and setting."""
+def read_false_matches(path: str | os.PathLike = LEXICON / "false_matches.csv") -> pd.DataFrame:
+    """Read ``false_matches.csv`` (``term,context,reason`` with a ``#`` header).
+
+    Errors name the file and line: an empty term or context, a context that does not contain its
+    term (it could never exclude anything), a (term, context) pair listed twice.
+    """
+    path = Path(path)
+    df = read_lexicon_csv(path, ["term", "context", "reason"])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = next((i for i, line in enumerate(lines) if line.strip() and not line.startswith("#")), 0)
+    seen: dict[tuple[str, str], int] = {}
+    for i, (term, context) in enumerate(zip(df["term"], df["context"].str.strip())):
+        line = header + i + 2
+        if not context:
+            raise CorpusError(f"{path} line {line}: empty context")
+        if term not in context:
+            raise CorpusError(f"{path} line {line}: context '{context}' does not contain term '{term}'")
+        if (term, context) in seen:
+            raise CorpusError(f"{path} line {line}: same term and context as line {seen[(term, context)]}")
+        seen[(term, context)] = line
+    df["context"] = df["context"].str.strip()
+    return df
+
+
+def rhetoric_settings(path: str | os.PathLike = LEXICON / "rhetoric_settings.csv",
+                      false_matches: str | os.PathLike | None = None) -> RhetoricSettings:
+    """Read the settings file (``name,value,note`` with a ``#`` header); errors name file and setting.
+
+    The exclusions of ``false_matches.csv`` (``read_false_matches``) travel with the settings, so every
+    count made with them (``find_term``, ``count_terms``, ``kwic``) honours them; the file is read from
+    ``false_matches`` or, by default, from the folder of the settings file.
+    """
     from dataclasses import fields
 
     df = read_lexicon_csv(path, ["name", "value", "note"], term_column="name")
@@ -1451,6 +1484,8 @@ def rhetoric_settings(path: str | os.PathLike = LEXICON / "rhetoric_settings.csv
     raw = dict(zip(df["name"], df["value"]))
     values = {}
     for f in fields(RhetoricSettings):
+        if f.name == "false_matches":
+            continue
         if f.name not in raw:
             raise CorpusError(f"{path}: setting '{f.name}' is missing")
         value = raw[f.name].strip()
@@ -1462,6 +1497,8 @@ def rhetoric_settings(path: str | os.PathLike = LEXICON / "rhetoric_settings.csv
             if not value:
                 raise CorpusError(f"{path}: setting '{f.name}' is empty")
             values[f.name] = value
+    fm = read_false_matches(Path(path).parent / "false_matches.csv" if false_matches is None else false_matches)
+    values["false_matches"] = tuple(zip(fm["term"], fm["context"], fm["reason"]))
     return RhetoricSettings(**values)
 
 
@@ -1500,16 +1537,64 @@ def term_regex(term: str, st: RhetoricSettings) -> re.Pattern:
     return re.compile(re.escape(term))
 
 
-def find_term(text: str, term: str, st: RhetoricSettings) -> list[tuple[int, int]]:
-    """(start, end) of every non-overlapping occurrence of ``term`` in ``text`` (see ``term_regex``)."""
+def _occurrences(text: str, s: str) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of ``s`` in ``text``, overlapping ones included."""
+    return [(m.start(), m.start() + len(s)) for m in re.finditer(f"(?={re.escape(s)})", text)]
+
+
+def split_false_matches(text: str, term: str, st: RhetoricSettings) -> tuple[list[tuple[int, int]], list[tuple]]:
+    """The occurrences of ``term`` in ``text`` (``term_regex``), split by ``st.false_matches``.
+
+    Returns (kept spans, excluded) where excluded holds (start, end, context, reason) for each
+    occurrence that lies inside an occurrence of one of the term's listed contexts.
+    """
     if term not in text:
-        return []
-    return [m.span() for m in term_regex(term, st).finditer(text)]
+        return [], []
+    spans = [m.span() for m in term_regex(term, st).finditer(text)]
+    rules = [(c, r) for t, c, r in st.false_matches if t == term and c in text]
+    if not rules:
+        return spans, []
+    blocks = [(a, b, c, r) for c, r in rules for a, b in _occurrences(text, c)]
+    kept, excluded = [], []
+    for s, e in spans:
+        hit = next(((c, r) for a, b, c, r in blocks if a <= s and e <= b), None)
+        if hit is None:
+            kept.append((s, e))
+        else:
+            excluded.append((s, e, *hit))
+    return kept, excluded
+
+
+def find_term(text: str, term: str, st: RhetoricSettings) -> list[tuple[int, int]]:
+    """(start, end) of every non-overlapping occurrence of ``term`` in ``text`` (see ``term_regex``),
+    except those inside a listed false-match context (``st.false_matches``, from false_matches.csv)."""
+    return split_false_matches(text, term, st)[0]
+
+
+def excluded_matches(body: pd.DataFrame, st: RhetoricSettings, terms: list[str] | None = None,
+                     width: int | None = None) -> pd.DataFrame:
+    """Every occurrence that ``find_term`` leaves out because of ``st.false_matches``, in text order.
+
+    ``terms`` restricts the rows to these terms (default: every term of the file).  Columns: doc_id,
+    year, para_id, term, context, reason, left, right (``width`` characters, default ``kwic_width``).
+    """
+    width = st.kwic_width if width is None else width
+    listed = {t for t, _, _ in st.false_matches}
+    wanted = sorted(listed if terms is None else listed & set(terms))
+    rows = []
+    for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
+        for term in wanted:
+            for a, b, context, reason in split_false_matches(text, term, st)[1]:
+                rows.append((doc_id, year, para_id, term, context, reason,
+                             text[max(0, a - width):a], text[b:b + width]))
+    out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "term", "context", "reason", "left", "right"])
+    return out.sort_values(["doc_id", "para_id", "term"], kind="stable").reset_index(drop=True)
 
 
 def count_terms(body: pd.DataFrame, terms: list[str], st: RhetoricSettings) -> pd.DataFrame:
     """Occurrences of each term in each body paragraph (rows only where count > 0).
 
+    Occurrences are ``find_term``'s, so those inside a listed false-match context are not counted.
     Columns: doc_id, year, para_id, term, count, nested.  ``nested`` counts the occurrences that lie
     inside an occurrence of a longer term of the same list (两个维护 inside 做到两个维护, if both
     are listed): ``count`` is the term's own count (what a reader searching for it finds);
@@ -2448,6 +2533,13 @@ def priorities_by_year(counts: pd.DataFrame, codebook: pd.DataFrame, documents: 
     return out[first + [c for c in out.columns if c not in first and not c.startswith("_")]].reset_index(drop=True)
 
 
+def _end_points(counts: pd.DataFrame, cats: list[str], ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Observed share and per-10k rate of each category over the documents ``ids`` (share NaN if no coded hit)."""
+    obs = counts.loc[counts["doc_id"].isin(ids), cats + ["chars"]].to_numpy(float).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _shares(obs[:len(cats)]), obs[:len(cats)] / obs[len(cats)] * 1e4
+
+
 def attention_change(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd.DataFrame,
                      draws: dict[str, np.ndarray], ci: float = 0.95) -> pd.DataFrame:
     """Change from the first to the last year of each comparison, per category, with bootstrap intervals.
@@ -2457,7 +2549,9 @@ def attention_change(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd
     (documents are resampled independently, so the replicate differences are paired by index).
     ``direction`` is 'up', 'down' or 'none' (equal), from the point estimate of the share change, and
     'n/a' if either year has no coded hit at all (a share of nothing is undefined here, and so is its
-    change); ``ci_excludes_zero`` says whether the share interval lies wholly on one side of 0.
+    change); ``ci_excludes_zero`` says whether the share interval lies wholly on one side of 0;
+    ``first_doc_ids`` / ``last_doc_ids`` list the documents of the two end years (';'-joined), so two
+    comparisons that share an end point can be recognised.
     """
     cats = list(codebook_categories(codebook)["category"])
     k, rows = len(cats), []
@@ -2469,11 +2563,10 @@ def attention_change(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd
         ends = {}
         for y in (years[0], years[-1]):
             ids = sorted(docs.loc[docs["year"] == y, "doc_id"])
-            obs = counts.loc[counts["doc_id"].isin(ids), cats + ["chars"]].to_numpy(float).sum(axis=0)
             rep = sum(draws[d] for d in ids)
             with np.errstate(invalid="ignore", divide="ignore"):
-                ends[y] = (_shares(obs[:k]), obs[:k] / obs[k] * 1e4,
-                           _shares(rep[:, :k]), rep[:, :k] / rep[:, k:] * 1e4)
+                ends[y] = (*_end_points(counts, cats, ids), _shares(rep[:, :k]), rep[:, :k] / rep[:, k:] * 1e4,
+                           ";".join(ids))
         f, l = ends[years[0]], ends[years[-1]]
         s_lo, s_hi = _percentiles(l[2] - f[2], ci)
         r_lo, r_hi = _percentiles(l[3] - f[3], ci)
@@ -2482,11 +2575,12 @@ def attention_change(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd
             rows.append((label, years[0], years[-1], cat, f[0][j], l[0][j], d, s_lo[j], s_hi[j],
                          f[1][j], l[1][j], l[1][j] - f[1][j], r_lo[j], r_hi[j],
                          _direction(d),
-                         bool(s_lo[j] > 0 or s_hi[j] < 0)))
+                         bool(s_lo[j] > 0 or s_hi[j] < 0), f[4], l[4]))
     return pd.DataFrame(rows, columns=[
         "comparison", "first_year", "last_year", "category", "share_first", "share_last", "share_change",
         "share_change_ci_low", "share_change_ci_high", "per_10k_first", "per_10k_last", "per_10k_change",
-        "per_10k_change_ci_low", "per_10k_change_ci_high", "direction", "ci_excludes_zero"])
+        "per_10k_change_ci_low", "per_10k_change_ci_high", "direction", "ci_excludes_zero",
+        "first_doc_ids", "last_doc_ids"])
 
 
 def _direction(change: float) -> str:
@@ -2495,13 +2589,21 @@ def _direction(change: float) -> str:
 
 
 def direction_survival(changes: pd.DataFrame) -> pd.DataFrame:
-    """Does each category's direction of change in the whole corpus hold within each genre?
+    """Does each category's whole-corpus change go the same direction within each genre?
 
     One row per category x within-genre comparison (``attention_change`` output): the whole-corpus
-    and within-genre directions of the share and of the per-10k rate; ``share_holds`` /
-    ``per_10k_holds`` are True when both are 'up' or both 'down'; ``holds`` when both measures hold.
+    and within-genre directions of the share and of the per-10k rate; ``share_same_direction`` /
+    ``per_10k_same_direction`` are True when both are 'up' or both 'down'; ``same_direction`` when
+    both measures agree.  Same direction is a statement about signs only: the within-genre change,
+    its interval (``within_change``, ``within_ci_low``, ``within_ci_high``) and whether that interval
+    excludes 0 are given beside it.  ``same_first`` / ``same_last`` say whether the two comparisons
+    start / end with the same documents: a shared end point builds part of the agreement in.
     Empty when there is no within-genre comparison.
     """
+    cols = ["category", "comparison", "whole_years", "within_years", "share_whole", "share_within",
+            "share_same_direction", "per_10k_whole", "per_10k_within", "per_10k_same_direction",
+            "within_change", "within_ci_low", "within_ci_high", "within_ci_excludes_zero", "same_first",
+            "same_last"]
     whole = changes[changes["comparison"] == ALL_GENRES].set_index("category")
     rows = []
     for (label, cat), w in changes[changes["comparison"] != ALL_GENRES].groupby(["comparison", "category"], sort=False):
@@ -2510,12 +2612,95 @@ def direction_survival(changes: pd.DataFrame) -> pd.DataFrame:
         r = (_direction(a["per_10k_change"]), _direction(b["per_10k_change"]))
         rows.append((cat, label, f"{a['first_year']}-{a['last_year']}", f"{b['first_year']}-{b['last_year']}",
                      *s, s[0] == s[1] and s[0] in ("up", "down"), *r, r[0] == r[1] and r[0] in ("up", "down"),
-                     bool(b["ci_excludes_zero"])))
-    out = pd.DataFrame(rows, columns=["category", "comparison", "whole_years", "within_years", "share_whole",
-                                      "share_within", "share_holds", "per_10k_whole", "per_10k_within",
-                                      "per_10k_holds", "within_ci_excludes_zero"])
-    out["holds"] = out["share_holds"] & out["per_10k_holds"]
+                     b["share_change"], b["share_change_ci_low"], b["share_change_ci_high"],
+                     bool(b["ci_excludes_zero"]), a["first_doc_ids"] == b["first_doc_ids"],
+                     a["last_doc_ids"] == b["last_doc_ids"]))
+    out = pd.DataFrame(rows, columns=cols)
+    out.insert(10, "same_direction", out["share_same_direction"] & out["per_10k_same_direction"])
     return out
+
+
+def direction_leave_one_out(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd.DataFrame,
+                            within_only: bool = True) -> pd.DataFrame:
+    """Does the direction of each category's first->last share change survive dropping any one document?
+
+    For every comparison of ``comparison_groups`` (only the within-genre ones if ``within_only``) and
+    every document in it: the first->last change of the share (point estimate) without that document.
+    Dropping a document of a middle year cannot change a first->last change unless its year is an
+    end year; dropping the only document of an end year moves that end to the next year with a text.
+    One row per comparison x category: ``direction`` (all documents), ``drops`` (documents tried),
+    ``drops_moving_an_end`` (drops that changed the end years or their documents), ``drops_left_one_year``
+    (drops after which fewer than two years remain: no change, not counted as a flip), ``flips``
+    (';'-joined doc ids whose removal gives another direction) and ``survives`` (no flip, and the
+    direction is 'up' or 'down').
+    """
+    cats = list(codebook_categories(codebook)["category"])
+    rows = []
+    for label, doc_ids in comparison_groups(documents):
+        if within_only and label == ALL_GENRES:
+            continue
+        docs = documents[documents["doc_id"].isin(doc_ids)]
+        if docs["year"].nunique() < 2:
+            continue
+
+        def change(sub: pd.DataFrame) -> tuple[np.ndarray, tuple] | None:
+            years = sorted(sub["year"].unique())
+            if len(years) < 2:
+                return None
+            ids = [sorted(sub.loc[sub["year"] == y, "doc_id"]) for y in (years[0], years[-1])]
+            return _end_points(counts, cats, ids[1])[0] - _end_points(counts, cats, ids[0])[0], tuple(map(tuple, ids))
+
+        full, full_ends = change(docs)
+        tried = []
+        for d in sorted(docs["doc_id"]):
+            res = change(docs[docs["doc_id"] != d])
+            tried.append((d, None, None) if res is None else (d, *res))
+        for j, cat in enumerate(cats):
+            base = _direction(full[j])
+            flips = [d for d, ch, _ in tried if ch is not None and _direction(ch[j]) != base]
+            rows.append((label, cat, base, len(tried),
+                         sum(ch is not None and ends != full_ends for _, ch, ends in tried),
+                         sum(ch is None for _, ch, _ in tried), ";".join(flips),
+                         not flips and base in ("up", "down")))
+    return pd.DataFrame(rows, columns=["comparison", "category", "direction", "drops", "drops_moving_an_end",
+                                       "drops_left_one_year", "flips", "survives"])
+
+
+def leading_categories(by_year: pd.DataFrame, draws: dict[str, np.ndarray], documents: pd.DataFrame,
+                       categories: list[str], comparison: str = ALL_GENRES) -> pd.DataFrame:
+    """Per year of ``comparison``: the two categories with the largest share and how firm their order is.
+
+    Columns: year, first, second (categories; ties broken by codebook order), share_first, first_ci_low,
+    first_ci_high, share_second, second_ci_low, second_ci_high, ``overlap`` (the two percentile
+    intervals overlap) and ``p_first_leads`` (fraction of bootstrap replicates with a coded hit in which
+    the first category's share is strictly larger than every other category's).  A year with no coded
+    hit gets NaN categories; a year with one coded category has no second.
+    """
+    d = by_year[by_year["comparison"] == comparison]
+    order = {c: i for i, c in enumerate(categories)}
+    ids_of = dict(comparison_groups(documents))[comparison]
+    docs = documents[documents["doc_id"].isin(ids_of)]
+    rows = []
+    for y, g in d.groupby("year", sort=True):
+        g = g.assign(_o=g["category"].map(order)).sort_values(["share", "_o"], ascending=[False, True], kind="stable")
+        g = g[g["hits"] > 0]
+        if g.empty:
+            rows.append((y, np.nan, np.nan, *[np.nan] * 7, np.nan))
+            continue
+        a = g.iloc[0]
+        b = g.iloc[1] if len(g) > 1 else None
+        rep = sum(draws[i] for i in sorted(docs.loc[docs["year"] == y, "doc_id"]))[:, :len(categories)]
+        coded = rep.sum(axis=1) > 0
+        j = order[a["category"]]
+        others = np.delete(rep, j, axis=1)
+        leads = rep[coded, j] > (others[coded].max(axis=1) if others.shape[1] else -1)
+        second = (b["category"], b["share"], b["ci_low"], b["ci_high"]) if b is not None else (np.nan,) * 4
+        overlap = bool(b is not None and b["ci_high"] >= a["ci_low"])
+        rows.append((y, a["category"], second[0], a["share"], a["ci_low"], a["ci_high"], *second[1:], overlap,
+                     float(leads.mean()) if coded.any() else np.nan))
+    return pd.DataFrame(rows, columns=["year", "first", "second", "share_first", "first_ci_low", "first_ci_high",
+                                       "share_second", "second_ci_low", "second_ci_high", "overlap",
+                                       "p_first_leads"])
 
 
 # Keyness ------------------------------------------------------------------------------------------
@@ -2810,30 +2995,62 @@ def plot_slope(by_year: pd.DataFrame, codebook: pd.DataFrame, value: str = "per_
     return fig
 
 
+def _year_list(years) -> str:
+    """'2019, 2020, 2021, 2023' with runs of consecutive years joined: '2019–2021, 2023'."""
+    years, parts = sorted(int(y) for y in years), []
+    for y in years:
+        if parts and y == parts[-1][1] + 1:
+            parts[-1][1] = y
+        else:
+            parts.append([y, y])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in parts)
+
+
 def plot_change(changes: pd.DataFrame, codebook: pd.DataFrame, ci: float = 0.95):
     """Forest plot of the change in share (percentage points) from first to last year, per category,
     with its bootstrap interval (level ``ci``): one marker per comparison (whole corpus and each multi-year
-    genre), so whether a shift survives within genre can be read off directly."""
+    genre), so whether a change goes the same direction within genre, and how sure it is, can be read off.
+    A degenerate interval (lower = upper bound, e.g. no hit of the category in either end year, so every
+    replicate is 0) is drawn as an open marker with a note: zero observed, not zero with certainty."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     cats = codebook_categories(codebook)
     comps = list(dict.fromkeys(changes["comparison"]))
-    fig, ax = plt.subplots(figsize=(7.2, 1.3 + 0.42 * len(cats)))
+    fig, ax = plt.subplots(figsize=(7.6, 1.9 + 0.42 * len(cats)))
     styles = [("0.15", "o"), ("#d95f02", "s"), ("#1b9e77", "^"), ("#7570b3", "D")]
     offsets = np.linspace(-0.18, 0.18, len(comps)) if len(comps) > 1 else [0.0]
+    notes: dict[int, tuple[float, str]] = {}
     for (comp, off), (colour, marker) in zip(zip(comps, offsets), styles):
         d = changes[changes["comparison"] == comp].set_index("category").reindex(cats["category"])
         y = np.arange(len(cats)) + off
-        ax.hlines(y, d["share_change_ci_low"] * 100, d["share_change_ci_high"] * 100, color=colour, lw=1.3)
+        x = d["share_change"].to_numpy(float) * 100
+        lo, hi = d["share_change_ci_low"].to_numpy(float) * 100, d["share_change_ci_high"].to_numpy(float) * 100
+        flat = np.isfinite(lo) & (lo == hi)
+        ax.hlines(y[~flat], lo[~flat], hi[~flat], color=colour, lw=1.3)
         label = f"{comp}: {d['first_year'].iloc[0]} → {d['last_year'].iloc[0]}"
-        ax.plot(d["share_change"] * 100, y, marker, color=colour, ms=5, label=label, ls="none")
+        ax.plot(x[~flat], y[~flat], marker, color=colour, ms=5, label=label, ls="none")
+        ax.plot(x[flat], y[flat], marker, color=colour, mfc="white", ms=5, ls="none")
+        zero = (d["per_10k_first"].to_numpy(float) == 0) & (d["per_10k_last"].to_numpy(float) == 0)
+        for i in np.flatnonzero(flat):
+            text = "no hit in either end year: interval 0–0" if zero[i] else "degenerate interval"
+            notes[i] = (max(notes.get(i, (x[i], ""))[0], x[i]), text)
+    for i, (xi, text) in notes.items():
+        ax.annotate(text, (xi, i), xytext=(8, 0), textcoords="offset points", va="center", fontsize=7,
+                    color="0.35")
     ax.axvline(0, color="0.5", lw=0.8, zorder=0)
     ax.set_yticks(range(len(cats)), cats["label"])
     ax.set_ylim(len(cats) - 0.5, -0.5)
     ax.set_xlabel("change in share of coded hits, percentage points (last − first year)\n占比变化（百分点）")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, ncol=min(len(comps), 2) or 1)
-    ax.set_title(f"Shift from first to last year with {ci:.0%} bootstrap intervals\n首末年份占比变化及{ci:.0%}区间",
-                 loc="left")
+    handles, labels = ax.get_legend_handles_labels()
+    if notes:
+        handles.append(Line2D([], [], marker="o", ls="none", mfc="white", mec="0.15", color="0.15"))
+        labels.append("open marker: degenerate interval — zero observed, not zero with certainty")
+    if handles:
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, -0.16), fontsize=8, ncol=1,
+                  frameon=False)
+    fig.suptitle(f"Change in share from first to last year, {ci:.0%} bootstrap intervals\n"
+                 f"首末年份占比变化及{ci:.0%}区间", x=0.01, ha="left", fontsize=10.5)
     if not comps:
         ax.text(0.5, 0.5, "only one year: nothing to compare\n仅一个年份，无从比较", ha="center", va="center",
                 transform=ax.transAxes)
@@ -2843,28 +3060,51 @@ def plot_change(changes: pd.DataFrame, codebook: pd.DataFrame, ci: float = 0.95)
 
 def plot_trends(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int], ncols: int = 4,
                 ci: float = 0.95):
-    """Small multiples: each category's share of coded hits by year with its bootstrap interval, one
-    series per comparison (slightly offset); lines join consecutive years only, so a year without a
-    document is a gap (shaded), never interpolated."""
+    """Small multiples: each category's share of coded hits by year with its bootstrap interval; lines
+    join consecutive years only, so a year without a document is a gap (shaded), never interpolated.
+
+    The whole corpus is always drawn.  A within-genre series is drawn only at years where its documents
+    differ from the whole corpus's: where they are the same documents the two values are identical, and
+    the legend says in which years that is so.  A year with no hit of a category has a degenerate
+    interval (0-0): its marker is open (zero observed, not zero with certainty).
+    """
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     cats = codebook_categories(codebook)
     comps = list(dict.fromkeys(by_year["comparison"]))
     nrows = int(np.ceil(len(cats) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.1 * nrows + 0.8), sharex=True, sharey=True,
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.1 * nrows + 1.6), sharex=True, sharey=True,
                              squeeze=False)
     gaps = [y for y in years if y not in set(by_year["year"])]
+    whole = by_year[by_year["comparison"] == ALL_GENRES].groupby("year").agg(
+        documents=("documents", "first"), genres=("genres", "first"))
     styles = [("0.2", "o"), ("#d95f02", "s"), ("#1b9e77", "^"), ("#7570b3", "D")]
-    offsets = np.linspace(-0.12, 0.12, len(comps)) if len(comps) > 1 else [0.0]
+    same_years: dict[str, list[int]] = {}
+    own_years: dict[str, list[int]] = {}
+    for comp in comps:
+        n = by_year[by_year["comparison"] == comp].groupby("year")["documents"].first()
+        own_years[comp] = [int(y) for y in n.index]
+        same_years[comp] = [int(y) for y in n.index if whole["documents"].get(y) == n[y]]
+    drawn = [c for c in comps if c == ALL_GENRES or len(same_years[c]) < len(own_years[c])]
+    spread = np.linspace(-0.12, 0.12, len(drawn)) if len(drawn) > 1 else [0.0]
+    offsets = [dict(zip(drawn, spread)).get(c, 0.0) for c in comps]
+    any_zero = False
     for ax, (_, cat) in zip(axes.flat, cats.iterrows()):
         for y in gaps:
             ax.axvspan(y - 0.5, y + 0.5, color="0.92", lw=0)
         for (comp, off), (colour, marker) in zip(zip(comps, offsets), styles):
             d = by_year[(by_year["comparison"] == comp) & (by_year["category"] == cat["category"])]
             d = d.set_index("year").reindex(years)
+            if comp != ALL_GENRES:
+                d.loc[d.index.isin(same_years[comp])] = np.nan
             x = np.array(years) + off
-            ax.plot(x, d["share"] * 100, color=colour, lw=1, marker=marker, ms=3.5, label=comp)
             ok = d["share"].notna().to_numpy()
+            zero = ok & (d["hits"].to_numpy(float) == 0)
+            any_zero |= bool(zero.any())
+            ax.plot(x, d["share"] * 100, color=colour, lw=1)
+            ax.plot(x[ok & ~zero], d["share"][ok & ~zero] * 100, marker, color=colour, ms=3.5, ls="none")
+            ax.plot(x[zero], d["share"][zero] * 100, marker, color=colour, mfc="white", ms=3.5, ls="none")
             ax.vlines(x[ok], d["ci_low"][ok] * 100, d["ci_high"][ok] * 100, color=colour, lw=0.9, alpha=0.7)
         ax.set_title(_wrap(cat["label"], 26), fontsize=8.5, loc="left")
         ax.tick_params(labelsize=7.5)
@@ -2874,23 +3114,45 @@ def plot_trends(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int],
         ax.set_xticks(years, [str(y) for y in years], rotation=90 if len(years) > 8 else 0)
     for ax in axes[:, 0]:
         ax.set_ylabel("share 占比 (%)", fontsize=8)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    note = f"; shaded = no text 无文本 ({', '.join(map(str, gaps))})" if gaps else ""
-    fig.legend(handles, labels, loc="upper right", ncol=len(comps), fontsize=8)
+    handles, labels = [], []
+    for comp, (colour, marker) in zip(comps, styles):
+        handles.append(Line2D([], [], color=colour if comp in drawn else "none", marker=marker, ms=3.5, lw=1))
+        if comp == ALL_GENRES:
+            labels.append(comp)
+        else:
+            differ = [y for y in own_years[comp] if y not in same_years[comp]]
+            if not differ:
+                labels.append(f"{comp}: not drawn — in every year it covers ({_year_list(own_years[comp])}) its "
+                              f"documents are those of {ALL_GENRES}, so its values are identical")
+            else:
+                labels.append(f"{comp}: drawn where its documents differ from {ALL_GENRES} ({_year_list(differ)})"
+                              + (f"; identical to {ALL_GENRES} in {_year_list(same_years[comp])}, not drawn there"
+                                 if same_years[comp] else ""))
+    if any_zero:
+        handles.append(Line2D([], [], marker="o", ls="none", mfc="white", mec="0.2", color="0.2", ms=3.5))
+        labels.append("open marker: no hit that year — interval degenerate (0–0): zero observed, "
+                      "not zero with certainty")
+    genres = whole["genres"].groupby(whole["genres"], sort=False).apply(lambda s: _year_list(s.index))
+    fig.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.01, 0.0), ncol=1, fontsize=7.5,
+               frameon=False)
+    note = f"; shaded = no text 无文本 ({_year_list(gaps)})" if gaps else ""
     fig.suptitle(f"Share of coded attention by year, {ci:.0%} percentile-bootstrap intervals" + note +
+                 "\nGenre of the texts: " + "; ".join(f"{g} {ys}" for g, ys in genres.items()) +
                  f"\n各领域关注占比及{ci:.0%}区间", x=0.01, y=0.995, ha="left", va="top", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, (0.17 * len(handles) + 0.3) / (2.1 * nrows + 1.6), 1, 1))
     return fig
 
 
 def plot_keyness(kw: pd.DataFrame, years: list[int], comparison_years: dict[str, set[int]],
                  glossary: dict[str, str] | None = None, top_n: int = 8):
     """Keyness bars: for each year (rows) and comparison (columns), the ``top_n`` significant overused
-    terms by G2, bar length = Log Ratio, G2 printed at the bar; labels 'term english' where glossed.
+    terms by G2, bar length = Log Ratio, G2 printed at the bar; labels 'term english' where glossed,
+    'term pinyin' otherwise (``gloss_label``).
 
     ``comparison_years`` maps each comparison label to the years of its documents.  A year without
-    any document gets a thin 'no text' row; a year outside a comparison, a year with no term tested
-    and a year without a significant keyword each get a note instead of bars.
+    any document gets a thin 'no text' row; a year with no document in a comparison gets no panel
+    there; a year with no term tested and a year without a significant keyword each get a note
+    instead of bars.
     """
     import matplotlib.pyplot as plt
 
@@ -2912,30 +3174,34 @@ def plot_keyness(kw: pd.DataFrame, years: list[int], comparison_years: dict[str,
                 ax.text(0.5, 0.5, f"{y}: no text 无文本", ha="center", va="center", color="0.4",
                         transform=ax.transAxes, fontsize=8.5)
                 continue
+            if y not in comparison_years.get(comp, set()):
+                ax.axis("off")   # no document of this comparison in this year: no panel
+                continue
             d = kw[(kw["comparison"] == comp) & (kw["year"] == y)]
             top = d[d["significant"].astype(bool) & (d["g2"] > 0)].head(top_n)
             ax.set_title(f"{y} · {comp}", loc="left", fontsize=9)
             if top.empty:
-                msg = ("year not in this comparison\n该比较不含此年份" if y not in comparison_years.get(comp, set())
-                       else "no term reaches the minimum frequency\n无达到最低频次的词" if d.empty
+                msg = ("no term reaches the minimum frequency\n无达到最低频次的词" if d.empty
                        else "no significant keyword after Bonferroni\n校正后无显著关键词")
                 ax.text(0.5, 0.5, msg, ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.4")
                 ax.set_xticks([])
                 ax.set_yticks([])
                 continue
-            labels = [f"{t} {glossary[t]}" if glossary.get(t) else t for t in top["term"]]
+            labels = [gloss_label(t, glossary, sep=" ") for t in top["term"]]
             ax.barh(range(len(top)), top["log_ratio"], color="#4c72b0", height=0.7)
             for k, (lr, g) in enumerate(zip(top["log_ratio"], top["g2"])):
                 ax.text(lr + xmax * 0.02, k, f"G²={g:.0f}", va="center", fontsize=6.5, color="0.3")
-            ax.set_yticks(range(len(top)), [_wrap(s, 30) for s in labels], fontsize=7.5)
+            ax.set_yticks(range(len(top)), [_wrap(s, 36) for s in labels], fontsize=7.5)
             ax.set_ylim(top_n - 0.5, -0.5)
             ax.set_xlim(0, xmax)
             ax.tick_params(axis="x", labelsize=7)
-    for ax in axes[-1]:
-        if ax.axison:
-            ax.set_xlabel("Log Ratio (log2 of relative-frequency ratio)", fontsize=8)
+    for j in range(ncols):
+        shown = [axes[i][j] for i in range(len(years)) if axes[i][j].axison]
+        if shown:
+            shown[-1].set_xlabel("Log Ratio (log2 of relative-frequency ratio)", fontsize=8)
     fig.suptitle("Keywords of each year against all other years (top terms by G², significant after "
-                 "Bonferroni)\n各年份关键词（对数似然比显著，条长为Log Ratio）", x=0.01, y=0.998, ha="left",
+                 "Bonferroni)\nLabels: term and English gloss (glossary.csv), or its pinyin where no gloss "
+                 "is listed\n各年份关键词（对数似然比显著，条长为Log Ratio）", x=0.01, y=0.998, ha="left",
                  va="top", fontsize=10)
     fig.tight_layout()
     return fig
@@ -2949,11 +3215,13 @@ def plot_keyness(kw: pd.DataFrame, years: list[int], comparison_years: dict[str,
 # always contains every lag the dates allow.
 ADOPTION_STATUS = {
     "adopted": "in a text after its introduction; a text without it, possibly dated after the "
-               "introduction, precedes the first text with it (first use bounded on both sides)",
+               "introduction, precedes the first text with it (first use bounded on both sides, the "
+               "lower bound resting on reading that text's silence as 'not yet in use')",
     "present in first text": "in the first text that may postdate its introduction (for a local formula: "
                              "in the first text of the corpus); the lower bound is the introduction "
-                             "(or unknown): left-censored",
-    "absent": "in no text, although at least one text is certainly dated after its introduction",
+                             "(or unknown): left-censored, only an upper bound on the lag is known",
+    "absent": "not found in any text dated after its introduction (at least one text certainly is); "
+              "with a few sampled texts this is not evidence that the district skipped it",
     "introduced after last text": "every text is dated before its introduction: cannot be observed",
     "undetermined": "in no text; no text is certainly dated after its introduction (dates overlap)",
     "dating conflict": "in a text dated entirely before its introduction: no lag is computed",
@@ -3252,7 +3520,7 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
         ax.axvline(b.date_lo + (b.date_hi + day - b.date_lo) / 2, color=gcol.get(g, "0.55"), lw=0.4, alpha=0.6)
         ax.text(b.date_lo + (b.date_hi + day - b.date_lo) / 2, 1.0, str(b.year), rotation=90, fontsize=7,
                 ha="center", va="bottom", color="0.3", transform=ax.get_xaxis_transform())
-    notes = {"absent": "absent 未见", "introduced after last text": "after last text 晚于末篇",
+    notes = {"absent": "not found 未见", "introduced after last text": "after last text 晚于末篇",
              "undetermined": "undetermined 无法判断"}
     for i, f in central.iterrows():
         y = n - 1 - i
@@ -3266,12 +3534,16 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
             censored = f["status"] == "present in first text"
             ax.barh(y, end - start, left=start, height=0.55, color=ADOPTION_COLORS[f["status"]],
                     hatch="////" if censored else None, edgecolor="#3182bd" if censored else "none", lw=0.5)
-            ax.text(end + 20 * day, y, f"{f['lag_months_min']}–{f['lag_months_max']} mo", va="center", fontsize=7)
+            label = (f"≤{f['lag_months_max']} mo" if censored
+                     else f"{f['lag_months_min']}–{f['lag_months_max']} mo")
+            ax.text(end + 20 * day, y, label, va="center", fontsize=7)
         elif f["status"] == "dating conflict":
             x = pd.Timestamp(f["first_use_latest"])
             ax.plot([x], [y], marker="x", color=ADOPTION_COLORS["dating conflict"], ms=6, mew=1.5)
             ax.text(max(x, hi) + 40 * day, y, "in a text dated before introduction", va="center", fontsize=7,
                     color=ADOPTION_COLORS["dating conflict"])
+        elif f["status"] == "introduced after last text":  # the marker is the rightmost point: note to its left
+            ax.text(lo - 40 * day, y, notes[f["status"]], va="center", ha="right", fontsize=7, color="0.35")
         else:
             ax.text(hi + 40 * day, y, notes[f["status"]], va="center", fontsize=7, color="0.35")
     labels = [f"{t}  {e}" if isinstance(e, str) and e and len(e) <= 60 else t
@@ -3286,21 +3558,29 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
     ax.tick_params(axis="x", labelrotation=90)
     ax.set_xlabel("Date 日期")
     handles = [Line2D([], [], color="black", marker="D", ms=4, lw=2.5, label="introduced 提出"),
-               Patch(color=ADOPTION_COLORS["adopted"], label="possible first local use 首次使用区间"),
+               Patch(color=ADOPTION_COLORS["adopted"],
+                     label="possible first local use 首次使用区间;\n'A–B mo': lower and upper bound on the lag"),
                Patch(facecolor=ADOPTION_COLORS["present in first text"], edgecolor="#3182bd", hatch="////",
-                     label="…left-censored (in first text after introduction) 左删失")]
+                     label="…left-censored (in first text after introduction) 左删失;\n"
+                           "'≤B mo': upper bound only, no lower bound")]
     handles += [Patch(color=gcol.get(g, "0.55"), alpha=0.3, label=f"text: {g}") for g in genres]
     if n == 0:
         ax.text(0.5, 0.5, "no central formula listed 无中央提法", transform=ax.transAxes, ha="center", color="0.4")
-    ax.set_title("Central formulae: introduction and first local use 中央提法：提出与首次在区级文本出现", pad=22)
+    # Centre title and legend on everything drawn so far (long labels on the left shift the axes right).
+    drawn = ax.get_tightbbox(fig.canvas.get_renderer())
+    centre = ((drawn.x0 + drawn.x1) / 2 - ax.bbox.x0) / ax.bbox.width
+    ax.set_title("Central formulae: introduction and first local use 中央提法：提出与首次在区级文本出现", pad=22,
+                 x=centre)
     sub = fig.subplotpars  # below the rotated year labels and the axis label (about 0.8 inch)
     below = -0.8 / (fig.get_figheight() * (sub.top - sub.bottom))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, below), ncol=2, fontsize=7)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(centre, below), ncol=2, fontsize=7)
     return fig
 
 
 def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
-    """Bars per year: central and local formula occurrences per 10,000 body characters.
+    """Bars per year: occurrences per 10,000 body characters of the listed central formulae (numbered
+    or not: 新时代, 获得感 …) and of the locally detected numbered formulae (notebook 03's formulae not
+    in the central list).  Not notebook 03's formula density, which counts numbered formulae only.
 
     ``density`` is density_by_origin(); years without a text are gaps labelled "no text", and each
     year's tick names the genre(s) of its text(s).
@@ -3319,7 +3599,8 @@ def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
         d = density[density["origin"] == origin].set_index("year")["per_10k"].reindex(years, fill_value=0.0)
         xs = years  # a year with a text but no formula of this origin is a zero bar, not a gap
         bars = ax.bar([y - 0.2 + 0.4 * k for y in xs], [d[y] for y in xs], width=0.38, color=ADOPTION_COLORS[origin],
-                      label={"central": "central formulae 中央提法", "local": "local formulae 地方提法"}[origin])
+                      label={"central": "listed central formulae (numbered or not) 中央提法清单",
+                             "local": "locally detected numbered formulae 本地检出的数字提法"}[origin])
         ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
     for y in span:
         if y not in years:
@@ -3329,8 +3610,11 @@ def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
                          (f"{y}\n{genre[y]}" if y in genre.index else str(y)) for y in span], fontsize=7)
     ax.set_ylim(0, max(1.0, float(density["per_10k"].max() if len(density) else 0) * 1.1))
     ax.set_ylabel("Occurrences per 10,000 characters\n每万字出现次数")
-    ax.set_title("Central and local formulae by year 中央与地方提法密度", pad=24)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
+    drawn = ax.get_tightbbox(fig.canvas.get_renderer())  # centre title and legend on axes + labels
+    centre = ((drawn.x0 + drawn.x1) / 2 - ax.bbox.x0) / ax.bbox.width
+    ax.set_title("Listed central formulae vs locally detected numbered formulae, by year\n"
+                 "中央提法清单与本地检出数字提法：每万字出现次数", pad=44, fontsize=10, x=centre)
+    ax.legend(loc="lower center", bbox_to_anchor=(centre, 1.0), ncol=1, fontsize=8)
     return fig
 # ADOPTION-SECTION-END
 

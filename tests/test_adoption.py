@@ -188,6 +188,20 @@ def test_count_formulae_uses_notebook_03_counting_nested_and_variants():
     assert h.normalise_formula("“四个 意识”") == "四个意识" and h.normalise_formula("１２＋９＋Ｎ") == "12+9+N"
 
 
+def test_count_formulae_leaves_out_false_matches_as_notebook_03_does(tmp_path):
+    fm = tmp_path / "false_matches.csv"
+    fm.write_text("# source: test\nterm,context,reason\n主题教育,文化主题教育展,an exhibition\n", encoding="utf-8")
+    st = h.rhetoric_settings(false_matches=fm)
+    body = pd.DataFrame({"doc_id": ["a", "b"], "year": [2020, 2021], "para_id": [1, 1],
+                         "text": ["建设农耕用具文化主题教育展1处。", "深入开展主题教育，建好文化主题教育展。"]})
+    out = h.count_formulae(body, ["主题教育"], st)
+    assert out[["doc_id", "term", "count"]].values.tolist() == [["b", "主题教育", 1]]
+    assert out["count"].tolist() == h.count_terms(body, ["主题教育"], st)["count"].tolist()
+    t = h.adoption_table(out.assign(doc_id=out["doc_id"].map({"b": "n2021"})), DOCS,
+                         pd.DataFrame({"term": ["主题教育"], "origin": ["central"], "introduced": ["2019-05-31"]}))
+    assert t.loc[0, "first_seen_doc"] == "n2021"             # not the 2020 text with the exhibition only
+
+
 def test_read_central_formulae_validates_dates_and_duplicates(tmp_path):
     p = tmp_path / "central_formulae.csv"
     p.write_text("# source: test\nterm,introduced,variants\n四个意识,2016-01,“四个意识”\n两个维护,2018,\n",
@@ -300,7 +314,21 @@ def test_figures_draw_every_status_and_an_empty_table(tmp_path):
     t = h.adoption_table(counts, DOCS, formulae)
     assert {"adopted", "absent", "introduced after last text", "dating conflict"} <= set(t["status"])
     fig = h.plot_adoption_timeline(t, B)
-    assert len(fig.axes[0].get_yticklabels()) == (t["origin"] == "central").sum()
+    ax = fig.axes[0]
+    assert len(ax.get_yticklabels()) == (t["origin"] == "central").sum()
+    texts = [x.get_text() for x in ax.texts]
+    four = t.set_index("term").loc["四个意识"]                 # bounded on both sides: "A–B mo"
+    assert f"{four['lag_months_min']}–{four['lag_months_max']} mo" in texts
+    t2 = h.adoption_table(COUNTS.assign(doc_id="r2018"), DOCS, FORMULAE)
+    cens = t2.set_index("term").loc["四个意识"]
+    assert cens["status"] == "present in first text"      # left-censored: an upper bound only, "≤B mo"
+    fig2 = h.plot_adoption_timeline(t2, B)
+    labels2 = [x.get_text() for x in fig2.axes[0].texts]
+    assert f"≤{cens['lag_months_max']} mo" in labels2 and not any(s.startswith("0–") for s in labels2)
+    # no note runs past the right end of the axes (the "after last text" note sits left of its marker)
+    renderer = fig.canvas.get_renderer()
+    notes = [x for x in ax.texts if x.get_text().endswith(("mo", "未见", "晚于末篇", "introduction"))]
+    assert notes and all(x.get_window_extent(renderer).x1 <= ax.bbox.x1 for x in notes)
     h.save_figure(fig, "05_test_timeline", paths)
     empty = h.adoption_table(COUNTS.iloc[:0], DOCS, formulae.iloc[:0])
     h.save_figure(h.plot_adoption_timeline(empty, B), "05_test_empty", paths)

@@ -234,8 +234,140 @@ def test_change_and_its_survival_within_genre():
     assert news.loc["party", "first_year"] == 2002 and news.loc["party", "direction"] == "down"
     assert news.loc["rural", "direction"] == "up"
     surv = h.direction_survival(ch).set_index("category")
-    # whole corpus 2001 -> 2003: party 3/5 -> 0 (down), rural 1/5 -> 1/2 (up); both hold 2002 -> 2003
-    assert surv.loc["party", "share_holds"] and surv.loc["rural", "share_holds"]
+    # whole corpus 2001 -> 2003: party 3/5 -> 0 (down), rural 1/5 -> 1/2 (up); both go the same way 2002 -> 2003
+    assert surv.loc["party", "share_same_direction"] and surv.loc["rural", "share_same_direction"]
+    # economy: 1/5 -> 1/2 over the whole corpus (up), 1/3 -> 1/2 within news (up)
+    assert surv.loc["economy", "within_change"] == pytest.approx(1 / 2 - 1 / 3)
+    assert surv.loc["economy", "within_ci_low"] == news.loc["economy", "share_change_ci_low"]
+    assert surv.loc["economy", "within_ci_high"] == news.loc["economy", "share_change_ci_high"]
+    # both comparisons end on 2003 with the same documents (b, c); they start on different documents
+    assert surv["same_last"].all() and not surv["same_first"].any()
+    assert (surv["same_direction"] == surv["share_same_direction"] & surv["per_10k_same_direction"]).all()
+
+
+def test_leave_one_document_out_flags_only_end_documents_that_flip_a_direction():
+    # news: party 1/4 -> 4/6 -> 0, economy 1/4 -> 2/6 -> 3/4, rural 2/4 -> 0 -> 1/4 (2010, 2011, 2012)
+    tok = token_table([("r", 2009, 0, ["党建", "营商环境"]),
+                       ("n1", 2010, 0, ["党建", "营商环境", "乡村", "乡村"]),
+                       ("n2", 2011, 0, ["党建"] * 4 + ["营商环境"] * 2),
+                       ("n3", 2012, 0, ["营商环境"] * 3 + ["乡村"])])
+    docs = pd.DataFrame({"doc_id": ["r", "n1", "n2", "n3"], "year": [2009, 2010, 2011, 2012],
+                         "genre": ["report", "news", "news", "news"]})
+    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paragraph_table(tok), CATS)
+    loo = h.direction_leave_one_out(counts, CODEBOOK, docs).set_index("category")
+    assert set(loo["comparison"]) == {"news only"}                   # the whole corpus is left out by default
+    assert (loo["drops"] == 3).all() and (loo["drops_moving_an_end"] == 2).all()   # n2 is a middle document
+    assert loo.loc["party", "direction"] == "down" and loo.loc["party", "flips"] == "n3"   # 1/4 -> 4/6 without n3
+    assert loo.loc["economy", "direction"] == "up" and loo.loc["economy", "flips"] == ""
+    assert loo.loc["economy", "survives"] and not loo.loc["party", "survives"]
+    assert loo.loc["rural", "flips"] == "n1" and not loo.loc["rural", "survives"]       # 0 -> 1/4 without n1
+    both = h.direction_leave_one_out(counts, CODEBOOK, docs, within_only=False)
+    assert list(dict.fromkeys(both["comparison"])) == [h.ALL_GENRES, "news only"]
+    # two documents in two years: dropping either leaves one year, which is no flip
+    two = h.direction_leave_one_out(counts, CODEBOOK, docs[docs["doc_id"].isin(["n1", "n3"])], within_only=False)
+    assert (two["drops_left_one_year"] == 2).all() and (two["flips"] == "").all()
+
+
+def test_leading_categories_report_overlap_and_bootstrap_lead():
+    tok, paras, docs = corpus()
+    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
+    draws = h.resample_paragraphs(counts, CATS, docs["doc_id"], 500, h.SEED)
+    by_year = h.priorities_by_year(counts, CODEBOOK, docs, draws)
+    lead = h.leading_categories(by_year, draws, docs, CATS).set_index("year")
+    a = lead.loc[2001]
+    assert (a["first"], a["second"]) == ("party", "economy")   # economy and rural tie at 1/5: codebook order
+    assert a["share_first"] == pytest.approx(3 / 5) and a["share_second"] == pytest.approx(1 / 5)
+    row = by_year[(by_year["year"] == 2001) & (by_year["category"] == "economy")].iloc[0]
+    assert a["overlap"] == (row["ci_high"] >= a["first_ci_low"])
+    rep = draws["a"][:, :3]
+    coded = rep.sum(axis=1) > 0
+    assert a["p_first_leads"] == pytest.approx((rep[coded, 0] > rep[coded, 1:].max(axis=1)).mean())
+    b = lead.loc[2003]   # economy and rural: one hit each in one paragraph -> always tied, never a strict lead
+    assert (b["first"], b["second"]) == ("economy", "rural") and b["overlap"] and b["p_first_leads"] == 0
+
+
+# --- figures ---------------------------------------------------------------------------------------------
+def test_change_plot_marks_a_degenerate_interval_with_an_open_marker():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    h.setup_style()
+
+    tok, paras, docs = corpus()
+    codebook = pd.concat([CODEBOOK, pd.DataFrame({"category": ["culture"], "category_zh": ["文化"],
+                                                  "category_en": ["Culture"], "term": ["文化"],
+                                                  "scope_note": [""]})], ignore_index=True)
+    cats = CATS + ["culture"]
+    counts = h.priority_counts(h.match_terms(tok, codebook), paras, cats)
+    draws = h.resample_paragraphs(counts, cats, docs["doc_id"], 200, h.SEED)
+    ch = h.attention_change(counts, codebook, docs, draws)
+    culture = ch.set_index("category").loc["culture"]
+    assert culture["share_change_ci_low"] == culture["share_change_ci_high"] == 0
+    fig = h.plot_change(ch, codebook)
+    ax = fig.axes[0]
+    assert any("no hit in either end year" in t.get_text() for t in ax.texts)
+    open_markers = [l for l in ax.lines if l.get_markerfacecolor() == "white" and len(l.get_xdata())]
+    assert len(open_markers) == 1 and list(open_markers[0].get_ydata()) == [3.0]   # the culture row
+    plt.close(fig)
+
+
+def test_trend_plot_draws_a_within_genre_series_only_where_its_documents_differ():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    h.setup_style()
+
+    tok, paras, docs = corpus()
+    docs = pd.concat([docs, pd.DataFrame({"doc_id": ["d"], "year": [2002], "genre": ["news"]})], ignore_index=True)
+    tok = pd.concat([tok, token_table([("d", 2002, 0, ["党建", "营商环境", "。"])])], ignore_index=True)
+    paras = paragraph_table(tok)
+    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
+    draws = h.resample_paragraphs(counts, CATS, docs["doc_id"], 100, h.SEED)
+    by_year = h.priorities_by_year(counts, CODEBOOK, docs, draws)
+    years = h.year_axis(docs)
+
+    def news_points(fig):
+        return sum(np.isfinite(np.asarray(l.get_ydata(), float)).sum() for ax in fig.axes for l in ax.lines
+                   if l.get_color() == "#d95f02")
+
+    fig = h.plot_trends(by_year, CODEBOOK, years)   # news in 2002 and 2003 = all documents of those years
+    assert news_points(fig) == 0
+    assert any("not drawn" in t.get_text() for leg in fig.legends for t in leg.get_texts())
+    plt.close(fig)
+    docs2 = pd.concat([docs, pd.DataFrame({"doc_id": ["e"], "year": [2003], "genre": ["report"]})], ignore_index=True)
+    tok2 = pd.concat([tok, token_table([("e", 2003, 0, ["乡村振兴", "。"])])], ignore_index=True)
+    paras2 = paragraph_table(tok2)
+    counts2 = h.priority_counts(h.match_terms(tok2, CODEBOOK), paras2, CATS)
+    draws2 = h.resample_paragraphs(counts2, CATS, docs2["doc_id"], 100, h.SEED)
+    fig = h.plot_trends(h.priorities_by_year(counts2, CODEBOOK, docs2, draws2), CODEBOOK, years)
+    assert news_points(fig) > 0          # 2003 now also has a report: the news series differs there
+    assert any("drawn where its documents differ" in t.get_text() for leg in fig.legends for t in leg.get_texts())
+    plt.close(fig)
+
+
+def test_keyness_plot_has_no_panel_for_a_year_outside_a_comparison_and_pinyin_labels():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    h.setup_style()
+
+    docs = pd.DataFrame({"doc_id": ["r", "n1", "n3"], "year": [2009, 2010, 2012],
+                         "genre": ["report", "news", "news"]})
+    tok = token_table([("r", 2009, 0, ["甲"] * 60 + ["乙"] * 5), ("n1", 2010, 0, ["乙"] * 60 + ["丙"] * 5),
+                       ("n3", 2012, 0, ["丙"] * 60 + ["甲"] * 5)])
+    kw = h.keyness_by_year(tok, docs, min_freq=1)
+    groups = h.comparison_groups(docs)
+    comparison_years = {label: set(docs.loc[docs["doc_id"].isin(ids), "year"]) for label, ids in groups}
+    fig = h.plot_keyness(kw, h.year_axis(docs), comparison_years, {"乙": "second"})
+    axes = np.array(fig.axes).reshape(4, 2)
+    assert not axes[0][1].axison and not axes[0][1].texts        # 2009 has no news document: no panel
+    assert any("no text" in t.get_text() for t in axes[2][0].texts)  # 2011: no document at all
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert "甲 jiǎ" in labels and "乙 second" in labels
+    plt.close(fig)
 
 
 # --- keyness ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -109,6 +110,59 @@ def test_term_counts_skip_numbers_and_ordinals_and_report_nesting():
     assert c.loc[(1, "三产"), "count"] == 2                      # not the one in 第三产业
     assert c.loc[(2, "两个维护"), "count"] == 2 and c.loc[(2, "两个维护"), "nested"] == 1
     assert c.loc[(2, "坚决做到两个维护"), "count"] == 1 and c.loc[(2, "坚决做到两个维护"), "nested"] == 0
+
+
+# --- false matches (data/lexicon/false_matches.csv) -------------------------------------------------
+def settings_with(tmp_path, rows: str):
+    """The project's settings with a false_matches file of the given CSV rows."""
+    p = tmp_path / "false_matches.csv"
+    p.write_text("# source: test; rule: term inside context is not counted\nterm,context,reason\n" + rows,
+                 encoding="utf-8")
+    return h.rhetoric_settings(false_matches=p), p
+
+
+def test_a_listed_context_is_not_counted_and_the_same_term_elsewhere_is(tmp_path):
+    st, _ = settings_with(tmp_path, "主题教育,文化主题教育展,a themed exhibition\n")
+    body = body_of("建设农耕用具文化主题教育展1处。深入开展主题教育，巩固主题教育成果。",
+                   "文化主题教育展",
+                   "扎实开展主题教育。")
+    c = h.count_terms(body, ["主题教育"], st).set_index("para_id")["count"]
+    assert c.to_dict() == {1: 2, 3: 1}                       # paragraph 2 holds only the excluded context
+    assert h.count_terms(body, ["主题教育"], replace(st, false_matches=()))["count"].sum() == 5
+    assert len(h.kwic(body, "主题教育", st)) == 3             # KWIC agrees with the counts
+    ex = h.excluded_matches(body, st)
+    assert ex[["para_id", "term", "context"]].values.tolist() == [[1, "主题教育", "文化主题教育展"],
+                                                                  [2, "主题教育", "文化主题教育展"]]
+    assert ex["right"].iloc[0].startswith("展1处") and ex["reason"].iloc[0] == "a themed exhibition"
+    assert h.excluded_matches(body, st, terms=["六稳"]).empty
+
+
+def test_false_match_nested_counting_uses_the_kept_occurrences_only(tmp_path):
+    st, _ = settings_with(tmp_path, "六稳,六稳定,not the formula\n")
+    body = body_of("落实六稳六保，保持六稳定。")
+    c = h.count_terms(body, ["六稳", "六稳六保"], st).set_index("term")
+    assert c.loc["六稳", "count"] == 1 and c.loc["六稳", "nested"] == 1
+
+
+@pytest.mark.parametrize("rows, message", [
+    (",文化主题教育展,no term\n", r"false_matches.csv line 3: empty term"),
+    ("六稳,六稳定,ok\n主题教育,,no context\n", r"false_matches.csv line 4: empty context"),
+    ("主题教育,文化展,context lacks the term\n", r"line 3: context '文化展' does not contain term '主题教育'"),
+    ("六稳,六稳定,a\n六稳,六稳定,b\n", r"line 4: same term and context as line 3"),
+])
+def test_false_match_rows_are_validated_with_the_line_named(tmp_path, rows, message):
+    with pytest.raises(h.CorpusError, match=message):
+        settings_with(tmp_path, rows)
+
+
+def test_project_false_matches_contain_their_term_and_each_context_occurs_in_the_clean_text():
+    fm = h.read_false_matches()
+    assert (h.LEXICON / "false_matches.csv").read_text(encoding="utf-8").startswith("#")
+    assert len(fm) and set(ST.false_matches) == set(zip(fm["term"], fm["context"], fm["reason"]))
+    paragraphs = h.read_table(h.project_paths(), "paragraphs")
+    text = "\n".join(h.body_paragraphs(paragraphs)["text"])
+    for term, context in zip(fm["term"], fm["context"]):
+        assert term in context and context in text, f"{context}: not in the clean body text (stale rule?)"
 
 
 # --- quoted slogans -------------------------------------------------------------------------------
@@ -274,10 +328,28 @@ def committed():
             h.read_table(paths, "rhetoric_summary"), h.read_table(paths, "documents"))
 
 
+def false_match_contexts() -> dict[str, list[str]]:
+    """term -> contexts of data/lexicon/false_matches.csv, read with the csv module (not helpers)."""
+    import csv
+
+    lines = [l for l in (h.LEXICON / "false_matches.csv").read_text(encoding="utf-8").splitlines()
+             if not l.startswith("#")]
+    out: dict[str, list[str]] = {}
+    for row in csv.DictReader(lines):
+        out.setdefault(row["term"], []).append(row["context"])
+    return out
+
+
+FALSE_MATCHES = false_match_contexts()
+
+
 def direct_count(text: str, term: str) -> int:
     """A direct count on the clean text, written independently of helpers: occurrences of the term,
-    except (for a term opening with a numeral) where a numeral, digit or 第 comes right before."""
+    except (for a term opening with a numeral) where a numeral, digit or 第 comes right before, and
+    except inside a false-match context of the term (blanked out before counting)."""
     text = re.sub(r"\s", "", text)
+    for context in FALSE_MATCHES.get(term, []):
+        text = text.replace(context, "\0" * len(context))
     if re.match(f"[{ST.numerals}0-9]", term):
         return len(re.findall(f"(?<![{ST.numerals}{ST.ordinal_prefix}0-9]){re.escape(term)}", text))
     return text.count(term)
@@ -295,6 +367,19 @@ def test_formula_counts_equal_direct_counts_on_clean_text(committed):
             want = direct_count(text, term)
             got = int(counted.get((doc_id, term), 0))
             assert got == want, f"{term} in {doc_id}: rhetoric.csv {got}, clean text {want}"
+
+
+def test_committed_counts_leave_out_false_matches(committed):
+    """Every device of rhetoric.csv counts a false-match term as the direct count does (contexts
+    blanked), so the excluded occurrences are really out of notebook 03's table."""
+    paragraphs, rhetoric, _, _ = committed
+    texts = paragraphs[paragraphs["kind"] == "body"].groupby("doc_id")["text"].agg(lambda t: "\n".join(t))
+    for term in FALSE_MATCHES:
+        rows = rhetoric[rhetoric["term"] == term]
+        for device, g in rows.groupby("device"):
+            got = g.set_index("doc_id")["count"]
+            for doc_id, text in texts.items():
+                assert int(got.get(doc_id, 0)) == direct_count(text, term), f"{term} ({device}) in {doc_id}"
 
 
 def test_rates_share_one_denominator(committed):

@@ -82,11 +82,13 @@ def write_index(entries: list[tuple[str, str, str]], html_dir: Path, corpus: str
     items = "\n".join(
         f'  <li><a href="{html.escape(href)}">{html.escape(title)}</a><br><span>{html.escape(purpose)}</span></li>'
         for href, title, purpose in entries)
+    heading = ("卫东区 Weidong District: official political language, 2018–2023" if corpus == "data/raw"
+               else "Official political language: notebooks run on another corpus")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Weidong District political language, 2018–2023</title>
 <style>body{{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;max-width:48em;margin:2em auto;line-height:1.5}}
 li{{margin:0.8em 0}} span{{color:#444}}</style></head>
-<body><h1>卫东区 Weidong District: official political language, 2018–2023</h1>
+<body><h1>{heading}</h1>
 <p>Notebooks executed top to bottom by <code>make</code> on the corpus in <code>{html.escape(corpus)}</code>.</p>
 <ol>
 {items}
