@@ -1016,12 +1016,19 @@ def read_wordlist(path: str | os.PathLike) -> list[str]:
 
 
 def codebook_terms(lexicon_dir: str | os.PathLike = LEXICON) -> dict[str, set[str]]:
-    """The ``term`` column of every codebook CSV that exists under ``lexicon_dir``, by file name."""
+    """The ``term`` column of every codebook CSV that exists under ``lexicon_dir``, by file name.
+
+    Glossary rows of kind ``keyword`` are left out: they only label keyness results (which are
+    tokens by construction) and are not terms the project counts.
+    """
     out = {}
     for name in CODEBOOK_FILES:
         path = Path(lexicon_dir) / name
         if path.exists():
-            out[name] = set(read_lexicon_csv(path, ["term"])["term"])
+            df = read_lexicon_csv(path, ["term"])
+            if "kind" in df.columns:
+                df = df[df["kind"].str.strip() != "keyword"]
+            out[name] = set(df["term"])
     return out
 
 
