@@ -1430,6 +1430,7 @@ class RhetoricSettings:
     counting_units: str         # '|'-separated units that make numeral+unit an ordinary count (届|次|年 …)
     ordinal_prefix: str         # characters that make a following numeral an ordinal (第)
     weak_numerals: str          # numerals that alone do not make a numbered formula (一: 一盘棋, 一站式)
+    big_numerals: str           # numerals N of 'N大' formulae (三大攻坚战, 四大班子)
     formula_max_len: int        # longest numbered formula the pattern proposes (characters)
     slogan_max_len: int         # a quoted span longer than this is a quotation, not a slogan
     parallel_min_run: int       # members needed for a parallel run
@@ -1766,10 +1767,11 @@ def _shaped_matches(text: str, st: RhetoricSettings, bounds: set[int] | None, fr
 
 def _big_n_matches(text: str, tokens: list[str], pos: list[str], st: RhetoricSettings, free) -> list[dict]:
     """'N大 + noun' formulae from tokens: a noun token N大X (四大班子), or the token N大 followed by a
-    noun token of 2-3 characters (三大 + 攻坚战); N is 二 to 十 and does not continue a number."""
+    noun token of 2-3 characters (三大 + 攻坚战); N is one of ``st.big_numerals`` and does not
+    continue a number."""
     offsets = np.cumsum([0] + [len(t) for t in tokens]).tolist()
     prev_block = set(st.numerals + st.ordinal_prefix + "0123456789")
-    big = re.compile(f"[{re.escape('二两三四五六七八九十')}]大")
+    big = re.compile(f"[{re.escape(st.big_numerals)}]大")
     out = []
     for k, tok in enumerate(tokens):
         a = offsets[k]
