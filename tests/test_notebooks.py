@@ -177,3 +177,43 @@ def test_missing_glyph_is_an_error(tmp_path):
     h.save_figure(fig, "99_glyph_test", paths)
     assert (tmp_path / "99_glyph_test.png").exists() and (tmp_path / "99_glyph_test.pdf").exists()
     plt.close(fig)
+
+
+def test_save_figure_writes_files_and_shows_the_same_pixels(tmp_path):
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    h.setup_style()
+    paths = h.Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([2018, 2023], [1, 2])
+    ax.set_title("卫东区 Weidong")
+    fig.legend(["line"], loc="lower center", bbox_to_anchor=(0.5, -0.2))  # outside the figure: tight bbox grows
+    shown = h.save_figure(fig, "99_pixels", paths)
+    assert not plt.fignum_exists(fig.number)  # closed: the inline backend will not draw it again
+    png = Image.open(tmp_path / "99_pixels.png")
+    assert png.mode == "RGB" and round(png.info["dpi"][0]) == h.PNG_DPI
+    assert png.size[1] > 3 * h.PNG_DPI  # taller than the 3-inch figure: the legend below is inside
+    small = Image.open(io.BytesIO(shown.data))
+    assert small.size == png.reduce(h.DISPLAY_REDUCTION).size
+    assert small.tobytes() == png.reduce(h.DISPLAY_REDUCTION).tobytes()
+    assert (tmp_path / "99_pixels.pdf").read_bytes().startswith(b"%PDF")
+    assert not list(tmp_path.glob(".99_pixels*"))  # no temporary files left
+
+
+@pytest.mark.parametrize("pixels, width, height, expected", [
+    (3270 * 963, 3269.9999999, 963.2, (3270, 963)),   # float size just below the integer
+    (3269 * 963, 3269.7, 963.5, (3269, 963)),
+    (1000 * 1001, 1000.3, 1001.2, (1000, 1001)),      # (1001, 1000) has the same product: the nearer wins
+])
+def test_raw_size(pixels, width, height, expected):
+    assert h._raw_size(pixels, width, height) == expected
+
+
+def test_raw_size_mismatch_is_an_error():
+    with pytest.raises(RuntimeError, match="does not fit"):
+        h._raw_size(12345, 100.0, 100.0)

@@ -64,7 +64,7 @@ def execute(path: Path, target: Path, params: dict, timeout: int = 600) -> None:
 
     pm.execute_notebook(str(path), str(target), parameters=params, cwd=str(NOTEBOOKS),
                         kernel_name="python3", progress_bar=False, log_output=False,
-                        execution_timeout=timeout)
+                        execution_timeout=timeout, request_save_on_cell_execute=False)
 
 
 def render_html(executed: Path, target: Path) -> None:
