@@ -2907,6 +2907,17 @@ def _wrap(text: str, width: int = 14) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
+def mark_missing_years(ax, gaps: list[int], label: str | None = "top") -> None:
+    """Shade every year without a text (``missing_years``) as a grey band on a year axis, labelled
+    'no text 无文本' at the ``"top"`` or ``"bottom"`` of the axes, or not labelled (``None``)."""
+    for y in gaps:
+        ax.axvspan(y - 0.4, y + 0.4, color="0.93", lw=0, zorder=0)
+        if label:
+            ax.text(y, 0.97 if label == "top" else 0.01, "no text\n无文本", ha="center",
+                    va="top" if label == "top" else "bottom", fontsize=7, color="0.4",
+                    transform=ax.get_xaxis_transform())
+
+
 def year_axis(documents: pd.DataFrame) -> list[int]:
     """Every year from the first to the last document year (missing years included, as gaps)."""
     return list(range(int(documents["year"].min()), int(documents["year"].max()) + 1))
@@ -3100,8 +3111,7 @@ def plot_trends(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int],
     offsets = [dict(zip(drawn, spread)).get(c, 0.0) for c in comps]
     any_zero = False
     for ax, (_, cat) in zip(axes.flat, cats.iterrows()):
-        for y in gaps:
-            ax.axvspan(y - 0.5, y + 0.5, color="0.92", lw=0)
+        mark_missing_years(ax, gaps, label=None)
         for (comp, off), (colour, marker) in zip(zip(comps, offsets), styles):
             d = by_year[(by_year["comparison"] == comp) & (by_year["category"] == cat["category"])]
             d = d.set_index("year").reindex(years)
@@ -3611,9 +3621,7 @@ def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
                       label={"central": "listed central formulae (numbered or not) 中央提法清单",
                              "local": "locally detected numbered formulae 本地检出的数字提法"}[origin])
         ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
-    for y in span:
-        if y not in years:
-            ax.text(y, 0, "no text\n无文本", ha="center", va="bottom", fontsize=8, color="0.4")
+    mark_missing_years(ax, missing_years(years), label="bottom")
     chars = density.groupby("year")["body_chars"].first()
     ax.set_xticks(span, [f"{y}\n{genre[y]}\n{chars[y]:,} chars" if y in chars.index else
                          (f"{y}\n{genre[y]}" if y in genre.index else str(y)) for y in span], fontsize=7)

@@ -217,3 +217,17 @@ def test_raw_size(pixels, width, height, expected):
 def test_raw_size_mismatch_is_an_error():
     with pytest.raises(RuntimeError, match="does not fit"):
         h._raw_size(12345, 100.0, 100.0)
+
+
+@pytest.mark.parametrize("label", ["top", "bottom", None])
+def test_mark_missing_years(label):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    h.mark_missing_years(ax, h.missing_years([2009, 2011, 2014]), label=label)  # gaps 2010, 2012, 2013
+    spans = [p.get_x() for p in ax.patches]
+    assert sorted(round(x + 0.4, 6) for x in spans) == [2010, 2012, 2013]
+    assert sum("无文本" in t.get_text() for t in ax.texts) == (3 if label else 0)
+    plt.close(fig)
