@@ -2681,6 +2681,52 @@ def direction_leave_one_out(counts: pd.DataFrame, codebook: pd.DataFrame, docume
                                        "drops_left_one_year", "flips", "survives"])
 
 
+def change_without_terms(counts: pd.DataFrame, hits: pd.DataFrame, codebook: pd.DataFrame,
+                         documents: pd.DataFrame) -> pd.DataFrame:
+    """Does a category's first->last share change rest on single terms?  Leave one term out.
+
+    For every comparison of ``comparison_groups`` and every category: each of the category's own terms
+    with a hit in the comparison's first or last year is removed in turn (its hits taken off the
+    category's counts in ``counts`` of ``priority_counts``) and the change of the category's share is
+    recomputed (point estimate; removing a term also shrinks the denominator, all coded hits).
+    One row per comparison x category: ``share_change`` (all terms), ``terms_tried``, ``top_term`` (the
+    term whose removal moves the change most; ties broken by term), its hits in the first and last
+    year, ``share_change_without_top``, ``direction`` and ``direction_without_top``, and ``flips``
+    (';'-joined terms whose removal alone gives another direction).
+    """
+    cats = list(codebook_categories(codebook)["category"])
+    rows = []
+    for label, doc_ids in comparison_groups(documents):
+        docs = documents[documents["doc_id"].isin(doc_ids)]
+        years = sorted(docs["year"].unique())
+        if len(years) < 2:
+            continue
+        ends = [sorted(docs.loc[docs["year"] == y, "doc_id"]) for y in (years[0], years[-1])]
+        obs = [counts.loc[counts["doc_id"].isin(ids), cats].to_numpy(float).sum(axis=0) for ids in ends]
+
+        def share_change(j: int, n_first: int = 0, n_last: int = 0) -> float:
+            first, last = obs[0].copy(), obs[1].copy()
+            first[j] -= n_first
+            last[j] -= n_last
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return float(_shares(last)[j] - _shares(first)[j])
+
+        at_ends = hits[hits["doc_id"].isin(ends[0] + ends[1])]
+        for j, cat in enumerate(cats):
+            full, tried = share_change(j), []
+            for term, th in at_ends[at_ends["category"] == cat].groupby("term", sort=True):
+                n = [int(th["doc_id"].isin(ids).sum()) for ids in ends]
+                tried.append((term, *n, share_change(j, *n)))
+            base = _direction(full)
+            top = (min(tried, key=lambda t: (-abs(np.nan_to_num(t[3] - full, nan=np.inf)), t[0]))
+                   if tried else ("", 0, 0, full))
+            rows.append((label, years[0], years[-1], cat, full, len(tried), *top, base, _direction(top[3]),
+                         ";".join(t[0] for t in tried if _direction(t[3]) != base)))
+    return pd.DataFrame(rows, columns=["comparison", "first_year", "last_year", "category", "share_change",
+                                       "terms_tried", "top_term", "top_term_hits_first", "top_term_hits_last",
+                                       "share_change_without_top", "direction", "direction_without_top", "flips"])
+
+
 def leading_categories(by_year: pd.DataFrame, draws: dict[str, np.ndarray], documents: pd.DataFrame,
                        categories: list[str], comparison: str = ALL_GENRES) -> pd.DataFrame:
     """Per year of ``comparison``: the two categories with the largest share and how firm their order is.

@@ -268,6 +268,31 @@ def test_leave_one_document_out_flags_only_end_documents_that_flip_a_direction()
     assert (two["drops_left_one_year"] == 2).all() and (two["flips"] == "").all()
 
 
+def test_leave_one_term_out_finds_the_term_a_change_rests_on():
+    # 2010: party 党建 x1, economy 1, rural 乡村 x2 (party share 1/4); 2012: party 党建 x1 + 党风廉政 x4,
+    # economy 1 (party share 5/6): change +7/12.  Without 党风廉政: 1/2 - 1/4 = +1/4 (moved by -1/3);
+    # without 党建: 4/5 - 0 = +4/5 (moved by +13/60).  The middle year (乡村振兴 only) is never tried.
+    tok = token_table([("a", 2010, 0, ["党建", "营商环境", "乡村", "乡村"]),
+                       ("m", 2011, 0, ["党建"] * 9 + ["乡村振兴"] * 9),
+                       ("b", 2012, 0, ["党建"] + ["党风廉政"] * 4 + ["营商环境"])])
+    docs = pd.DataFrame({"doc_id": ["a", "m", "b"], "year": [2010, 2011, 2012], "genre": ["news"] * 3})
+    hits = h.match_terms(tok, CODEBOOK)
+    counts = h.priority_counts(hits, paragraph_table(tok), CATS)
+    loto = h.change_without_terms(counts, hits, CODEBOOK, docs).set_index("category")
+    assert list(loto["comparison"].unique()) == [h.ALL_GENRES]   # one genre: no second comparison
+    party = loto.loc["party"]
+    assert party["share_change"] == pytest.approx(5 / 6 - 1 / 4) and party["terms_tried"] == 2
+    assert party["top_term"] == "党风廉政"
+    assert (party["top_term_hits_first"], party["top_term_hits_last"]) == (0, 4)
+    assert party["share_change_without_top"] == pytest.approx(1 / 2 - 1 / 4)
+    assert party["direction"] == party["direction_without_top"] == "up" and party["flips"] == ""
+    rural = loto.loc["rural"]   # 2/4 -> 0, down; without 乡村 (its only term at the ends): 0 -> 0
+    assert rural["terms_tried"] == 1 and rural["top_term"] == "乡村"
+    assert rural["direction"] == "down" and rural["direction_without_top"] == "none" and rural["flips"] == "乡村"
+    econ = loto.loc["economy"]  # 1/4 -> 1/6, down; without 营商环境: 0 -> 0
+    assert econ["direction"] == "down" and econ["flips"] == "营商环境"
+
+
 def test_leading_categories_report_overlap_and_bootstrap_lead():
     tok, paras, docs = corpus()
     counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
