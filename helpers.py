@@ -1195,13 +1195,16 @@ def build_segmenter(userdict: str | os.PathLike, hmm: bool = SEGMENT_HMM) -> Seg
     rj = rjieba.Jieba()
     for word, freq, tag in entries:
         rj.add_word(word, freq, tag)
-    if jt.dictionary == jieba.posseg.dt.tokenizer.dictionary:
-        # the tag table of jieba's dictionary was read when jieba.posseg was imported; reading it
-        # again (POSTokenizer(jt)) costs about a second
-        pt = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
-        pt.tokenizer, pt.word_tag_tab = jt, dict(jieba.posseg.dt.word_tag_tab)
-    else:
-        pt = jieba.posseg.POSTokenizer(jt)
+    # POSTokenizer(jt) would read the tag table of jieba's dictionary file (about 0.5 s) for every
+    # segmenter built; it is read from the file once per process and copied.  (Not taken from
+    # jieba.posseg.dt, which jieba.add_word elsewhere in the process may have changed.)
+    key = f"tags:{jt.dictionary}"  # None: jieba's own dictionary
+    pt = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    pt.tokenizer = jt
+    if key not in _JIEBA_BASE:
+        pt.load_word_tag(jt.get_dict_file())
+        _JIEBA_BASE[key] = pt.word_tag_tab
+    pt.word_tag_tab = dict(_JIEBA_BASE[key])
     pt.makesure_userdict_loaded()
     return Segmenter(entries=entries, hmm=hmm, rjieba=rj, jieba=jt, posseg=pt,
                      _tags=dict(pt.word_tag_tab))
@@ -2956,6 +2959,8 @@ def _wrap(text: str, width: int = 14) -> str:
 def mark_missing_years(ax, gaps: list[int], label: str | None = "top") -> None:
     """Shade every year without a text (``missing_years``) as a grey band on a year axis, labelled
     'no text 无文本' at the ``"top"`` or ``"bottom"`` of the axes, or not labelled (``None``)."""
+    if label not in ("top", "bottom", None):
+        raise ValueError(f"label should be 'top', 'bottom' or None, not {label!r}")
     for y in gaps:
         ax.axvspan(y - 0.4, y + 0.4, color="0.93", lw=0, zorder=0)
         if label:
@@ -3719,7 +3724,7 @@ def setup_style() -> None:
         "pdf.fonttype": 3,             # Type 42 mislabels this CFF font (see README)
         "svg.hashsalt": "weidong",
         "figure.dpi": 100,
-        "savefig.dpi": 300,
+        "savefig.dpi": PNG_DPI,
         "savefig.bbox": "tight",
         "axes.spines.top": False,
         "axes.spines.right": False,
@@ -3733,29 +3738,17 @@ def setup_style() -> None:
     warnings.filterwarnings("error", message=GLYPH_MISSING)
 
 
-def _raw_size(pixels: int, width: float, height: float) -> tuple[int, int]:
-    """Pixel size of a raw buffer of ``pixels`` pixels drawn on a ``width`` x ``height`` canvas.
-
-    Agg truncates the canvas size, and float rounding can put it one pixel either side of the
-    truncated float size; the size whose product is ``pixels`` and that lies nearest is the one.
-    """
-    sizes = [(w, h) for w in (int(width) - 1, int(width), int(width) + 1)
-             for h in (int(height) - 1, int(height), int(height) + 1) if w > 0 and h > 0 and w * h == pixels]
-    if not sizes:
-        raise RuntimeError(f"a raw figure buffer of {pixels} pixels does not fit a {width:.1f} x {height:.1f} canvas")
-    return min(sizes, key=lambda s: abs(s[0] - width) + abs(s[1] - height))
-
-
 def save_figure(fig, name: str, paths: Paths):
     """Save ``fig`` as ``<figures>/<name>.png`` (300 dpi) and ``.pdf`` (fonts embedded), byte-stable;
     close it and return its PNG at half resolution for the notebook to display.
 
     ``name`` starts with the notebook number, e.g. ``"00_length_by_year"``.  Each file is written
-    to a temporary name and renamed; PDF metadata carries no creation date, so re-runs are
-    byte-identical.  The figure is laid out once for the tight bounding box, drawn once by Agg at
-    300 dpi and once as PDF; the notebook shows those same pixels (150 dpi, at the size the inline
-    backend would use) instead of drawing the figure a fourth and fifth time.  The PNG is encoded
-    (RGB when the figure is opaque) in a thread while the PDF is drawn.
+    to a temporary name and renamed (the PNG first, then the PDF); PDF metadata carries no creation
+    date, so re-runs are byte-identical.  The figure is laid out once for the tight bounding box,
+    drawn once by Agg at 300 dpi and once as PDF; the notebook shows those same pixels (150 dpi, at
+    the size the inline backend would use) instead of drawing the figure again.  The PNG is encoded
+    (RGB when the figure is opaque) in a thread while the PDF is drawn.  The figure is closed even
+    when saving fails (a missing glyph, a full disk): no file of that name is then written.
     """
     if not re.fullmatch(r"\d\d_[a-z0-9_]+", name):
         raise ValueError(f"figure name '{name}' should look like 'NN_what_it_shows'")
@@ -3764,10 +3757,11 @@ def save_figure(fig, name: str, paths: Paths):
     import matplotlib as mpl
     import matplotlib.pyplot as plt
     from IPython.display import Image as DisplayImage
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    def encode_png(raw: bytes, size: tuple[int, int], tmp: str) -> bytes:
-        image = Image.frombuffer("RGBA", size, raw, "raw", "RGBA", 0, 1)
+    def encode_png(pixels: np.ndarray, tmp: str) -> bytes:
+        image = Image.fromarray(pixels, "RGBA")
         if image.getextrema()[3][0] == 255:  # opaque: the alpha channel carries nothing
             image = image.convert("RGB")
         image.save(tmp, format="png", dpi=(PNG_DPI, PNG_DPI), compress_level=3)
@@ -3781,11 +3775,13 @@ def save_figure(fig, name: str, paths: Paths):
     try:
         with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=1) as pool:
             warnings.filterwarnings("error", message=GLYPH_MISSING)
-            bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
-            raw = io.BytesIO()
-            fig.savefig(raw, format="rgba", dpi=PNG_DPI, bbox_inches=bbox)
-            width, height = _raw_size(raw.getbuffer().nbytes // 4, bbox.width * PNG_DPI, bbox.height * PNG_DPI)
-            png = pool.submit(encode_png, raw.getvalue(), (width, height), tmps["png"][1])
+            canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+            if fig.get_layout_engine() is not None:  # constrained/tight layout must run before measuring
+                fig.draw_without_rendering()
+            bbox = fig.get_tightbbox(canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
+            fig.savefig(io.BytesIO(), format="rgba", dpi=PNG_DPI, bbox_inches=bbox)
+            pixels = np.array(canvas.buffer_rgba())  # what was just printed, with its exact pixel size
+            png = pool.submit(encode_png, pixels, tmps["png"][1])
             fig.savefig(tmps["pdf"][1], format="pdf", metadata={"CreationDate": None, "Producer": None},
                         bbox_inches=bbox)
             shown = png.result()
@@ -3797,6 +3793,7 @@ def save_figure(fig, name: str, paths: Paths):
         raise
     finally:
         plt.close(fig)
+    width = pixels.shape[1]
     return DisplayImage(data=shown, format="png", width=round(width * mpl.rcParams["figure.dpi"] / PNG_DPI))
 
 

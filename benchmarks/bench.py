@@ -95,15 +95,17 @@ def skeleton_of(nb_path: Path, target: Path) -> None:
     nbformat.write(nb, target)
 
 
-def notebook_timings(repeats: int) -> tuple[float, float, float, float, int]:
+def notebook_timings(repeats: int) -> dict:
     """Seconds to execute every notebook, as many one-cell notebooks, and the skeletons, the same way.
 
     One untimed empty kernel first (the first kernel of a session starts cold); then the three
-    sets in turn, ``repeats`` times, keeping each set's fastest time.
+    sets in turn, ``repeats`` times.  Returns each set's times per round (``suite``, ``empty``,
+    ``skeleton``), the figure-cell seconds of the fastest suite run (``figures``) and ``notebooks``.
     """
     import nbformat
 
     notebooks = run_notebooks.notebook_list()
+    times = {"empty": [], "skeleton": [], "suite": []}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         params = {"corpus_dir": "", "out_dir": str(tmp / "out")}
@@ -116,19 +118,17 @@ def notebook_timings(repeats: int) -> tuple[float, float, float, float, int]:
             skeletons.append(tmp / f"skeleton_{nb.name}")
             skeleton_of(nb, skeletons[-1])
         run_notebooks.execute(empty_path, tmp / "warm_up.ipynb", {})
-        best = {"suite": float("inf"), "empty": float("inf"), "skeleton": float("inf")}
+        figures = float("nan")
         for _ in range(repeats):
             for kind, paths, p in [("empty", [empty_path] * len(notebooks), {}),
                                    ("skeleton", skeletons, params), ("suite", notebooks, params)]:
                 started = time.perf_counter()
                 for i, nb in enumerate(paths):
                     run_notebooks.execute(nb, tmp / f"{kind}_{i}.ipynb", p)
-                seconds = time.perf_counter() - started
-                if seconds < best[kind]:
-                    best[kind] = seconds
-                    if kind == "suite":
-                        figures = sum(figure_cell_seconds(tmp / f"suite_{i}.ipynb") for i in range(len(paths)))
-    return best["suite"], best["empty"], best["skeleton"], figures, len(notebooks)
+                times[kind].append(time.perf_counter() - started)
+                if kind == "suite" and times[kind][-1] == min(times[kind]):
+                    figures = sum(figure_cell_seconds(tmp / f"suite_{i}.ipynb") for i in range(len(paths)))
+    return {**times, "figures": figures, "notebooks": len(notebooks)}
 
 
 def figure_cell_seconds(executed: Path) -> float:
@@ -166,8 +166,10 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="worker processes for tokenize_mb_per_s")
     ap.add_argument("--count-child", type=float, help=argparse.SUPPRESS)
     ap.add_argument("--skip-suite", action="store_true", help="leave out the notebook timings")
-    ap.add_argument("--repeats", type=int, default=2, help="runs of each notebook set (the fastest counts)")
+    ap.add_argument("--repeats", type=int, default=3, help="runs of each notebook set (the fastest counts)")
     args = ap.parse_args()
+    if args.repeats < 1:
+        ap.error("--repeats must be at least 1")
     if args.count_child:
         count_child(args.count_child)
         return 0
@@ -213,19 +215,27 @@ def main() -> int:
                  "included; each worker of tokenize_mb_per_s holds the same: a lexicon and a Counter"))
 
     if not args.skip_suite:
-        suite, empty, skeleton, figures, n = notebook_timings(args.repeats)
+        t = notebook_timings(args.repeats)
+        n, suite, empty, skeleton = t["notebooks"], min(t["suite"]), min(t["empty"]), min(t["skeleton"])
         best = f"fastest of {args.repeats} runs, after one untimed warm-up kernel"
-        rows.append(("suite_seconds", suite, "s", f"papermill-executing the {n} notebooks, no HTML; {best}"))
-        rows.append(("empty_kernels_seconds", empty, "s", f"papermill-executing {n} one-cell notebooks the same way; {best}"))
-        rows.append(("suite_over_empty", suite / empty, "ratio", "target <= 3"))
+
+        def spread(kind: str) -> str:
+            return "; every run: " + ", ".join(f"{x:.1f}" for x in t[kind]) + " s"
+
+        rows.append(("suite_seconds", suite, "s", f"papermill-executing the {n} notebooks, no HTML; {best}{spread('suite')}"))
+        rows.append(("empty_kernels_seconds", empty, "s",
+                     f"papermill-executing {n} one-cell notebooks the same way; {best}{spread('empty')}"))
+        rows.append(("suite_over_empty", suite / empty, "ratio", "target <= 3; fastest suite run / fastest empty run"))
         rows.append(("skeleton_seconds", skeleton, "s",
                      f"the {n} notebooks with only their parameters and import cells (pandas, matplotlib, helpers, "
-                     f"style) and every other code cell reduced to `pass`: the floor before any analysis; {best}"))
+                     f"style) and every other code cell reduced to `pass`: the floor before any analysis; {best}"
+                     f"{spread('skeleton')}"))
         rows.append(("skeleton_over_empty", skeleton / empty, "ratio",
                      "the part of the 3x budget that kernels importing the stack use up before any work"))
-        rows.append(("figure_cells_seconds", figures, "s",
-                     "of suite_seconds, the cells that draw and save the figures (PNG 300 dpi + PDF), "
-                     "as papermill timed them in the fastest suite run"))
+        rows.append(("figure_cells_seconds", t["figures"], "s",
+                     "of suite_seconds, the cells that make a figure, as papermill timed them in the fastest "
+                     "suite run: drawing and saving (PNG 300 dpi + PDF) plus what those cells compute first "
+                     "(the word-cloud layouts, the tables a figure is built from)"))
     results = pd.DataFrame(rows, columns=["metric", "value", "unit", "note"])
     h.write_csv(results, OUT / "results.csv")
     (OUT / "machine.txt").write_text(machine(), encoding="utf-8")

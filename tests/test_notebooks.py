@@ -170,13 +170,12 @@ def test_missing_glyph_is_an_error(tmp_path):
     ax.set_title("卫东区 \U0001D11E")  # musical G clef: in neither Noto Sans CJK nor DejaVu Sans
     with pytest.raises(UserWarning, match="missing"):
         h.save_figure(fig, "99_glyph_test", paths)
-    assert not list(tmp_path.glob("99_glyph_test*"))
-    plt.close(fig)
+    assert not list(tmp_path.glob("99_glyph_test*")) and not list(tmp_path.glob(".99_glyph_test*"))
+    assert not plt.fignum_exists(fig.number)  # closed even though saving failed
     fig, ax = plt.subplots()
     ax.set_title("卫东区 Weidong 2+N 12+9+N “四个意识” −")
     h.save_figure(fig, "99_glyph_test", paths)
     assert (tmp_path / "99_glyph_test.png").exists() and (tmp_path / "99_glyph_test.pdf").exists()
-    plt.close(fig)
 
 
 def test_save_figure_writes_files_and_shows_the_same_pixels(tmp_path):
@@ -205,18 +204,31 @@ def test_save_figure_writes_files_and_shows_the_same_pixels(tmp_path):
     assert not list(tmp_path.glob(".99_pixels*"))  # no temporary files left
 
 
-@pytest.mark.parametrize("pixels, width, height, expected", [
-    (3270 * 963, 3269.9999999, 963.2, (3270, 963)),   # float size just below the integer
-    (3269 * 963, 3269.7, 963.5, (3269, 963)),
-    (1000 * 1001, 1000.3, 1001.2, (1000, 1001)),      # (1001, 1000) has the same product: the nearer wins
-])
-def test_raw_size(pixels, width, height, expected):
-    assert h._raw_size(pixels, width, height) == expected
+def test_save_figure_matches_matplotlib_with_a_layout_engine(tmp_path):
+    import io
 
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
 
-def test_raw_size_mismatch_is_an_error():
-    with pytest.raises(RuntimeError, match="does not fit"):
-        h._raw_size(12345, 100.0, 100.0)
+    h.setup_style()
+    paths = h.Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
+
+    def make():
+        fig, ax = plt.subplots(figsize=(4.5, 2.4), layout="constrained")
+        ax.plot(range(5))
+        ax.set_xlabel("年份 a long x label that reaches the right edge of the figure")
+        return fig
+
+    h.save_figure(make(), "99_constrained", paths)
+    ours = Image.open(tmp_path / "99_constrained.png")
+    fig = make()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=h.PNG_DPI, bbox_inches="tight")
+    plt.close(fig)
+    theirs = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    assert ours.size == theirs.size and ours.tobytes() == theirs.tobytes()
 
 
 @pytest.mark.parametrize("label", ["top", "bottom", None])
@@ -230,4 +242,15 @@ def test_mark_missing_years(label):
     spans = [p.get_x() for p in ax.patches]
     assert sorted(round(x + 0.4, 6) for x in spans) == [2010, 2012, 2013]
     assert sum("无文本" in t.get_text() for t in ax.texts) == (3 if label else 0)
+    plt.close(fig)
+
+
+def test_mark_missing_years_rejects_an_unknown_label():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match="middle"):
+        h.mark_missing_years(ax, [2022], label="middle")
     plt.close(fig)

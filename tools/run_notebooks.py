@@ -120,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PYTHONHASHSEED"] = "0"  # the kernels inherit it: set iteration order is fixed
 
     params = {"corpus_dir": str(Path(corpus).resolve()) if corpus else "", "out_dir": str(out) if out else ""}
-    entries = []
     notebooks = notebook_list(args.only)
     if not notebooks:
         print(f"no notebooks match {args.only} in {NOTEBOOKS}", file=sys.stderr)
@@ -140,11 +139,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAILED {path.name}: glyphs missing from the font:\n  " + "\n  ".join(missing), file=sys.stderr)
             return 1
         if not args.no_html:
-            page = path.with_suffix(".html").name
-            render_html(target, html_dir / page)
-            entries.append((page, *summary_of(nbformat.read(path, as_version=4))))
+            render_html(target, html_dir / path.with_suffix(".html").name)
         print(f"ran {path.name} in {time.perf_counter() - started:.1f} s", flush=True)
-    if not args.no_html:
+    if not args.no_html:  # every page rendered so far, also by earlier runs with --only
+        entries = [(nb.with_suffix(".html").name, *summary_of(nbformat.read(nb, as_version=4)))
+                   for nb in notebook_list() if (html_dir / nb.with_suffix(".html").name).exists()]
         write_index(entries, html_dir, corpus or "data/raw")
         print(f"HTML: {html_dir / 'index.html'}")
     return 0
