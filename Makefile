@@ -6,6 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 CORPUS ?=
 OUT    ?=
+LEXICON ?=
 
 .DEFAULT_GOAL := all
 .PHONY: all test lab clean distclean bench help venv
@@ -21,8 +22,8 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed  ## create .venv from requirements.txt (done by every target that needs it)
 
-all: $(VENV)/.installed  ## run every notebook in order: tables, figures, html/ (CORPUS=dir OUT=dir for another corpus)
-	$(PY) tools/run_notebooks.py $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(OUT),--out "$(OUT)")
+all: $(VENV)/.installed  ## run every notebook in order: tables, figures, html/ (CORPUS=dir [LEXICON=dir] OUT=dir for another corpus)
+	$(PY) tools/run_notebooks.py $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(LEXICON),--lexicon "$(LEXICON)") $(if $(OUT),--out "$(OUT)")
 
 test: $(VENV)/.installed  ## run the test suite (regenerates every output in a temporary folder and compares)
 	$(PY) -m pytest tests -q

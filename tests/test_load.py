@@ -154,3 +154,12 @@ def test_write_csv_leaves_no_partial_file_on_failure(tmp_path):
         h.write_csv(pd.DataFrame({"a": [Boom()]}), target)
     assert target.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+
+
+def test_project_paths_takes_another_lexicon_folder_and_rejects_a_missing_one(tmp_path):
+    (tmp_path / "lex").mkdir()
+    paths = h.project_paths("", str(tmp_path / "out"), str(tmp_path / "lex"))
+    assert paths.lexicon == (tmp_path / "lex").resolve() and paths.processed == (tmp_path / "out" / "processed").resolve()
+    assert h.project_paths("", str(tmp_path / "out")).lexicon == h.LEXICON
+    with pytest.raises(FileNotFoundError, match="no_such_lexicon"):
+        h.project_paths("", str(tmp_path / "out"), str(tmp_path / "no_such_lexicon"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,30 +26,37 @@ RUNNER = ROOT / "tools" / "run_notebooks.py"
 GUARD = """
 import os, sys
 _ro = [p for p in os.environ.get("READONLY_DIRS", "").split(os.pathsep) if p]
+_unread = [p for p in os.environ.get("UNREAD_DIRS", "").split(os.pathsep) if p]
 _WRITE = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+def _under(path, dirs):
+    return any(path.startswith(d.rstrip(os.sep) + os.sep) for d in dirs)
 def _guard(event, args):
-    if event == "open" and _ro and isinstance(args[0], (str, bytes, os.PathLike)):
+    if event == "open" and (_ro or _unread) and isinstance(args[0], (str, bytes, os.PathLike)):
         path, mode, flags = os.path.abspath(os.fsdecode(args[0])), args[1], args[2] or 0
         writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool(flags & _WRITE)
-        if writes and any(path.startswith(d.rstrip(os.sep) + os.sep) for d in _ro):
+        if writes and _under(path, _ro):
             raise PermissionError(f"raw data opened for writing: {path}")
+        if _under(path, _unread):
+            raise PermissionError(f"opened a file of a folder this run must not use: {path}")
 sys.addaudithook(_guard)
 """
 
 
-def run_all(*args: str, readonly: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
-    """Run tools/run_notebooks.py; every process it starts (kernels included) may not write ``readonly``.
+def run_all(*args: str, readonly: tuple[Path, ...] = (), unread: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
+    """Run tools/run_notebooks.py; every process it starts (kernels included) may not write ``readonly``
+    and may not open any file under ``unread``.
 
     The guard is a sitecustomize.py on PYTHONPATH that installs an audit hook: opening a file under a
-    read-only folder for writing raises PermissionError (root ignores file permissions, so chmod can't
-    prove this).
+    read-only folder for writing, or under an unread folder at all, raises PermissionError (root
+    ignores file permissions, so chmod can't prove this).
     """
     env = dict(os.environ)
-    if readonly:
+    if readonly or unread:
         guard_dir = Path(tempfile.mkdtemp(prefix="readonly_guard_"))
         (guard_dir / "sitecustomize.py").write_text(GUARD, encoding="utf-8")
         env["PYTHONPATH"] = os.pathsep.join([str(guard_dir), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         env["READONLY_DIRS"] = os.pathsep.join(str(Path(p).resolve()) for p in readonly)
+        env["UNREAD_DIRS"] = os.pathsep.join(str(Path(p).resolve()) for p in unread)
     return subprocess.run([sys.executable, str(RUNNER), *args], capture_output=True, text=True, cwd=ROOT, env=env)
 
 
@@ -63,6 +71,12 @@ def test_readonly_guard_catches_a_write(tmp_path):
     read = subprocess.run([sys.executable, "-c", f"open({str(tmp_path / 'g' / 'sitecustomize.py')!r}).read()"],
                           capture_output=True, text=True, env=env)
     assert read.returncode == 0, read.stderr
+    (tmp_path / "lex").mkdir()
+    (tmp_path / "lex" / "a.txt").write_text("x", encoding="utf-8")
+    env["UNREAD_DIRS"] = str(tmp_path / "lex")
+    unread = subprocess.run([sys.executable, "-c", f"open({str(tmp_path / 'lex' / 'a.txt')!r}).read()"],
+                            capture_output=True, text=True, env=env)
+    assert unread.returncode != 0 and "must not use" in unread.stderr
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -73,7 +87,7 @@ def test_notebook_is_committed_clean_and_parameterised(path):
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1, f"{path.name}: needs exactly one cell tagged 'parameters'"
-    assert "corpus_dir" in "".join(tagged[0]["source"]) and "out_dir" in "".join(tagged[0]["source"])
+    assert all(p in "".join(tagged[0]["source"]) for p in ("corpus_dir", "out_dir", "lexicon_dir"))
     first = "".join(nb["cells"][0]["source"])
     assert first.startswith("# ") and "**Question:**" in first and "**Inputs:**" in first and "**Outputs:**" in first
     assert "h.colophon()" in "".join(code[-1]["source"]), f"{path.name}: last cell should be the colophon"
@@ -118,16 +132,25 @@ TINY = [
              "会议强调，要落实“门前五包”责任制，推进乡村振兴。\n"},
     {"doc_id": "t_news_b", "year": 2011, "date": "2011-09", "genre": "newspaper",
      "text": "关爱老人\n\n本报讯（记者王五）近日，某街道开展敬老活动，为老人义诊。\n\n"
-             "社区坚持党建引领，加强疫情防控，做好安全生产，推动“三区建设”。\n"},
+             "社区坚持党建引领，加强疫情防控，做好安全生产，推动“三区建设”，实施七彩工程。\n"},
 ]
 
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
+    """All notebooks on the tiny corpus, with a copy of data/lexicon that knows one more formula (七彩工程);
+    no process may open a file of the committed data/lexicon."""
     corpus = write_corpus(tmp_path_factory.mktemp("tiny_corpus"), TINY, encoding={"t_news_a": "gbk"})
+    lexicon = tmp_path_factory.mktemp("tiny_lexicon") / "lexicon"
+    shutil.copytree(h.LEXICON, lexicon)
+    with open(lexicon / "userdict.txt", "a", encoding="utf-8") as fh:
+        fh.write("七彩工程 20000 nz\n")
+    with open(lexicon / "formulae.csv", "a", encoding="utf-8") as fh:
+        fh.write("七彩工程,工程,七,policy,Seven Colours Project (test entry),added by the test,N+head,district,test\n")
     out = tmp_path_factory.mktemp("tiny_out")
     committed = {p: p.read_bytes() for d in (h.PROCESSED, h.FIGURES) for p in d.iterdir()}
-    proc = run_all("--corpus", str(corpus), "--out", str(out), readonly=(corpus,))
+    proc = run_all("--corpus", str(corpus), "--lexicon", str(lexicon), "--out", str(out),
+                   readonly=(corpus, lexicon), unread=(h.LEXICON,))
     return corpus, out, proc, committed
 
 
@@ -146,6 +169,19 @@ def test_all_notebooks_run_on_another_corpus(tiny_run):
     assert (out / "html" / "index.html").exists()
 
 
+
+def test_another_lexicon_is_used_instead_of_the_committed_one(tiny_run):
+    """The run used the lexicon copy (the guard let no process open data/lexicon): its extra formula is one
+    token and is counted as a listed formula."""
+    _, out, proc, _ = tiny_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    tokens = pd.read_csv(out / "processed" / "tokens.csv")
+    assert "七彩工程" in set(tokens["token"])
+    rhetoric = pd.read_csv(out / "processed" / "rhetoric.csv")
+    row = rhetoric[(rhetoric["device"] == "formula") & (rhetoric["term"] == "七彩工程")]
+    assert len(row) == 1 and bool(row["in_lexicon"].iloc[0])
+
+
 def test_another_corpus_leaves_committed_outputs_untouched(tiny_run):
     _, _, proc, committed = tiny_run
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -156,6 +192,8 @@ def test_another_corpus_leaves_committed_outputs_untouched(tiny_run):
 def test_another_corpus_without_out_is_refused(tmp_path):
     corpus = write_corpus(tmp_path / "c", TINY[:1])
     proc = run_all("--corpus", str(corpus))
+    assert proc.returncode != 0 and "OUT" in proc.stderr
+    proc = run_all("--lexicon", str(tmp_path))
     assert proc.returncode != 0 and "OUT" in proc.stderr
 
 

@@ -2,8 +2,9 @@
 
     python tools/run_notebooks.py                       # the project corpus -> data/processed, figures, html
     python tools/run_notebooks.py --corpus C --out O    # another corpus -> O/processed, O/figures, O/html
+    python tools/run_notebooks.py --corpus C --lexicon L --out O   # ... with its own lexicons and codebooks
 
-Each notebook gets `corpus_dir` and `out_dir` injected into its cell tagged `parameters`
+Each notebook gets `corpus_dir`, `out_dir` and `lexicon_dir` injected into its cell tagged `parameters`
 (papermill).  A cell error stops the run with the notebook's name; a matplotlib warning that a
 glyph is missing from the font is an error too.  Executed notebooks go to <html>/executed/
 (never back into notebooks/, which stay without outputs).
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default="", help="folder with texts + metadata.csv (default data/raw)")
     ap.add_argument("--out", default="", help="output folder (default: the committed data/processed, figures, html)")
+    ap.add_argument("--lexicon", default="", help="folder with the same files as data/lexicon (default data/lexicon)")
     ap.add_argument("--only", default="[0-9][0-9]_*.ipynb", help="glob of notebooks to run")
     ap.add_argument("--no-html", action="store_true", help="execute only, do not render HTML")
     ap.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
@@ -111,15 +113,21 @@ def main(argv: list[str] | None = None) -> int:
 
     corpus = args.corpus.strip()
     default_corpus = not corpus or Path(corpus).resolve() == (ROOT / "data" / "raw").resolve()
-    if not default_corpus and not args.out:
-        ap.error("another corpus needs OUT too (make CORPUS=... OUT=...), so committed outputs stay untouched")
+    lexicon = args.lexicon.strip()
+    default_lexicon = not lexicon or Path(lexicon).resolve() == (ROOT / "data" / "lexicon").resolve()
+    if not (default_corpus and default_lexicon) and not args.out:
+        ap.error("another corpus or lexicon needs OUT too (make CORPUS=... LEXICON=... OUT=...), "
+                 "so committed outputs stay untouched")
+    if not default_lexicon and not Path(lexicon).is_dir():
+        ap.error(f"lexicon folder {lexicon} does not exist")
     out = Path(args.out).resolve() if args.out else None
     html_dir = (out / "html") if out else ROOT / "html"
     executed_dir = html_dir / "executed"
     executed_dir.mkdir(parents=True, exist_ok=True)
     os.environ["PYTHONHASHSEED"] = "0"  # the kernels inherit it: set iteration order is fixed
 
-    params = {"corpus_dir": str(Path(corpus).resolve()) if corpus else "", "out_dir": str(out) if out else ""}
+    params = {"corpus_dir": str(Path(corpus).resolve()) if corpus else "", "out_dir": str(out) if out else "",
+              "lexicon_dir": "" if default_lexicon else str(Path(lexicon).resolve())}
     notebooks = notebook_list(args.only)
     if not notebooks:
         print(f"no notebooks match {args.only} in {NOTEBOOKS}", file=sys.stderr)
