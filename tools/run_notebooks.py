@@ -69,12 +69,13 @@ def execute(path: Path, target: Path, params: dict, timeout: int = 600) -> None:
 
 
 def render_html(executed: Path, target: Path) -> None:
-    """Render an executed notebook to a standalone HTML page (figures embedded)."""
+    """Render an executed notebook to a standalone HTML page (figures embedded), titled by its first heading."""
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    title = summary_of(nb)[0] or executed.stem
+    body, _ = HTMLExporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     target.write_text(body, encoding="utf-8")
 
 
@@ -86,7 +87,7 @@ def write_index(entries: list[tuple[str, str, str]], html_dir: Path, corpus: str
     heading = ("卫东区 Weidong District: official political language, 2018–2023" if corpus == "data/raw"
                else "Official political language: notebooks run on another corpus")
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Weidong District political language, 2018–2023</title>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(heading)}</title>
 <style>body{{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;max-width:48em;margin:2em auto;line-height:1.5}}
 li{{margin:0.8em 0}} span{{color:#444}}</style></head>
 <body><h1>{heading}</h1>
