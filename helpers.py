@@ -1439,7 +1439,7 @@ QUOTE_PAIRS = {"double": ("“", "”"), "single": ("‘", "’")}
 
 @dataclass(frozen=True)
 class RhetoricSettings:
-    """The thresholds of notebook 03 (one row each in ``rhetoric_settings.csv``)."""
+    """The thresholds of notebook 03 and notebook 05's coinage levels (one row each in ``rhetoric_settings.csv``)."""
 
     numerals: str               # characters that count as numerals in a formula (一二两三 … 双)
     counting_units: str         # '|'-separated units that make numeral+unit an ordinary count (届|次|年 …)
@@ -1462,6 +1462,7 @@ class RhetoricSettings:
     wordcloud_max_words: int
     wordcloud_max_font_size: int
     wordcloud_min_chars: int
+    coined_levels: str          # '|'-separated formulae.csv levels read as the district's own coinage (notebook 05)
     # (term, context, reason) rows of false_matches.csv: an occurrence of term inside context is not counted
     false_matches: tuple[tuple[str, str, str], ...] = ()
 
@@ -2564,6 +2565,18 @@ def _end_points(counts: pd.DataFrame, cats: list[str], ids: list[str]) -> tuple[
         return _shares(obs[:len(cats)]), obs[:len(cats)] / obs[len(cats)] * 1e4
 
 
+def comparison_ends(documents: pd.DataFrame) -> list[tuple[str, tuple[int, list[str]], tuple[int, list[str]]]]:
+    """For every comparison of ``comparison_groups`` with two or more years: (label, (first year, its
+    sorted doc ids), (last year, its sorted doc ids)) - the two ends a first->last change compares."""
+    out = []
+    for label, doc_ids in comparison_groups(documents):
+        docs = documents[documents["doc_id"].isin(doc_ids)]
+        years = sorted(docs["year"].unique())
+        if len(years) >= 2:
+            out.append((label, *((y, sorted(docs.loc[docs["year"] == y, "doc_id"])) for y in (years[0], years[-1]))))
+    return out
+
+
 def attention_change(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd.DataFrame,
                      draws: dict[str, np.ndarray], ci: float = 0.95) -> pd.DataFrame:
     """Change from the first to the last year of each comparison, per category, with bootstrap intervals.
@@ -2579,24 +2592,19 @@ def attention_change(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd
     """
     cats = list(codebook_categories(codebook)["category"])
     k, rows = len(cats), []
-    for label, doc_ids in comparison_groups(documents):
-        docs = documents[documents["doc_id"].isin(doc_ids)]
-        years = sorted(docs["year"].unique())
-        if len(years) < 2:
-            continue
-        ends = {}
-        for y in (years[0], years[-1]):
-            ids = sorted(docs.loc[docs["year"] == y, "doc_id"])
+    for label, (first_year, first_ids), (last_year, last_ids) in comparison_ends(documents):
+        ends = []
+        for ids in (first_ids, last_ids):
             rep = sum(draws[d] for d in ids)
             with np.errstate(invalid="ignore", divide="ignore"):
-                ends[y] = (*_end_points(counts, cats, ids), _shares(rep[:, :k]), rep[:, :k] / rep[:, k:] * 1e4,
-                           ";".join(ids))
-        f, l = ends[years[0]], ends[years[-1]]
+                ends.append((*_end_points(counts, cats, ids), _shares(rep[:, :k]), rep[:, :k] / rep[:, k:] * 1e4,
+                             ";".join(ids)))
+        f, l = ends
         s_lo, s_hi = _percentiles(l[2] - f[2], ci)
         r_lo, r_hi = _percentiles(l[3] - f[3], ci)
         for j, cat in enumerate(cats):
             d = l[0][j] - f[0][j]
-            rows.append((label, years[0], years[-1], cat, f[0][j], l[0][j], d, s_lo[j], s_hi[j],
+            rows.append((label, first_year, last_year, cat, f[0][j], l[0][j], d, s_lo[j], s_hi[j],
                          f[1][j], l[1][j], l[1][j] - f[1][j], r_lo[j], r_hi[j],
                          _direction(d),
                          bool(s_lo[j] > 0 or s_hi[j] < 0), f[4], l[4]))
@@ -2705,12 +2713,8 @@ def change_without_terms(counts: pd.DataFrame, hits: pd.DataFrame, codebook: pd.
     """
     cats = list(codebook_categories(codebook)["category"])
     rows = []
-    for label, doc_ids in comparison_groups(documents):
-        docs = documents[documents["doc_id"].isin(doc_ids)]
-        years = sorted(docs["year"].unique())
-        if len(years) < 2:
-            continue
-        ends = [sorted(docs.loc[docs["year"] == y, "doc_id"]) for y in (years[0], years[-1])]
+    for label, (first_year, first_ids), (last_year, last_ids) in comparison_ends(documents):
+        ends = [first_ids, last_ids]
         obs = [counts.loc[counts["doc_id"].isin(ids), cats].to_numpy(float).sum(axis=0) for ids in ends]
 
         def share_change(j: int, n_first: int = 0, n_last: int = 0) -> float:
@@ -2729,7 +2733,7 @@ def change_without_terms(counts: pd.DataFrame, hits: pd.DataFrame, codebook: pd.
             base = _direction(full)
             top = (min(tried, key=lambda t: (-abs(np.nan_to_num(t[3] - full, nan=np.inf)), t[0]))
                    if tried else ("", 0, 0, full))
-            rows.append((label, years[0], years[-1], cat, full, len(tried), *top, base, _direction(top[3]),
+            rows.append((label, first_year, last_year, cat, full, len(tried), *top, base, _direction(top[3]),
                          ";".join(t[0] for t in tried if _direction(t[3]) != base)))
     return pd.DataFrame(rows, columns=["comparison", "first_year", "last_year", "category", "share_change",
                                        "terms_tried", "top_term", "top_term_hits_first", "top_term_hits_last",

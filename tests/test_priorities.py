@@ -49,26 +49,17 @@ def write_codebook(path, rows: list[str]) -> None:
 
 
 # --- codebook ----------------------------------------------------------------------------------------
-def test_codebook_with_an_empty_term_is_an_error_naming_the_line(tmp_path):
+@pytest.mark.parametrize("rows, message", [
+    (["party,党的建设,Party building,党建,", "party,党的建设,Party building,  ,note", "economy,经济,Economy,营商环境,"],
+     r"priorities\.csv line 5: empty term"),
+    (["party,党的建设,Party building,党建,", "economy,经济,Economy,营商环境,", "clean,清廉,Clean governance,党建,"],
+     r"line 6: term '党建' already listed on line 4"),
+    (["party,党的建设,Party building,党建,", "party,党建,Party,党风廉政,"], "party"),
+], ids=["empty term names the line", "term in two categories names both lines", "category with two labels"])
+def test_codebook_error_names_what_is_wrong(tmp_path, rows, message):
     path = tmp_path / "priorities.csv"
-    write_codebook(path, ["party,党的建设,Party building,党建,", "party,党的建设,Party building,  ,note",
-                          "economy,经济,Economy,营商环境,"])
-    with pytest.raises(h.CorpusError, match=r"priorities\.csv line 5: empty term"):
-        h.read_priorities(path)
-
-
-def test_codebook_term_in_two_categories_is_an_error_naming_both_lines(tmp_path):
-    path = tmp_path / "priorities.csv"
-    write_codebook(path, ["party,党的建设,Party building,党建,", "economy,经济,Economy,营商环境,",
-                          "clean,清廉,Clean governance,党建,"])
-    with pytest.raises(h.CorpusError, match=r"line 6: term '党建' already listed on line 4"):
-        h.read_priorities(path)
-
-
-def test_codebook_category_with_two_labels_is_an_error(tmp_path):
-    path = tmp_path / "priorities.csv"
-    write_codebook(path, ["party,党的建设,Party building,党建,", "party,党建,Party,党风廉政,"])
-    with pytest.raises(h.CorpusError, match="party"):
+    write_codebook(path, rows)
+    with pytest.raises(h.CorpusError, match=message):
         h.read_priorities(path)
 
 
