@@ -26,15 +26,17 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
-import helpers as h  # noqa: E402
 import run_notebooks  # noqa: E402
+from tifa.config import project_paths  # noqa: E402
+from tifa.files import read_table, write_csv  # noqa: E402
+from tifa.segmentation import parallel_tokens, tokenizer  # noqa: E402
 
 OUT = ROOT / "benchmarks"
 
 
 def sentences() -> list[str]:
     """The clean body sentences of the project corpus."""
-    return h.read_table(h.project_paths(), "sentences")["text"].tolist()
+    return read_table(project_paths(), "sentences")["text"].tolist()
 
 
 def stream(texts: list[str], megabytes: float):
@@ -62,7 +64,7 @@ def throughput(cut, texts: list[str], megabytes: float) -> tuple[float, float, i
 
 def count_child(megabytes: float) -> None:
     """Child process: tokenize and count ~``megabytes`` MB streaming (a Counter, no token list kept)."""
-    seg = h.tokenizer()
+    seg = tokenizer()
     counts: collections.Counter[str] = collections.Counter()
     started = time.perf_counter()
     n_bytes = 0
@@ -175,10 +177,10 @@ def main() -> int:
         return 0
 
     texts = sentences()
-    seg = h.tokenizer()
+    seg = tokenizer()
     rows = []
     started = time.perf_counter()
-    counts = h.parallel_tokens(stream(texts, args.big_mb), workers=args.workers, count=True)
+    counts = parallel_tokens(stream(texts, args.big_mb), workers=args.workers, count=True)
     par_s = time.perf_counter() - started
     par_mb = sum(len(t.encode("utf-8")) for t in stream(texts, args.big_mb)) / 1e6
     rows.append(("tokenize_mb_per_s", par_mb / par_s, "MB/s",
@@ -237,7 +239,7 @@ def main() -> int:
                      "suite run: drawing and saving (PNG 300 dpi + PDF) plus what those cells compute first "
                      "(the word-cloud layouts, the tables a figure is built from)"))
     results = pd.DataFrame(rows, columns=["metric", "value", "unit", "note"])
-    h.write_csv(results, OUT / "results.csv")
+    write_csv(results, OUT / "results.csv")
     (OUT / "machine.txt").write_text(machine(), encoding="utf-8")
     with pd.option_context("display.max_colwidth", 90, "display.width", 200):
         print(results.to_string(index=False))

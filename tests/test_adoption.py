@@ -10,7 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import helpers as h
+from tifa.config import Paths
+from tifa.files import CorpusError
+from tifa.corpus import document_date_bounds, whole_months
+from tifa.settings import rhetoric_settings
+from tifa.terms import count_terms
+from tifa.adoption import (
+    adoption_by_year, adoption_table, count_formulae, density_by_origin, first_use_interval,
+    normalise_formula, read_central_formulae,
+)
+from tifa.style import setup_style
+from tifa.plots import plot_adoption_timeline, plot_formula_density
+from tifa.notebook import save_figure
 from conftest import ROOT, write_corpus
 
 # A corpus shaped like the project's: one text a year, dates known to the day, month or year only.
@@ -20,7 +31,7 @@ DOCS = pd.DataFrame({
     "date": ["2018-01-18", "2019", "2020-05", "2021-02", "2023-06"],
     "genre": ["work report", "newspaper", "newspaper", "newspaper", "newspaper"],
 })
-B = h.document_date_bounds(DOCS)
+B = document_date_bounds(DOCS)
 
 
 def ts(s: str) -> pd.Timestamp:
@@ -38,18 +49,18 @@ def ts(s: str) -> pd.Timestamp:
     ("2018-03-15", "2018-01-01", -3, -2),
 ])
 def test_whole_months_floor_and_ceil(start, end, floor, ceil):
-    assert h.whole_months(ts(start), ts(end), "floor") == floor
-    assert h.whole_months(ts(start), ts(end), "ceil") == ceil
+    assert whole_months(ts(start), ts(end), "floor") == floor
+    assert whole_months(ts(start), ts(end), "ceil") == ceil
 
 
 def test_whole_months_rejects_unknown_rounding():
     with pytest.raises(ValueError, match="rounding"):
-        h.whole_months(ts("2018-01-01"), ts("2019-01-01"), "round")
+        whole_months(ts("2018-01-01"), ts("2019-01-01"), "round")
 
 
 # --- the first-use interval on hand-made dates -------------------------------------------------
 def test_present_in_the_first_text_is_left_censored_at_the_introduction():
-    r = h.first_use_interval(B, {"r2018", "n2021"}, "2017-10")
+    r = first_use_interval(B, {"r2018", "n2021"}, "2017-10")
     assert r["status"] == "present in first text" and r["left_censored"]
     assert r["first_seen_doc"] == "r2018" and r["first_seen_date"] == "2018-01-18"
     assert r["last_absent_date"] == "" and r["first_use_earliest"] == "2017-10-01"
@@ -58,7 +69,7 @@ def test_present_in_the_first_text_is_left_censored_at_the_introduction():
 
 
 def test_bounded_on_both_sides_between_last_text_without_and_first_text_with():
-    r = h.first_use_interval(B, {"n2021", "n2023"}, "2018-03")
+    r = first_use_interval(B, {"n2021", "n2023"}, "2018-03")
     assert r["status"] == "adopted" and not r["left_censored"]
     assert (r["last_absent_doc"], r["last_absent_date"]) == ("n2020", "2020-05")
     assert (r["first_seen_doc"], r["first_seen_date"]) == ("n2021", "2021-02")
@@ -70,7 +81,7 @@ def test_bounded_on_both_sides_between_last_text_without_and_first_text_with():
 
 def test_a_year_only_text_that_may_predate_the_introduction_does_not_bound_the_first_use():
     # introduced Oct 2019; the 2019 text lacks it but may be from January 2019
-    r = h.first_use_interval(B, {"n2020"}, "2019-10")
+    r = first_use_interval(B, {"n2020"}, "2019-10")
     assert r["last_absent_doc"] == "f2019"
     assert r["status"] == "present in first text" and r["left_censored"]
     assert r["first_use_earliest"] == "2019-10-01" and r["lag_months_min"] == 0
@@ -78,56 +89,56 @@ def test_a_year_only_text_that_may_predate_the_introduction_does_not_bound_the_f
 
 
 def test_a_text_dated_entirely_before_the_introduction_is_not_the_last_text_without_it():
-    r = h.first_use_interval(B, {"f2019"}, "2018-06")  # the 2018 report predates the introduction
+    r = first_use_interval(B, {"f2019"}, "2018-06")  # the 2018 report predates the introduction
     assert r["last_absent_doc"] == "" and r["last_absent_date"] == ""
     assert r["status"] == "present in first text" and r["first_use_earliest"] == "2018-06-01"
     assert (r["lag_months_min"], r["lag_months_max"]) == (0, 19)  # 1 Jun 2018 -> 31 Dec 2019
 
 
 def test_introduced_after_the_last_text_cannot_be_observed():
-    r = h.first_use_interval(B, set(), "2023-08")
+    r = first_use_interval(B, set(), "2023-08")
     assert r["status"] == "introduced after last text"
     assert r["texts_after_introduction"] == 0
     assert r["lag_months_min"] is None and r["lag_months_max"] is None and r["first_seen_doc"] == ""
 
 
 def test_absent_is_only_said_when_some_text_certainly_postdates_the_introduction():
-    r = h.first_use_interval(B, set(), "2022-01")
+    r = first_use_interval(B, set(), "2022-01")
     assert r["status"] == "absent" and r["texts_after_introduction"] == 1
-    r = h.first_use_interval(B, set(), "2023-06")  # the June 2023 text may predate it
+    r = first_use_interval(B, set(), "2023-06")  # the June 2023 text may predate it
     assert r["status"] == "undetermined" and r["texts_after_introduction"] == 0
 
 
 def test_a_text_dated_before_the_introduction_is_a_dating_conflict_not_a_negative_lag():
-    r = h.first_use_interval(B, {"r2018", "n2023"}, "2020-01")
+    r = first_use_interval(B, {"r2018", "n2023"}, "2020-01")
     assert r["status"] == "dating conflict"
     assert r["lag_months_min"] is None and r["lag_months_max"] is None
     assert r["first_seen_doc"] == "r2018"
 
 
 def test_a_text_that_may_fall_before_or_after_the_introduction_is_not_a_conflict():
-    r = h.first_use_interval(B, {"f2019"}, "2019-06-15")
+    r = first_use_interval(B, {"f2019"}, "2019-06-15")
     assert r["status"] == "present in first text"
     assert (r["lag_months_min"], r["lag_months_max"]) == (0, 7)  # 15 Jun -> 31 Dec 2019, rounded up
 
 
 def test_local_formula_first_use_is_bounded_by_the_text_before_it():
-    r = h.first_use_interval(B, {"n2020", "n2023"})
+    r = first_use_interval(B, {"n2020", "n2023"})
     assert r["status"] == "adopted" and r["last_absent_doc"] == "f2019"
     assert r["first_use_earliest"] == "2019-01-02" and r["first_use_latest"] == "2020-05-31"
     assert r["lag_months_min"] is None and r["texts_after_introduction"] is None
-    r = h.first_use_interval(B, {"r2018"})
+    r = first_use_interval(B, {"r2018"})
     assert r["status"] == "present in first text" and r["left_censored"]
 
 
 def test_overlapping_dates_choose_the_tightest_first_text_and_no_unordered_absent_text():
     docs = pd.DataFrame({"doc_id": ["y", "m", "d"], "year": [2019, 2019, 2018],
                          "date": ["2019", "2019-03", "2018-12-30"]})
-    b = h.document_date_bounds(docs)
+    b = document_date_bounds(docs)
     assert list(b["doc_id"]) == ["d", "y", "m"]
-    r = h.first_use_interval(b, {"y", "m"}, "2018-06")
+    r = first_use_interval(b, {"y", "m"}, "2018-06")
     assert r["first_seen_doc"] == "m"  # latest possible date 31 Mar 2019 < 31 Dec 2019
-    r = h.first_use_interval(b, {"y"}, "2018-06")
+    r = first_use_interval(b, {"y"}, "2018-06")
     # 'm' lacks it but may be earlier or later than 'y': it cannot bound the first use
     assert r["first_seen_doc"] == "y" and r["last_absent_doc"] == "d"
     assert r["first_use_earliest"] == "2018-12-31" and r["status"] == "adopted"
@@ -135,10 +146,10 @@ def test_overlapping_dates_choose_the_tightest_first_text_and_no_unordered_absen
 
 def test_unknown_doc_and_bad_date_are_named():
     with pytest.raises(ValueError, match="nope"):
-        h.first_use_interval(B, {"nope"}, "2018")
+        first_use_interval(B, {"nope"}, "2018")
     bad = DOCS.assign(date=["2018-01-18", "2019/05", "2020-05", "2021-02", "2023-06"])
-    with pytest.raises(h.CorpusError, match="f2019"):
-        h.document_date_bounds(bad)
+    with pytest.raises(CorpusError, match="f2019"):
+        document_date_bounds(bad)
 
 
 # --- the interval always contains the truth (property test) ---------------------------------------
@@ -160,7 +171,7 @@ def test_first_use_interval_contains_the_true_first_use(doc_days, levels, intro_
                          "year": [d.year for d in days],
                          "date": [coarsen(d, lv) for d, lv in zip(days, levels)]})
     present = {f"d{i}" for i, d in enumerate(days) if d >= first_use}
-    r = h.first_use_interval(h.document_date_bounds(docs), present, coarsen(true_intro, intro_level))
+    r = first_use_interval(document_date_bounds(docs), present, coarsen(true_intro, intro_level))
     assert r["status"] != "dating conflict"
     if not present:
         assert r["status"] in {"absent", "introduced after last text", "undetermined"}
@@ -168,36 +179,36 @@ def test_first_use_interval_contains_the_true_first_use(doc_days, levels, intro_
             assert all(d < true_intro for d in days)
         return
     assert ts(r["first_use_earliest"]) <= first_use <= ts(r["first_use_latest"])
-    assert r["lag_months_min"] <= h.whole_months(true_intro, first_use, "floor")
-    assert h.whole_months(true_intro, first_use, "ceil") <= r["lag_months_max"]
+    assert r["lag_months_min"] <= whole_months(true_intro, first_use, "floor")
+    assert whole_months(true_intro, first_use, "ceil") <= r["lag_months_max"]
     assert 0 <= r["lag_months_min"] <= r["lag_months_max"]
 
 
 # --- counting --------------------------------------------------------------------------------
 def test_count_formulae_uses_notebook_03_counting_nested_and_variants():
-    st = h.rhetoric_settings()
+    st = rhetoric_settings()
     body = pd.DataFrame({"doc_id": ["a", "a", "b"], "year": [2020, 2020, 2021], "para_id": [1, 2, 1],
                          "text": ["做好“六稳六保”工作，落实六稳，发展第三产业。", "推进三产融合，坚决做到两个坚决维护", "增强四个意识"]})
-    out = h.count_formulae(body, ["六稳", "六稳六保", "三产", "四个意识", "两个维护"], st,
+    out = count_formulae(body, ["六稳", "六稳六保", "三产", "四个意识", "两个维护"], st,
                            variants={"两个坚决维护": "两个维护", "坚决做到两个维护": "两个维护"})
     got = {(r.doc_id, r.term): (r.count, r.nested) for r in out.itertuples()}
     # 六稳 twice, once inside 六稳六保; 三产 not inside 第三产业; the variant counts for its term
     assert got == {("a", "六稳"): (2, 1), ("a", "六稳六保"): (1, 0), ("a", "三产"): (1, 0),
                    ("a", "两个维护"): (1, 0), ("b", "四个意识"): (1, 0)}
-    assert h.count_formulae(body, [], st).empty
-    assert h.normalise_formula("“四个 意识”") == "四个意识" and h.normalise_formula("１２＋９＋Ｎ") == "12+9+N"
+    assert count_formulae(body, [], st).empty
+    assert normalise_formula("“四个 意识”") == "四个意识" and normalise_formula("１２＋９＋Ｎ") == "12+9+N"
 
 
 def test_count_formulae_leaves_out_false_matches_as_notebook_03_does(tmp_path):
     fm = tmp_path / "false_matches.csv"
     fm.write_text("# source: test\nterm,context,reason\n主题教育,文化主题教育展,an exhibition\n", encoding="utf-8")
-    st = h.rhetoric_settings(false_matches=fm)
+    st = rhetoric_settings(false_matches=fm)
     body = pd.DataFrame({"doc_id": ["a", "b"], "year": [2020, 2021], "para_id": [1, 1],
                          "text": ["建设农耕用具文化主题教育展1处。", "深入开展主题教育，建好文化主题教育展。"]})
-    out = h.count_formulae(body, ["主题教育"], st)
+    out = count_formulae(body, ["主题教育"], st)
     assert out[["doc_id", "term", "count"]].values.tolist() == [["b", "主题教育", 1]]
-    assert out["count"].tolist() == h.count_terms(body, ["主题教育"], st)["count"].tolist()
-    t = h.adoption_table(out.assign(doc_id=out["doc_id"].map({"b": "n2021"})), DOCS,
+    assert out["count"].tolist() == count_terms(body, ["主题教育"], st)["count"].tolist()
+    t = adoption_table(out.assign(doc_id=out["doc_id"].map({"b": "n2021"})), DOCS,
                          pd.DataFrame({"term": ["主题教育"], "origin": ["central"], "introduced": ["2019-05-31"]}))
     assert t.loc[0, "first_seen_doc"] == "n2021"             # not the 2020 text with the exhibition only
 
@@ -206,14 +217,14 @@ def test_read_central_formulae_validates_dates_and_duplicates(tmp_path):
     p = tmp_path / "central_formulae.csv"
     p.write_text("# source: test\nterm,introduced,variants\n四个意识,2016-01,“四个意识”\n两个维护,2018,\n",
                  encoding="utf-8")
-    df = h.read_central_formulae(p)
+    df = read_central_formulae(p)
     assert list(df["term"]) == ["四个意识", "两个维护"] and df["variant_list"][0] == ["“四个意识”"]
     p.write_text("# source\nterm,introduced\n四个意识,2016-01\n两个维护,Jan 2018\n", encoding="utf-8")
-    with pytest.raises(h.CorpusError, match=r"line 4 \(两个维护\)"):
-        h.read_central_formulae(p)
+    with pytest.raises(CorpusError, match=r"line 4 \(两个维护\)"):
+        read_central_formulae(p)
     p.write_text("# source\nterm,introduced\n四个意识,2016-01\n“四个意识”,2016\n", encoding="utf-8")
-    with pytest.raises(h.CorpusError, match="same formula as line 3"):
-        h.read_central_formulae(p)
+    with pytest.raises(CorpusError, match="same formula as line 3"):
+        read_central_formulae(p)
 
 
 # --- tables ------------------------------------------------------------------------------------
@@ -229,7 +240,7 @@ CHARS = pd.Series({2018: 10000, 2019: 2000, 2020: 5000, 2021: 5000, 2023: 4000})
 
 
 def test_adoption_table_rows_and_columns():
-    t = h.adoption_table(COUNTS, DOCS, FORMULAE).set_index("term")
+    t = adoption_table(COUNTS, DOCS, FORMULAE).set_index("term")
     for col in ["origin", "introduced", "first_seen_doc", "first_seen_date", "last_absent_date",
                 "lag_months_min", "lag_months_max", "occurrences", "status"]:
         assert col in t.columns
@@ -241,31 +252,31 @@ def test_adoption_table_rows_and_columns():
     assert t.loc["三区建设", "status"] == "adopted" and t.loc["三区建设", "last_absent_doc"] == "f2019"
     assert t.loc["三区建设", "n_years_present"] == 2 and t.loc["三区建设", "n_years_observed"] == 3
     with pytest.raises(ValueError, match="origin"):
-        h.adoption_table(COUNTS, DOCS, FORMULAE.assign(origin="provincial"))
-    with pytest.raises(h.CorpusError, match="ghost"):
-        h.adoption_table(pd.DataFrame({"doc_id": ["ghost"], "term": ["四个意识"], "count": [1]}), DOCS, FORMULAE)
+        adoption_table(COUNTS, DOCS, FORMULAE.assign(origin="provincial"))
+    with pytest.raises(CorpusError, match="ghost"):
+        adoption_table(pd.DataFrame({"doc_id": ["ghost"], "term": ["四个意识"], "count": [1]}), DOCS, FORMULAE)
 
 
 def test_adoption_by_year_has_zero_rows_for_years_with_texts_and_none_for_missing_years():
-    by = h.adoption_by_year(COUNTS, DOCS, FORMULAE, CHARS)
+    by = adoption_by_year(COUNTS, DOCS, FORMULAE, CHARS)
     assert sorted(by["year"].unique()) == [2018, 2019, 2020, 2021, 2023]  # no 2022 row
     row = by[(by["term"] == "四个意识") & (by["year"] == 2021)].iloc[0]
     assert row["occurrences"] == 3 and row["per_10k"] == pytest.approx(6.0)
     assert by[(by["term"] == "两个确立")]["occurrences"].sum() == 0
     assert row["nested"] == 1
-    dens = h.density_by_origin(by, CHARS).set_index(["year", "origin"])
+    dens = density_by_origin(by, CHARS).set_index(["year", "origin"])
     assert dens.loc[(2021, "local"), "per_10k"] == pytest.approx(2.0)
     assert dens.loc[(2021, "central"), "occurrences"] == 2  # the nested one is left out of the density
     with pytest.raises(ValueError, match="2023"):
-        h.adoption_by_year(COUNTS, DOCS, FORMULAE, CHARS.drop(2023))
+        adoption_by_year(COUNTS, DOCS, FORMULAE, CHARS.drop(2023))
 
 
 def test_empty_inputs_give_empty_tables_not_errors():
     none = pd.DataFrame({"doc_id": pd.Series(dtype=str), "term": pd.Series(dtype=str),
                          "count": pd.Series(dtype=int)})
-    t = h.adoption_table(none, DOCS, FORMULAE.iloc[:0])
+    t = adoption_table(none, DOCS, FORMULAE.iloc[:0])
     assert t.empty and "lag_months_min" in t.columns
-    t = h.adoption_table(none, DOCS, FORMULAE)
+    t = adoption_table(none, DOCS, FORMULAE)
     assert set(t["status"]) == {"absent"} and t["occurrences"].sum() == 0
 
 
@@ -306,36 +317,36 @@ def test_figures_draw_every_status_and_an_empty_table(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    h.setup_style()
-    paths = h.Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
+    setup_style()
+    paths = Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
     formulae = pd.concat([FORMULAE, pd.DataFrame({"term": ["新质生产力", "冲突提法"], "origin": "central",
                                                   "introduced": ["2023-09", "2020-01"]})], ignore_index=True)
     counts = pd.concat([COUNTS, pd.DataFrame({"doc_id": ["r2018"], "term": ["冲突提法"], "count": [1]})])
-    t = h.adoption_table(counts, DOCS, formulae)
+    t = adoption_table(counts, DOCS, formulae)
     assert {"adopted", "absent", "introduced after last text", "dating conflict"} <= set(t["status"])
-    fig = h.plot_adoption_timeline(t, B)
+    fig = plot_adoption_timeline(t, B)
     ax = fig.axes[0]
     assert len(ax.get_yticklabels()) == (t["origin"] == "central").sum()
     texts = [x.get_text() for x in ax.texts]
     four = t.set_index("term").loc["四个意识"]                 # bounded on both sides: "A–B mo"
     assert f"{four['lag_months_min']}–{four['lag_months_max']} mo" in texts
-    t2 = h.adoption_table(COUNTS.assign(doc_id="r2018"), DOCS, FORMULAE)
+    t2 = adoption_table(COUNTS.assign(doc_id="r2018"), DOCS, FORMULAE)
     cens = t2.set_index("term").loc["四个意识"]
     assert cens["status"] == "present in first text"      # left-censored: an upper bound only, "≤B mo"
-    fig2 = h.plot_adoption_timeline(t2, B)
+    fig2 = plot_adoption_timeline(t2, B)
     labels2 = [x.get_text() for x in fig2.axes[0].texts]
     assert f"≤{cens['lag_months_max']} mo" in labels2 and not any(s.startswith("0–") for s in labels2)
     # no note runs past the right end of the axes (the "after last text" note sits left of its marker)
     renderer = fig.canvas.get_renderer()
     notes = [x for x in ax.texts if x.get_text().endswith(("mo", "未见", "晚于末篇", "introduction"))]
     assert notes and all(x.get_window_extent(renderer).x1 <= ax.bbox.x1 for x in notes)
-    h.save_figure(fig, "05_test_timeline", paths)
-    empty = h.adoption_table(COUNTS.iloc[:0], DOCS, formulae.iloc[:0])
-    h.save_figure(h.plot_adoption_timeline(empty, B), "05_test_empty", paths)
-    dens = h.density_by_origin(h.adoption_by_year(counts, DOCS, formulae, CHARS), CHARS)
-    fig = h.plot_formula_density(dens, DOCS)
+    save_figure(fig, "05_test_timeline", paths)
+    empty = adoption_table(COUNTS.iloc[:0], DOCS, formulae.iloc[:0])
+    save_figure(plot_adoption_timeline(empty, B), "05_test_empty", paths)
+    dens = density_by_origin(adoption_by_year(counts, DOCS, formulae, CHARS), CHARS)
+    fig = plot_formula_density(dens, DOCS)
     labels = [tl.get_text() for tl in fig.axes[0].get_xticklabels()]
     assert labels[4] == "2022" and "2022" not in set(DOCS["year"].astype(str))  # the gap year is shown
-    h.save_figure(fig, "05_test_density", paths)
+    save_figure(fig, "05_test_density", paths)
     plt.close("all")
     assert len(list(tmp_path.glob("05_test_*.png"))) == 3

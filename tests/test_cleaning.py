@@ -4,6 +4,7 @@ character of a raw text is kept in a paragraph or listed in the audit with a rea
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import time
 
 import pandas as pd
@@ -11,10 +12,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import helpers as h
+from tifa.config import LEXICON, Paths, RAW
+from tifa.files import CorpusError, read_table, write_csv
+from tifa.corpus import load_corpus, read_metadata
+import tifa.cleaning
+from tifa.cleaning import (
+    account_for_characters, classify_line, clean_corpus, CLEANING_RULES_FILE, denormalise,
+    DROP_ACTIONS, ends_open, load_cleaning_rules, normalise, split_sentences,
+)
 from conftest import ROOT, write_corpus
 
-RULES = h.load_cleaning_rules()
+RULES = load_cleaning_rules()
 SEP = "\n\n"          # one blank line: running text
 BOX = "\n\n\n\n"      # three blank lines: a layout box (photo frame) starts
 
@@ -22,8 +30,8 @@ BOX = "\n\n\n\n"      # three blank lines: a layout box (photo frame) starts
 def clean(text: str):
     """Clean one document; return (paragraphs, sentences, audit) and assert nothing was lost."""
     corpus = pd.DataFrame([{"doc_id": "t", "year": 1999, "text": text}])
-    paras, sents, audit = h.clean_corpus(corpus, RULES)
-    check = h.account_for_characters(corpus, paras, audit)
+    paras, sents, audit = clean_corpus(corpus, RULES)
+    check = account_for_characters(corpus, paras, audit)
     assert check["balanced"].all(), check.T
     return paras, sents, audit
 
@@ -37,7 +45,7 @@ def heads(paras) -> list[str]:
 
 
 def dropped(audit, reason: str | None = None) -> list[str]:
-    rows = audit[audit["action"].isin(h.DROP_ACTIONS)]
+    rows = audit[audit["action"].isin(DROP_ACTIONS)]
     if reason:
         rows = rows[rows["reason"] == reason]
     return list(rows["text"])
@@ -243,14 +251,14 @@ def test_long_first_sentence_after_a_photo_box_is_not_a_fragment():
     ("In 2020 (see p. 3), Weidong District: 5 G", "In 2020 (see p. 3), Weidong District: 5 G"),
 ])
 def test_normalise(raw, clean_text):
-    text, edits = h.normalise(raw)
+    text, edits = normalise(raw)
     assert text == clean_text
-    assert h.denormalise(text, [(e["offset"], e["result"], e["original"]) for e in edits]) == raw
+    assert denormalise(text, [(e["offset"], e["result"], e["original"]) for e in edits]) == raw
 
 
 def test_nfkc_keeps_chinese_punctuation():
     raw = "“四个意识”，坚定！（一）是吗？是；如下：……～"
-    assert h.normalise(raw) == (raw, [])
+    assert normalise(raw) == (raw, [])
 
 
 def test_normalisations_are_logged_with_the_original_text():
@@ -294,7 +302,7 @@ def test_document_furniture_is_dropped():
 def test_sentences_split_after_stop_marks_with_their_closing_quotes():
     text = ("“下一步，我们将加大创建工作力度。”卫东区创文指挥部有关负责人说。要坚定信念！能否完成？"
             "城镇新增就业12122人；发放创业担保贷款2790万元。没有句号的尾巴")
-    assert h.split_sentences(text, RULES) == [
+    assert split_sentences(text, RULES) == [
         "“下一步，我们将加大创建工作力度。”", "卫东区创文指挥部有关负责人说。", "要坚定信念！", "能否完成？",
         "城镇新增就业12122人；", "发放创业担保贷款2790万元。", "没有句号的尾巴"]
 
@@ -311,15 +319,15 @@ def test_sentence_and_paragraph_ids():
 # ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def project():
-    corpus = h.load_corpus(h.RAW)
+    corpus = load_corpus(RAW)
     start = time.perf_counter()
-    paras, sents, audit = h.clean_corpus(corpus, RULES)
+    paras, sents, audit = clean_corpus(corpus, RULES)
     return corpus, paras, sents, audit, time.perf_counter() - start
 
 
 def test_every_character_of_the_five_texts_is_accounted_for(project):
     corpus, paras, _, audit, seconds = project
-    check = h.account_for_characters(corpus, paras, audit)
+    check = account_for_characters(corpus, paras, audit)
     assert len(check) == len(corpus) and check["balanced"].all(), check.T
     assert (check["kept"] > 0).all() and (check["dropped"] > 0).all()
     assert seconds < 5
@@ -327,10 +335,10 @@ def test_every_character_of_the_five_texts_is_accounted_for(project):
 
 def test_conservation_also_holds_for_the_tables_as_written_and_read_back(project, tmp_path):
     corpus, paras, sents, audit, _ = project
-    paths = h.Paths(raw=h.RAW, processed=tmp_path, figures=tmp_path)
+    paths = Paths(raw=RAW, processed=tmp_path, figures=tmp_path)
     for df, name in [(paras, "paragraphs"), (audit, "cleaning_audit")]:
-        h.write_csv(df, tmp_path / f"{name}.csv")
-    back = h.account_for_characters(corpus, h.read_table(paths, "paragraphs"), h.read_table(paths, "cleaning_audit"))
+        write_csv(df, tmp_path / f"{name}.csv")
+    back = account_for_characters(corpus, read_table(paths, "paragraphs"), read_table(paths, "cleaning_audit"))
     assert back["balanced"].all(), back.T
 
 
@@ -338,12 +346,12 @@ def test_the_checker_catches_a_lost_character_a_lost_line_and_a_reordering(proje
     corpus, paras, _, audit, _ = project
     doc = corpus["doc_id"].iloc[0]
     lost = audit.drop(audit[(audit["doc_id"] == doc) & (audit["action"] == "drop")].index[0])
-    assert not h.account_for_characters(corpus, paras, lost).set_index("doc_id").loc[doc, "balanced"]
+    assert not account_for_characters(corpus, paras, lost).set_index("doc_id").loc[doc, "balanced"]
     swapped = paras.copy()
     i = swapped[(swapped["doc_id"] == doc) & (swapped["kind"] == "body")].index[0]
     t = swapped.at[i, "text"]
     swapped.at[i, "text"] = t[len(t) // 2:] + t[:len(t) // 2]
-    row = h.account_for_characters(corpus, swapped, audit).set_index("doc_id").loc[doc]
+    row = account_for_characters(corpus, swapped, audit).set_index("doc_id").loc[doc]
     assert row["unaccounted"] == 0 and row["order_mismatches"] > 0 and not row["balanced"]
 
 
@@ -378,28 +386,28 @@ def test_works_on_another_corpus_with_a_gbk_file(tmp_path):
                                                         "扎实做好“六稳”工作。\n"},
         {"doc_id": "t_news", "year": 2011, "text": "深化改革 推动发展\n\n本报讯（记者张三）6月1日,某区召开会议,部署“创文”工作。\n"},
     ]
-    corpus = h.load_corpus(write_corpus(tmp_path, docs, encoding={"t_news": "gbk"}))
-    paras, sents, audit = h.clean_corpus(corpus, RULES)
-    assert h.account_for_characters(corpus, paras, audit)["balanced"].all()
+    corpus = load_corpus(write_corpus(tmp_path, docs, encoding={"t_news": "gbk"}))
+    paras, sents, audit = clean_corpus(corpus, RULES)
+    assert account_for_characters(corpus, paras, audit)["balanced"].all()
     assert set(sents["year"]) == {2009, 2011}
     assert "6月1日，某区召开会议，部署“创文”工作。" in list(sents["text"])
 
 
 def test_no_document_ids_or_years_in_the_cleaning_code():
-    source = (ROOT / "helpers.py").read_text(encoding="utf-8")
-    section = source.split("# CLEAN-SECTION-START")[1].split("# CLEAN-SECTION-END")[0]
-    meta = h.read_metadata(h.RAW)
+    """The cleaning module is generic: no document id, file name or year of the project corpus in it."""
+    section = Path(tifa.cleaning.__file__).read_text(encoding="utf-8")
+    meta = read_metadata(RAW)
     for literal in list(meta["doc_id"]) + [f.rsplit(".", 1)[0] for f in meta["file"]]:
         assert literal not in section
     assert not re.search(r"(?<!\d)20[12]\d(?!\d)", section)
 
 
 def test_bad_rules_file_names_the_rule(tmp_path):
-    text = (h.LEXICON / h.CLEANING_RULES_FILE).read_text(encoding="utf-8")
-    (tmp_path / h.CLEANING_RULES_FILE).write_text(text.replace("max_caption_chars,120", "max_caption_chars,many"),
+    text = (LEXICON / CLEANING_RULES_FILE).read_text(encoding="utf-8")
+    (tmp_path / CLEANING_RULES_FILE).write_text(text.replace("max_caption_chars,120", "max_caption_chars,many"),
                                                   encoding="utf-8")
-    with pytest.raises(h.CorpusError, match="max_caption_chars"):
-        h.load_cleaning_rules(tmp_path)
+    with pytest.raises(CorpusError, match="max_caption_chars"):
+        load_cleaning_rules(tmp_path)
 
 
 # ---------------------------------------------------------------------------
@@ -458,7 +466,7 @@ def noisy_document(draw) -> tuple[str, list[str]]:
 def test_noisy_generated_texts_clean_back_to_their_source(doc):
     text, source = doc
     paras, sents, audit = clean(text)
-    expected = [s for p in source for s in h.split_sentences(p, RULES)]
+    expected = [s for p in source for s in split_sentences(p, RULES)]
     assert list(sents["text"]) == expected, text
 
 
@@ -486,7 +494,7 @@ def test_corpus_like_text_is_fully_accounted_for(pieces):
     ("致以崇高的敬意和衷心的感谢！", False), ("“文明健康有你我”“文明创建你我参与”……", False),
 ])
 def test_ends_open(text, is_open):
-    assert h.ends_open(text, RULES) is is_open
+    assert ends_open(text, RULES) is is_open
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])
@@ -503,4 +511,4 @@ def test_windows_and_old_mac_line_breaks_give_the_same_lines(newline):
     ("区十届人大二次会议文件（十二）", True), ("政府工作报告", False), ("二、2018 年工作安排", False),
 ])
 def test_furniture_patterns(line, is_furniture):
-    assert (h.classify_line(line, RULES) == "furniture") is is_furniture
+    assert (classify_line(line, RULES) == "furniture") is is_furniture

@@ -10,9 +10,14 @@ import unicodedata
 import pandas as pd
 import pytest
 
-import helpers as h
+from tifa.config import LEXICON, RAW
+from tifa.files import read_lexicon_csv
+from tifa.corpus import date_bounds, load_corpus
+from tifa.segmentation import JIEBA_TOKEN_CHARS
+from tifa.priorities import read_priorities
+from tifa.adoption import read_central_formulae
 
-LEX = h.LEXICON
+LEX = LEXICON
 REQUIRED = {
     "formulae.csv": ["term", "head", "numeral", "kind", "english", "note"],
     "not_formulae.csv": ["term", "reason"],
@@ -35,7 +40,7 @@ DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?")
 
 
 def load(name: str) -> pd.DataFrame:
-    return h.read_lexicon_csv(LEX / name, REQUIRED[name])
+    return read_lexicon_csv(LEX / name, REQUIRED[name])
 
 
 def variants(central: pd.DataFrame) -> list[str]:
@@ -46,7 +51,7 @@ def variants(central: pd.DataFrame) -> list[str]:
 def corpus_texts() -> pd.DataFrame:
     """The raw texts as the cleaning step normalises them (NFKC), with whitespace removed so that
     words broken across lines by the print layout (四 / 同共治) are whole again."""
-    docs = h.load_corpus(h.RAW)
+    docs = load_corpus(RAW)
     docs["flat"] = docs["text"].map(lambda t: re.sub(r"\s+", "", unicodedata.normalize("NFKC", t)))
     return docs
 
@@ -70,7 +75,7 @@ def test_terms_are_nonempty_unique_and_tokenizable(name):
     assert not dup, f"{name}: duplicate terms {dup}"
     for t in terms:
         assert unicodedata.normalize("NFKC", t) == t, f"{name}: {t!r} is not NFKC-normalised"
-        assert h.JIEBA_TOKEN_CHARS.match(t), f"{name}: {t!r} holds characters jieba never keeps in a token"
+        assert JIEBA_TOKEN_CHARS.match(t), f"{name}: {t!r} holds characters jieba never keeps in a token"
 
 
 def test_formulae_columns_follow_their_coding_rules():
@@ -135,7 +140,7 @@ def test_priorities_have_twelve_labelled_categories_and_each_term_in_one():
     assert (per_term == 1).all() and not p["term"].duplicated().any()
     sizes = p["category"].value_counts()
     assert sizes.between(10, 30).all(), sizes.to_dict()
-    h.read_priorities(LEX / "priorities.csv")  # notebook 04's reader accepts it
+    read_priorities(LEX / "priorities.csv")  # notebook 04's reader accepts it
 
 
 def test_central_formulae_are_dated_sourced_and_span_2012_to_2023():
@@ -143,7 +148,7 @@ def test_central_formulae_are_dated_sourced_and_span_2012_to_2023():
     assert len(c) >= 25
     for _, r in c.iterrows():
         assert DATE.fullmatch(r["introduced"]), f"{r['term']}: introduced {r['introduced']!r}"
-        h.date_bounds(r["introduced"])
+        date_bounds(r["introduced"])
         assert r["source"].strip() and r["occasion"].strip(), r["term"]
         assert r["level"].startswith("central"), r["term"]
         if r["confidence"] != "high":
@@ -153,7 +158,7 @@ def test_central_formulae_are_dated_sourced_and_span_2012_to_2023():
     years = c["introduced"].str[:4].astype(int)
     assert years.min() <= 2012 and years.max() >= 2023
     assert (years.between(2012, 2023)).sum() >= 25
-    h.read_central_formulae(LEX / "central_formulae.csv")  # notebook 05's reader accepts it
+    read_central_formulae(LEX / "central_formulae.csv")  # notebook 05's reader accepts it
 
 
 def test_central_variants_never_nest_in_their_term_or_each_other():
@@ -169,10 +174,10 @@ def test_no_central_formula_occurs_before_it_was_introduced(corpus_texts):
     c = load("central_formulae.csv")
     early = []
     for _, r in c.iterrows():
-        start, _ = h.date_bounds(r["introduced"])
+        start, _ = date_bounds(r["introduced"])
         forms = [r["term"]] + [v for v in r["variants"].split("|") if v]
         for _, d in corpus_texts.iterrows():
-            _, latest = h.date_bounds(d["date"])
+            _, latest = date_bounds(d["date"])
             if latest < start and any(f in d["flat"] for f in forms):
                 early.append((r["term"], r["introduced"], d["doc_id"]))
     assert not early, f"found in a text dated before the formula's introduction: {early}"

@@ -7,7 +7,9 @@ import hashlib
 import pandas as pd
 import pytest
 
-import helpers as h
+from tifa.config import LEXICON, project_paths, RAW
+from tifa.files import CorpusError, write_csv
+from tifa.corpus import date_bounds, genre_spans, load_corpus, missing_years
 
 TEXT_A = "卫东区坚持稳中求进工作总基调，持续打好“四张牌”。"
 TEXT_B = "本报讯（记者王孟鹤）5月15日下午，卫东区委中心组举行集中学习。"
@@ -29,8 +31,8 @@ def rows_of(folder):
 
 
 def test_project_corpus_loads_and_verifies():
-    corpus = h.load_corpus(h.RAW)
-    assert len(corpus) == len(rows_of(h.RAW))
+    corpus = load_corpus(RAW)
+    assert len(corpus) == len(rows_of(RAW))
     assert corpus["year"].dtype.kind == "i"
     assert (corpus["chars"] > 0).all()
     assert set(corpus["encoding"]) == {"utf-8"}
@@ -38,7 +40,7 @@ def test_project_corpus_loads_and_verifies():
 
 def test_utf8_with_bom_is_read_without_the_bom(tmp_path, corpus_writer):
     folder = corpus_writer(tmp_path, two_docs(), encoding={"a": "utf-8-sig"})
-    corpus = h.load_corpus(folder).set_index("doc_id")
+    corpus = load_corpus(folder).set_index("doc_id")
     assert corpus.loc["a", "text"] == TEXT_A
     assert corpus.loc["a", "encoding"] == "utf-8-sig"
 
@@ -46,7 +48,7 @@ def test_utf8_with_bom_is_read_without_the_bom(tmp_path, corpus_writer):
 @pytest.mark.parametrize("codec", ["gbk", "gb18030"])
 def test_gbk_file_is_decoded_and_reported(tmp_path, corpus_writer, codec):
     folder = corpus_writer(tmp_path, two_docs(), encoding={"b": codec})
-    corpus = h.load_corpus(folder).set_index("doc_id")
+    corpus = load_corpus(folder).set_index("doc_id")
     assert corpus.loc["b", "text"] == TEXT_B
     assert corpus.loc["b", "encoding"] == "gb18030"
 
@@ -58,22 +60,22 @@ def test_undecodable_file_names_the_file(tmp_path, corpus_writer):
     rows = rows_of(folder)
     rows[0]["sha256"] = hashlib.sha256(bad).hexdigest()
     rewrite(folder, rows)
-    with pytest.raises(h.CorpusError, match=r"a\.txt.*(cannot decode|neither)"):
-        h.load_corpus(folder)
+    with pytest.raises(CorpusError, match=r"a\.txt.*(cannot decode|neither)"):
+        load_corpus(folder)
 
 
 def test_listed_file_missing_names_row_and_file(tmp_path, corpus_writer):
     folder = corpus_writer(tmp_path, two_docs())
     (folder / "b.txt").unlink()
-    with pytest.raises(h.CorpusError, match=r"row 3 \(doc_id 'b'\).*b\.txt is missing"):
-        h.load_corpus(folder)
+    with pytest.raises(CorpusError, match=r"row 3 \(doc_id 'b'\).*b\.txt is missing"):
+        load_corpus(folder)
 
 
 def test_unlisted_file_is_an_error(tmp_path, corpus_writer):
     folder = corpus_writer(tmp_path, two_docs())
     (folder / "stray.txt").write_text("多余的文件", encoding="utf-8")
-    with pytest.raises(h.CorpusError, match=r"not listed.*stray\.txt"):
-        h.load_corpus(folder)
+    with pytest.raises(CorpusError, match=r"not listed.*stray\.txt"):
+        load_corpus(folder)
 
 
 def test_duplicate_doc_id(tmp_path, corpus_writer):
@@ -81,8 +83,8 @@ def test_duplicate_doc_id(tmp_path, corpus_writer):
     rows = rows_of(folder)
     rows[1]["doc_id"] = "a"
     rewrite(folder, rows)
-    with pytest.raises(h.CorpusError, match=r"duplicate doc_id a"):
-        h.load_corpus(folder)
+    with pytest.raises(CorpusError, match=r"duplicate doc_id a"):
+        load_corpus(folder)
 
 
 @pytest.mark.parametrize("year", ["2019年", "twenty", "2019.5", ""])
@@ -91,8 +93,8 @@ def test_non_integer_year_names_the_row(tmp_path, corpus_writer, year):
     rows = rows_of(folder)
     rows[1]["year"] = year
     rewrite(folder, rows)
-    with pytest.raises(h.CorpusError, match=r"row 3 \(doc_id 'b'\).*year"):
-        h.load_corpus(folder)
+    with pytest.raises(CorpusError, match=r"row 3 \(doc_id 'b'\).*year"):
+        load_corpus(folder)
 
 
 @pytest.mark.parametrize("text", ["", "  \n\u3000\t\n"])
@@ -100,45 +102,45 @@ def test_empty_or_whitespace_text(tmp_path, corpus_writer, text):
     docs = two_docs()
     docs[0]["text"] = text
     folder = corpus_writer(tmp_path, docs)
-    with pytest.raises(h.CorpusError, match=r"a\.txt.*empty"):
-        h.load_corpus(folder)
+    with pytest.raises(CorpusError, match=r"a\.txt.*empty"):
+        load_corpus(folder)
 
 
 def test_sha256_mismatch_says_which_file_changed(tmp_path, corpus_writer):
     folder = corpus_writer(tmp_path, two_docs())
     (folder / "b.txt").write_text(TEXT_B + "改动", encoding="utf-8")
-    with pytest.raises(h.CorpusError, match=r"b\.txt: sha256 .* does not match"):
-        h.load_corpus(folder)
+    with pytest.raises(CorpusError, match=r"b\.txt: sha256 .* does not match"):
+        load_corpus(folder)
 
 
 def test_missing_metadata_column(tmp_path, corpus_writer):
     folder = corpus_writer(tmp_path, two_docs())
     rows = [{k: v for k, v in r.items() if k != "genre"} for r in rows_of(folder)]
     rewrite(folder, rows)
-    with pytest.raises(h.CorpusError, match=r"metadata\.csv: missing column\(s\) genre"):
-        h.load_corpus(folder)
+    with pytest.raises(CorpusError, match=r"metadata\.csv: missing column\(s\) genre"):
+        load_corpus(folder)
 
 
 def test_loading_never_writes_raw_files(tmp_path, corpus_writer):
     folder = corpus_writer(tmp_path, two_docs())
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()}
-    h.load_corpus(folder)
+    load_corpus(folder)
     assert before == {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()}
 
 
 def test_date_bounds():
-    assert h.date_bounds("2019") == (pd.Timestamp("2019-01-01"), pd.Timestamp("2019-12-31"))
-    assert h.date_bounds("2020-02") == (pd.Timestamp("2020-02-01"), pd.Timestamp("2020-02-29"))
-    assert h.date_bounds("2018-01-18") == (pd.Timestamp("2018-01-18"),) * 2
+    assert date_bounds("2019") == (pd.Timestamp("2019-01-01"), pd.Timestamp("2019-12-31"))
+    assert date_bounds("2020-02") == (pd.Timestamp("2020-02-01"), pd.Timestamp("2020-02-29"))
+    assert date_bounds("2018-01-18") == (pd.Timestamp("2018-01-18"),) * 2
     with pytest.raises(ValueError, match="2019/05"):
-        h.date_bounds("2019/05")
+        date_bounds("2019/05")
 
 
 def test_missing_years_and_genre_spans():
     docs = pd.DataFrame({"doc_id": list("abcd"), "year": [2018, 2019, 2019, 2023],
                          "genre": ["report", "news", "news", "news"]})
-    assert h.missing_years(docs["year"]) == [2020, 2021, 2022]
-    spans = h.genre_spans(docs).set_index("genre")
+    assert missing_years(docs["year"]) == [2020, 2021, 2022]
+    spans = genre_spans(docs).set_index("genre")
     assert not spans.loc["report", "spans_several_years"]
     assert spans.loc["news", "spans_several_years"] and spans.loc["news", "documents"] == 3
 
@@ -148,18 +150,18 @@ def test_write_csv_leaves_no_partial_file_on_failure(tmp_path):
         def __str__(self):
             raise RuntimeError("cannot format")
     target = tmp_path / "t.csv"
-    h.write_csv(pd.DataFrame({"a": [1]}), target)
+    write_csv(pd.DataFrame({"a": [1]}), target)
     good = target.read_bytes()
     with pytest.raises(RuntimeError):
-        h.write_csv(pd.DataFrame({"a": [Boom()]}), target)
+        write_csv(pd.DataFrame({"a": [Boom()]}), target)
     assert target.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
 
 
 def test_project_paths_takes_another_lexicon_folder_and_rejects_a_missing_one(tmp_path):
     (tmp_path / "lex").mkdir()
-    paths = h.project_paths("", str(tmp_path / "out"), str(tmp_path / "lex"))
+    paths = project_paths("", str(tmp_path / "out"), str(tmp_path / "lex"))
     assert paths.lexicon == (tmp_path / "lex").resolve() and paths.processed == (tmp_path / "out" / "processed").resolve()
-    assert h.project_paths("", str(tmp_path / "out")).lexicon == h.LEXICON
+    assert project_paths("", str(tmp_path / "out")).lexicon == LEXICON
     with pytest.raises(FileNotFoundError, match="no_such_lexicon"):
-        h.project_paths("", str(tmp_path / "out"), str(tmp_path / "no_such_lexicon"))
+        project_paths("", str(tmp_path / "out"), str(tmp_path / "no_such_lexicon"))

@@ -16,7 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import helpers as h
+from tifa.config import FIGURES, LEXICON, Paths, PROCESSED, RAW
+from tifa.corpus import missing_years
+from tifa.style import DISPLAY_REDUCTION, PNG_DPI, setup_style
+from tifa.plots import mark_missing_years
+from tifa.notebook import save_figure
 from conftest import ROOT, write_corpus
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -96,7 +100,7 @@ def test_notebook_is_committed_clean_and_parameterised(path):
 @pytest.fixture(scope="session")
 def project_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("project_run")
-    proc = run_all("--out", str(out), readonly=(h.RAW,))
+    proc = run_all("--out", str(out), readonly=(RAW,))
     return out, proc
 
 
@@ -113,7 +117,7 @@ def test_committed_outputs_are_exactly_what_the_notebooks_make(project_run):
     """A stale committed table or figure fails here: a fresh run must reproduce every byte."""
     out, proc = project_run
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for made, committed in [(out / "processed", h.PROCESSED), (out / "figures", h.FIGURES)]:
+    for made, committed in [(out / "processed", PROCESSED), (out / "figures", FIGURES)]:
         made_files = sorted(p.name for p in made.iterdir())
         committed_files = sorted(p.name for p in committed.iterdir() if not p.name.startswith("."))
         assert made_files == committed_files, f"files differ in {committed.name}/"
@@ -142,15 +146,15 @@ def tiny_run(tmp_path_factory):
     no process may open a file of the committed data/lexicon."""
     corpus = write_corpus(tmp_path_factory.mktemp("tiny_corpus"), TINY, encoding={"t_news_a": "gbk"})
     lexicon = tmp_path_factory.mktemp("tiny_lexicon") / "lexicon"
-    shutil.copytree(h.LEXICON, lexicon)
+    shutil.copytree(LEXICON, lexicon)
     with open(lexicon / "userdict.txt", "a", encoding="utf-8") as fh:
         fh.write("七彩工程 20000 nz\n")
     with open(lexicon / "formulae.csv", "a", encoding="utf-8") as fh:
         fh.write("七彩工程,工程,七,policy,Seven Colours Project (test entry),added by the test,N+head,district,test\n")
     out = tmp_path_factory.mktemp("tiny_out")
-    committed = {p: p.read_bytes() for d in (h.PROCESSED, h.FIGURES) for p in d.iterdir()}
+    committed = {p: p.read_bytes() for d in (PROCESSED, FIGURES) for p in d.iterdir()}
     proc = run_all("--corpus", str(corpus), "--lexicon", str(lexicon), "--out", str(out),
-                   readonly=(corpus, lexicon), unread=(h.LEXICON,))
+                   readonly=(corpus, lexicon), unread=(LEXICON,))
     return corpus, out, proc, committed
 
 
@@ -185,7 +189,7 @@ def test_another_lexicon_is_used_instead_of_the_committed_one(tiny_run):
 def test_another_corpus_leaves_committed_outputs_untouched(tiny_run):
     _, _, proc, committed = tiny_run
     assert proc.returncode == 0, proc.stderr[-3000:]
-    now = {p: p.read_bytes() for d in (h.PROCESSED, h.FIGURES) for p in d.iterdir()}
+    now = {p: p.read_bytes() for d in (PROCESSED, FIGURES) for p in d.iterdir()}
     assert now == committed
 
 
@@ -202,17 +206,17 @@ def test_missing_glyph_is_an_error(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    h.setup_style()
-    paths = h.Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
+    setup_style()
+    paths = Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
     fig, ax = plt.subplots()
     ax.set_title("卫东区 \U0001D11E")  # musical G clef: in neither Noto Sans CJK nor DejaVu Sans
     with pytest.raises(UserWarning, match="missing"):
-        h.save_figure(fig, "99_glyph_test", paths)
+        save_figure(fig, "99_glyph_test", paths)
     assert not list(tmp_path.glob("99_glyph_test*")) and not list(tmp_path.glob(".99_glyph_test*"))
     assert not plt.fignum_exists(fig.number)  # closed even though saving failed
     fig, ax = plt.subplots()
     ax.set_title("卫东区 Weidong 2+N 12+9+N “四个意识” −")
-    h.save_figure(fig, "99_glyph_test", paths)
+    save_figure(fig, "99_glyph_test", paths)
     assert (tmp_path / "99_glyph_test.png").exists() and (tmp_path / "99_glyph_test.pdf").exists()
 
 
@@ -224,20 +228,20 @@ def test_save_figure_writes_files_and_shows_the_same_pixels(tmp_path):
     import matplotlib.pyplot as plt
     from PIL import Image
 
-    h.setup_style()
-    paths = h.Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
+    setup_style()
+    paths = Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
     fig, ax = plt.subplots(figsize=(4, 3))
     ax.plot([2018, 2023], [1, 2])
     ax.set_title("卫东区 Weidong")
     fig.legend(["line"], loc="lower center", bbox_to_anchor=(0.5, -0.2))  # outside the figure: tight bbox grows
-    shown = h.save_figure(fig, "99_pixels", paths)
+    shown = save_figure(fig, "99_pixels", paths)
     assert not plt.fignum_exists(fig.number)  # closed: the inline backend will not draw it again
     png = Image.open(tmp_path / "99_pixels.png")
-    assert png.mode == "RGB" and round(png.info["dpi"][0]) == h.PNG_DPI
-    assert png.size[1] > 3 * h.PNG_DPI  # taller than the 3-inch figure: the legend below is inside
+    assert png.mode == "RGB" and round(png.info["dpi"][0]) == PNG_DPI
+    assert png.size[1] > 3 * PNG_DPI  # taller than the 3-inch figure: the legend below is inside
     small = Image.open(io.BytesIO(shown.data))
-    assert small.size == png.reduce(h.DISPLAY_REDUCTION).size
-    assert small.tobytes() == png.reduce(h.DISPLAY_REDUCTION).tobytes()
+    assert small.size == png.reduce(DISPLAY_REDUCTION).size
+    assert small.tobytes() == png.reduce(DISPLAY_REDUCTION).tobytes()
     assert (tmp_path / "99_pixels.pdf").read_bytes().startswith(b"%PDF")
     assert not list(tmp_path.glob(".99_pixels*"))  # no temporary files left
 
@@ -250,8 +254,8 @@ def test_save_figure_matches_matplotlib_with_a_layout_engine(tmp_path):
     import matplotlib.pyplot as plt
     from PIL import Image
 
-    h.setup_style()
-    paths = h.Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
+    setup_style()
+    paths = Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
 
     def make():
         fig, ax = plt.subplots(figsize=(4.5, 2.4), layout="constrained")
@@ -259,11 +263,11 @@ def test_save_figure_matches_matplotlib_with_a_layout_engine(tmp_path):
         ax.set_xlabel("年份 a long x label that reaches the right edge of the figure")
         return fig
 
-    h.save_figure(make(), "99_constrained", paths)
+    save_figure(make(), "99_constrained", paths)
     ours = Image.open(tmp_path / "99_constrained.png")
     fig = make()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=h.PNG_DPI, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=PNG_DPI, bbox_inches="tight")
     plt.close(fig)
     theirs = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     assert ours.size == theirs.size and ours.tobytes() == theirs.tobytes()
@@ -276,7 +280,7 @@ def test_mark_missing_years(label):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
-    h.mark_missing_years(ax, h.missing_years([2009, 2011, 2014]), label=label)  # gaps 2010, 2012, 2013
+    mark_missing_years(ax, missing_years([2009, 2011, 2014]), label=label)  # gaps 2010, 2012, 2013
     spans = [p.get_x() for p in ax.patches]
     assert sorted(round(x + 0.4, 6) for x in spans) == [2010, 2012, 2013]
     assert sum("无文本" in t.get_text() for t in ax.texts) == (3 if label else 0)
@@ -290,5 +294,5 @@ def test_mark_missing_years_rejects_an_unknown_label():
 
     fig, ax = plt.subplots()
     with pytest.raises(ValueError, match="middle"):
-        h.mark_missing_years(ax, [2022], label="middle")
+        mark_missing_years(ax, [2022], label="middle")
     plt.close(fig)

@@ -10,7 +10,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import helpers as h
+from tifa.config import LEXICON, PROCESSED, SEED
+from tifa.files import CorpusError
+from tifa.corpus import ALL_GENRES, body_chars, comparison_groups, year_axis
+from tifa.stats import chi2_sf_1df, g2_log_likelihood, log_ratio
+from tifa.segmentation import is_punct
+from tifa.priorities import (
+    attention, attention_change, change_without_terms, codebook_categories, direction_leave_one_out,
+    direction_survival, leading_categories, match_terms, priorities_by_doc, priorities_by_year,
+    priority_counts, read_priorities, resample_paragraphs, term_audit,
+)
+from tifa.keyness import keyness, keyness_by_year, keyness_survival
+from tifa.style import setup_style
+from tifa.plots import plot_change, plot_keyness, plot_trends
 
 
 # --- small synthetic tables ------------------------------------------------------------------------
@@ -22,7 +34,7 @@ def token_table(sentences: list[tuple[str, int, int, list[str]]]) -> pd.DataFram
     df = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "sent_id", "token"])
     df.insert(4, "token_id", df.groupby("doc_id").cumcount())
     df["pos"] = "x"
-    df["is_punct"] = df["token"].map(h.is_punct)
+    df["is_punct"] = df["token"].map(is_punct)
     df["is_stop"] = df["token"].isin({"的", "和"})
     return df
 
@@ -59,16 +71,16 @@ def write_codebook(path, rows: list[str]) -> None:
 def test_codebook_error_names_what_is_wrong(tmp_path, rows, message):
     path = tmp_path / "priorities.csv"
     write_codebook(path, rows)
-    with pytest.raises(h.CorpusError, match=message):
-        h.read_priorities(path)
+    with pytest.raises(CorpusError, match=message):
+        read_priorities(path)
 
 
 def test_valid_codebook_reads_and_keeps_category_order(tmp_path):
     path = tmp_path / "priorities.csv"
     write_codebook(path, ["party,党的建设,Party building, 党建 ,x", "economy,经济,Economy,营商环境,"])
-    cb = h.read_priorities(path)
+    cb = read_priorities(path)
     assert list(cb["term"]) == ["党建", "营商环境"]
-    assert list(h.codebook_categories(cb)["label"]) == ["党的建设 Party building", "经济 Economy"]
+    assert list(codebook_categories(cb)["label"]) == ["党的建设 Party building", "经济 Economy"]
 
 
 # --- matching on whole tokens ------------------------------------------------------------------------
@@ -76,7 +88,7 @@ def test_term_is_matched_on_whole_tokens_never_inside_another_token():
     tok = token_table([("d", 2001, 0, ["党建引领", "发展", "。"]),      # 党建 inside a longer token
                        ("d", 2001, 0, ["党", "建设", "。"]),             # 党建 across a token boundary
                        ("d", 2001, 1, ["加强", "党建", "工作", "。"])])   # a whole-token hit
-    hits = h.match_terms(tok, CODEBOOK)
+    hits = match_terms(tok, CODEBOOK)
     assert list(hits["term"]) == ["党建"]
     assert hits.iloc[0][["para_id", "token_id"]].tolist() == [1, 7]
     naive = "".join(tok["token"]).count("党建")
@@ -87,7 +99,7 @@ def test_split_term_is_found_and_overlaps_count_once():
     tok = token_table([("d", 2001, 0, ["优化", "营商", "环境", "。"]),
                        ("d", 2001, 0, ["乡村", "振兴", "和", "乡村", "治理"]),
                        ("d", 2001, 1, ["营商"]), ("d", 2001, 1, ["环境"])])  # across a sentence boundary: no
-    hits = h.match_terms(tok, CODEBOOK)
+    hits = match_terms(tok, CODEBOOK)
     assert list(hits["term"]) == ["营商环境", "乡村振兴", "乡村"]
     assert list(hits["n_tokens"]) == [2, 2, 1]
 
@@ -99,7 +111,7 @@ def test_split_term_is_found_and_overlaps_count_once():
 def test_a_category_hits_equal_the_count_of_its_terms_in_the_token_table(sentences):
     # none of the non-term tokens can join with others into a term, so each hit is one token
     tok = token_table([("d", 2001, i // 3, s) for i, s in enumerate(sentences)])
-    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paragraph_table(tok), CATS)
+    counts = priority_counts(match_terms(tok, CODEBOOK), paragraph_table(tok), CATS)
     for cat in CATS:
         terms = set(CODEBOOK.loc[CODEBOOK["category"] == cat, "term"])
         assert counts[cat].sum() == tok["token"].isin(terms).sum()
@@ -120,33 +132,33 @@ def corpus():
 
 def test_document_without_coded_terms_gets_zero_rows_for_every_category():
     tok, paras, docs = corpus()
-    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
-    draws = h.resample_paragraphs(counts, CATS, docs["doc_id"], 200, h.SEED)
-    pr = h.priorities_by_doc(counts, CODEBOOK, docs, draws)
+    counts = priority_counts(match_terms(tok, CODEBOOK), paras, CATS)
+    draws = resample_paragraphs(counts, CATS, docs["doc_id"], 200, SEED)
+    pr = priorities_by_doc(counts, CODEBOOK, docs, draws)
     assert len(pr) == len(docs) * len(CATS)
     b = pr[pr["doc_id"] == "b"]
     assert list(b["category"]) == CATS
     assert not b.isna().any().any()
     assert (b[["hits", "per_10k", "share", "ci_low", "ci_high"]] == 0).all().all()
-    assert (b["chars"] == h.body_chars(paras)["b"]).all()
+    assert (b["chars"] == body_chars(paras)["b"]).all()
 
 
 def test_attention_values_by_hand():
     tok, paras, docs = corpus()
-    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
-    assert counts.groupby("doc_id")["chars"].sum().equals(h.body_chars(paras).astype(counts["chars"].dtype))
-    draws = h.resample_paragraphs(counts, CATS, docs["doc_id"], 200, h.SEED)
-    pr = h.priorities_by_doc(counts, CODEBOOK, docs, draws).set_index(["doc_id", "category"])
-    chars_a = h.body_chars(paras)["a"]
+    counts = priority_counts(match_terms(tok, CODEBOOK), paras, CATS)
+    assert counts.groupby("doc_id")["chars"].sum().equals(body_chars(paras).astype(counts["chars"].dtype))
+    draws = resample_paragraphs(counts, CATS, docs["doc_id"], 200, SEED)
+    pr = priorities_by_doc(counts, CODEBOOK, docs, draws).set_index(["doc_id", "category"])
+    chars_a = body_chars(paras)["a"]
     assert pr.loc[("a", "party"), "hits"] == 3
     assert pr.loc[("a", "party"), "per_10k"] == pytest.approx(3 / chars_a * 1e4)
     assert pr.loc[("a", "party"), "share"] == pytest.approx(3 / 5)
     assert pr.xs("a")["share"].sum() == pytest.approx(1)
-    by_year = h.priorities_by_year(counts, CODEBOOK, docs, draws)
-    y2003 = by_year[(by_year["comparison"] == h.ALL_GENRES) & (by_year["year"] == 2003)].set_index("category")
+    by_year = priorities_by_year(counts, CODEBOOK, docs, draws)
+    y2003 = by_year[(by_year["comparison"] == ALL_GENRES) & (by_year["year"] == 2003)].set_index("category")
     assert y2003.loc["rural", "hits"] == 1 and y2003.loc["economy", "hits"] == 1
-    assert y2003["documents"].eq(2).all() and y2003["chars"].eq(h.body_chars(paras)[["b", "c"]].sum()).all()
-    assert sorted(by_year["comparison"].unique()) == [h.ALL_GENRES]  # no genre spans two years here
+    assert y2003["documents"].eq(2).all() and y2003["chars"].eq(body_chars(paras)[["b", "c"]].sum()).all()
+    assert sorted(by_year["comparison"].unique()) == [ALL_GENRES]  # no genre spans two years here
 
 
 def random_counts(n_par: int = 400, k: int = 12, n_docs: int = 5) -> tuple[pd.DataFrame, list[str], list[str]]:
@@ -166,23 +178,23 @@ def test_bootstrap_is_reproducible_with_its_seed_and_changes_with_another():
     units = pd.Series(docs, index=docs)
 
     def intervals(seed):
-        draws = h.resample_paragraphs(counts, cats, docs, 1000, seed)
-        return h.attention(counts, cats, units, draws)[["ci_low", "ci_high", "per_10k_ci_low"]].to_numpy()
+        draws = resample_paragraphs(counts, cats, docs, 1000, seed)
+        return attention(counts, cats, units, draws)[["ci_low", "ci_high", "per_10k_ci_low"]].to_numpy()
 
-    first = intervals(h.SEED)
-    assert np.array_equal(first, intervals(h.SEED))
-    assert not np.array_equal(first, intervals(h.SEED + 1))
+    first = intervals(SEED)
+    assert np.array_equal(first, intervals(SEED))
+    assert not np.array_equal(first, intervals(SEED + 1))
     assert (first[:, 0] <= first[:, 1]).all()
     # the order in which documents are listed does not change any replicate
-    a = h.resample_paragraphs(counts, cats, docs, 50, h.SEED)
-    b = h.resample_paragraphs(counts.iloc[::-1], cats, docs[::-1], 50, h.SEED)
+    a = resample_paragraphs(counts, cats, docs, 50, SEED)
+    b = resample_paragraphs(counts.iloc[::-1], cats, docs[::-1], 50, SEED)
     assert all(np.array_equal(a[d], b[d]) for d in docs)
 
 
 def test_bootstrap_interval_is_a_percentile_interval_around_the_estimate():
     counts, cats, docs = random_counts()
-    draws = h.resample_paragraphs(counts, cats, docs, 2000, h.SEED)
-    att = h.attention(counts, cats, pd.Series(docs, index=docs), draws, ci=0.95)
+    draws = resample_paragraphs(counts, cats, docs, 2000, SEED)
+    att = attention(counts, cats, pd.Series(docs, index=docs), draws, ci=0.95)
     assert ((att["ci_low"] <= att["share"]) & (att["share"] <= att["ci_high"])).mean() > 0.95
     rep = draws["d0"][:, :len(cats)]
     shares = rep / rep.sum(axis=1, keepdims=True)
@@ -193,8 +205,8 @@ def test_bootstrap_interval_is_a_percentile_interval_around_the_estimate():
 
 def test_bootstrap_resamples_paragraphs_within_each_document():
     tok, paras, docs = corpus()
-    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
-    draws = h.resample_paragraphs(counts, CATS, docs["doc_id"], 500, h.SEED)
+    counts = priority_counts(match_terms(tok, CODEBOOK), paras, CATS)
+    draws = resample_paragraphs(counts, CATS, docs["doc_id"], 500, SEED)
     chars = counts.groupby("doc_id")["chars"].apply(set)
     for doc, rep in draws.items():
         n = (counts["doc_id"] == doc).sum()
@@ -207,8 +219,8 @@ def test_bootstrap_resamples_paragraphs_within_each_document():
 def test_bootstrap_is_fast_on_a_realistic_matrix():
     counts, cats, docs = random_counts()
     start = time.perf_counter()
-    draws = h.resample_paragraphs(counts, cats, docs, 2000)
-    h.attention(counts, cats, pd.Series(docs, index=docs), draws)
+    draws = resample_paragraphs(counts, cats, docs, 2000)
+    attention(counts, cats, pd.Series(docs, index=docs), draws)
     assert time.perf_counter() - start < 1.0
 
 
@@ -217,14 +229,14 @@ def test_change_and_its_survival_within_genre():
     docs = pd.concat([docs, pd.DataFrame({"doc_id": ["d"], "year": [2002], "genre": ["news"]})], ignore_index=True)
     tok = pd.concat([tok, token_table([("d", 2002, 0, ["党建", "党建", "营商环境", "。"])])], ignore_index=True)
     paras = paragraph_table(tok)
-    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
-    draws = h.resample_paragraphs(counts, CATS, docs["doc_id"], 300, h.SEED)
-    ch = h.attention_change(counts, CODEBOOK, docs, draws)
-    assert list(ch["comparison"].unique()) == [h.ALL_GENRES, "news only"]
+    counts = priority_counts(match_terms(tok, CODEBOOK), paras, CATS)
+    draws = resample_paragraphs(counts, CATS, docs["doc_id"], 300, SEED)
+    ch = attention_change(counts, CODEBOOK, docs, draws)
+    assert list(ch["comparison"].unique()) == [ALL_GENRES, "news only"]
     news = ch[ch["comparison"] == "news only"].set_index("category")
     assert news.loc["party", "first_year"] == 2002 and news.loc["party", "direction"] == "down"
     assert news.loc["rural", "direction"] == "up"
-    surv = h.direction_survival(ch).set_index("category")
+    surv = direction_survival(ch).set_index("category")
     # whole corpus 2001 -> 2003: party 3/5 -> 0 (down), rural 1/5 -> 1/2 (up); both go the same way 2002 -> 2003
     assert surv.loc["party", "share_same_direction"] and surv.loc["rural", "share_same_direction"]
     # economy: 1/5 -> 1/2 over the whole corpus (up), 1/3 -> 1/2 within news (up)
@@ -244,18 +256,18 @@ def test_leave_one_document_out_flags_only_end_documents_that_flip_a_direction()
                        ("n3", 2012, 0, ["营商环境"] * 3 + ["乡村"])])
     docs = pd.DataFrame({"doc_id": ["r", "n1", "n2", "n3"], "year": [2009, 2010, 2011, 2012],
                          "genre": ["report", "news", "news", "news"]})
-    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paragraph_table(tok), CATS)
-    loo = h.direction_leave_one_out(counts, CODEBOOK, docs).set_index("category")
+    counts = priority_counts(match_terms(tok, CODEBOOK), paragraph_table(tok), CATS)
+    loo = direction_leave_one_out(counts, CODEBOOK, docs).set_index("category")
     assert set(loo["comparison"]) == {"news only"}                   # the whole corpus is left out by default
     assert (loo["drops"] == 3).all() and (loo["drops_moving_an_end"] == 2).all()   # n2 is a middle document
     assert loo.loc["party", "direction"] == "down" and loo.loc["party", "flips"] == "n3"   # 1/4 -> 4/6 without n3
     assert loo.loc["economy", "direction"] == "up" and loo.loc["economy", "flips"] == ""
     assert loo.loc["economy", "survives"] and not loo.loc["party", "survives"]
     assert loo.loc["rural", "flips"] == "n1" and not loo.loc["rural", "survives"]       # 0 -> 1/4 without n1
-    both = h.direction_leave_one_out(counts, CODEBOOK, docs, within_only=False)
-    assert list(dict.fromkeys(both["comparison"])) == [h.ALL_GENRES, "news only"]
+    both = direction_leave_one_out(counts, CODEBOOK, docs, within_only=False)
+    assert list(dict.fromkeys(both["comparison"])) == [ALL_GENRES, "news only"]
     # two documents in two years: dropping either leaves one year, which is no flip
-    two = h.direction_leave_one_out(counts, CODEBOOK, docs[docs["doc_id"].isin(["n1", "n3"])], within_only=False)
+    two = direction_leave_one_out(counts, CODEBOOK, docs[docs["doc_id"].isin(["n1", "n3"])], within_only=False)
     assert (two["drops_left_one_year"] == 2).all() and (two["flips"] == "").all()
 
 
@@ -267,10 +279,10 @@ def test_leave_one_term_out_finds_the_term_a_change_rests_on():
                        ("m", 2011, 0, ["党建"] * 9 + ["乡村振兴"] * 9),
                        ("b", 2012, 0, ["党建"] + ["党风廉政"] * 4 + ["营商环境"])])
     docs = pd.DataFrame({"doc_id": ["a", "m", "b"], "year": [2010, 2011, 2012], "genre": ["news"] * 3})
-    hits = h.match_terms(tok, CODEBOOK)
-    counts = h.priority_counts(hits, paragraph_table(tok), CATS)
-    loto = h.change_without_terms(counts, hits, CODEBOOK, docs).set_index("category")
-    assert list(loto["comparison"].unique()) == [h.ALL_GENRES]   # one genre: no second comparison
+    hits = match_terms(tok, CODEBOOK)
+    counts = priority_counts(hits, paragraph_table(tok), CATS)
+    loto = change_without_terms(counts, hits, CODEBOOK, docs).set_index("category")
+    assert list(loto["comparison"].unique()) == [ALL_GENRES]   # one genre: no second comparison
     party = loto.loc["party"]
     assert party["share_change"] == pytest.approx(5 / 6 - 1 / 4) and party["terms_tried"] == 2
     assert party["top_term"] == "党风廉政"
@@ -286,10 +298,10 @@ def test_leave_one_term_out_finds_the_term_a_change_rests_on():
 
 def test_leading_categories_report_overlap_and_bootstrap_lead():
     tok, paras, docs = corpus()
-    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
-    draws = h.resample_paragraphs(counts, CATS, docs["doc_id"], 500, h.SEED)
-    by_year = h.priorities_by_year(counts, CODEBOOK, docs, draws)
-    lead = h.leading_categories(by_year, draws, docs, CATS).set_index("year")
+    counts = priority_counts(match_terms(tok, CODEBOOK), paras, CATS)
+    draws = resample_paragraphs(counts, CATS, docs["doc_id"], 500, SEED)
+    by_year = priorities_by_year(counts, CODEBOOK, docs, draws)
+    lead = leading_categories(by_year, draws, docs, CATS).set_index("year")
     a = lead.loc[2001]
     assert (a["first"], a["second"]) == ("party", "economy")   # economy and rural tie at 1/5: codebook order
     assert a["share_first"] == pytest.approx(3 / 5) and a["share_second"] == pytest.approx(1 / 5)
@@ -308,19 +320,19 @@ def test_change_plot_marks_a_degenerate_interval_with_an_open_marker():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    h.setup_style()
+    setup_style()
 
     tok, paras, docs = corpus()
     codebook = pd.concat([CODEBOOK, pd.DataFrame({"category": ["culture"], "category_zh": ["文化"],
                                                   "category_en": ["Culture"], "term": ["文化"],
                                                   "scope_note": [""]})], ignore_index=True)
     cats = CATS + ["culture"]
-    counts = h.priority_counts(h.match_terms(tok, codebook), paras, cats)
-    draws = h.resample_paragraphs(counts, cats, docs["doc_id"], 200, h.SEED)
-    ch = h.attention_change(counts, codebook, docs, draws)
+    counts = priority_counts(match_terms(tok, codebook), paras, cats)
+    draws = resample_paragraphs(counts, cats, docs["doc_id"], 200, SEED)
+    ch = attention_change(counts, codebook, docs, draws)
     culture = ch.set_index("category").loc["culture"]
     assert culture["share_change_ci_low"] == culture["share_change_ci_high"] == 0
-    fig = h.plot_change(ch, codebook)
+    fig = plot_change(ch, codebook)
     ax = fig.axes[0]
     assert any("no hit in either end year" in t.get_text() for t in ax.texts)
     open_markers = [l for l in ax.lines if l.get_markerfacecolor() == "white" and len(l.get_xdata())]
@@ -333,31 +345,31 @@ def test_trend_plot_draws_a_within_genre_series_only_where_its_documents_differ(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    h.setup_style()
+    setup_style()
 
     tok, paras, docs = corpus()
     docs = pd.concat([docs, pd.DataFrame({"doc_id": ["d"], "year": [2002], "genre": ["news"]})], ignore_index=True)
     tok = pd.concat([tok, token_table([("d", 2002, 0, ["党建", "营商环境", "。"])])], ignore_index=True)
     paras = paragraph_table(tok)
-    counts = h.priority_counts(h.match_terms(tok, CODEBOOK), paras, CATS)
-    draws = h.resample_paragraphs(counts, CATS, docs["doc_id"], 100, h.SEED)
-    by_year = h.priorities_by_year(counts, CODEBOOK, docs, draws)
-    years = h.year_axis(docs)
+    counts = priority_counts(match_terms(tok, CODEBOOK), paras, CATS)
+    draws = resample_paragraphs(counts, CATS, docs["doc_id"], 100, SEED)
+    by_year = priorities_by_year(counts, CODEBOOK, docs, draws)
+    years = year_axis(docs)
 
     def news_points(fig):
         return sum(np.isfinite(np.asarray(l.get_ydata(), float)).sum() for ax in fig.axes for l in ax.lines
                    if l.get_color() == "#d95f02")
 
-    fig = h.plot_trends(by_year, CODEBOOK, years)   # news in 2002 and 2003 = all documents of those years
+    fig = plot_trends(by_year, CODEBOOK, years)   # news in 2002 and 2003 = all documents of those years
     assert news_points(fig) == 0
     assert any("not drawn" in t.get_text() for leg in fig.legends for t in leg.get_texts())
     plt.close(fig)
     docs2 = pd.concat([docs, pd.DataFrame({"doc_id": ["e"], "year": [2003], "genre": ["report"]})], ignore_index=True)
     tok2 = pd.concat([tok, token_table([("e", 2003, 0, ["乡村振兴", "。"])])], ignore_index=True)
     paras2 = paragraph_table(tok2)
-    counts2 = h.priority_counts(h.match_terms(tok2, CODEBOOK), paras2, CATS)
-    draws2 = h.resample_paragraphs(counts2, CATS, docs2["doc_id"], 100, h.SEED)
-    fig = h.plot_trends(h.priorities_by_year(counts2, CODEBOOK, docs2, draws2), CODEBOOK, years)
+    counts2 = priority_counts(match_terms(tok2, CODEBOOK), paras2, CATS)
+    draws2 = resample_paragraphs(counts2, CATS, docs2["doc_id"], 100, SEED)
+    fig = plot_trends(priorities_by_year(counts2, CODEBOOK, docs2, draws2), CODEBOOK, years)
     assert news_points(fig) > 0          # 2003 now also has a report: the news series differs there
     assert any("drawn where its documents differ" in t.get_text() for leg in fig.legends for t in leg.get_texts())
     plt.close(fig)
@@ -368,16 +380,16 @@ def test_keyness_plot_has_no_panel_for_a_year_outside_a_comparison_and_pinyin_la
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    h.setup_style()
+    setup_style()
 
     docs = pd.DataFrame({"doc_id": ["r", "n1", "n3"], "year": [2009, 2010, 2012],
                          "genre": ["report", "news", "news"]})
     tok = token_table([("r", 2009, 0, ["甲"] * 60 + ["乙"] * 5), ("n1", 2010, 0, ["乙"] * 60 + ["丙"] * 5),
                        ("n3", 2012, 0, ["丙"] * 60 + ["甲"] * 5)])
-    kw = h.keyness_by_year(tok, docs, min_freq=1)
-    groups = h.comparison_groups(docs)
+    kw = keyness_by_year(tok, docs, min_freq=1)
+    groups = comparison_groups(docs)
     comparison_years = {label: set(docs.loc[docs["doc_id"].isin(ids), "year"]) for label, ids in groups}
-    fig = h.plot_keyness(kw, h.year_axis(docs), comparison_years, {"乙": "second"})
+    fig = plot_keyness(kw, year_axis(docs), comparison_years, {"乙": "second"})
     axes = np.array(fig.axes).reshape(4, 2)
     assert not axes[0][1].axison and not axes[0][1].texts        # 2009 has no news document: no panel
     assert any("no text" in t.get_text() for t in axes[2][0].texts)  # 2011: no document at all
@@ -395,17 +407,17 @@ def test_g2_matches_a_hand_computed_two_by_two_example():
     four_cell = two_term + 2 * ((c - a) * math.log((c - a) / (c * (n - a - b) / n))
                                 + (d - b) * math.log((d - b) / (d * (n - a - b) / n)))
     assert two_term == pytest.approx(2.92365, abs=1e-4)
-    assert h.g2_log_likelihood(a, b, c, d) == pytest.approx(two_term, rel=1e-12)
-    assert h.g2_log_likelihood(a, b, c, d, form="four_cell") == pytest.approx(four_cell, rel=1e-12)
-    assert h.log_ratio(a, b, c, d) == pytest.approx(math.log2((10 / 100) / (20 / 400)))  # = 1
-    assert h.chi2_sf_1df(3.841458820694124)[0] == pytest.approx(0.05, abs=1e-9)
+    assert g2_log_likelihood(a, b, c, d) == pytest.approx(two_term, rel=1e-12)
+    assert g2_log_likelihood(a, b, c, d, form="four_cell") == pytest.approx(four_cell, rel=1e-12)
+    assert log_ratio(a, b, c, d) == pytest.approx(math.log2((10 / 100) / (20 / 400)))  # = 1
+    assert chi2_sf_1df(3.841458820694124)[0] == pytest.approx(0.05, abs=1e-9)
 
 
 def test_keyness_function_reproduces_the_hand_example_from_a_token_table():
     target = ["甲"] * 10 + ["乙"] * 90 + ["的", "，", "2018"] * 7   # stopwords, punctuation, numerals: not counted
     reference = ["甲"] * 20 + ["乙"] * 380
     tok = token_table([("t", 2001, 0, target), ("r", 2002, 0, reference)])
-    kw = h.keyness(tok, ["t"], ["r"], min_freq=5, alpha=0.05).set_index("term")
+    kw = keyness(tok, ["t"], ["r"], min_freq=5, alpha=0.05).set_index("term")
     assert set(kw.index) == {"甲", "乙"}
     assert kw.loc["甲", ["count_target", "count_reference", "total_target", "total_reference"]].tolist() == [10, 20, 100, 400]
     assert kw.loc["甲", "g2"] == pytest.approx(2.92365, abs=1e-4)
@@ -416,10 +428,10 @@ def test_keyness_function_reproduces_the_hand_example_from_a_token_table():
 
 
 def test_log_ratio_with_a_zero_count_uses_half():
-    assert h.log_ratio(0, 8, 100, 200) == pytest.approx(math.log2((0.5 / 100) / (8 / 200)))
-    assert h.log_ratio(8, 0, 100, 200) == pytest.approx(math.log2((8 / 100) / (0.5 / 200)))
+    assert log_ratio(0, 8, 100, 200) == pytest.approx(math.log2((0.5 / 100) / (8 / 200)))
+    assert log_ratio(8, 0, 100, 200) == pytest.approx(math.log2((8 / 100) / (0.5 / 200)))
     tok = token_table([("t", 2001, 0, ["甲"] * 50 + ["乙"] * 50), ("r", 2002, 0, ["乙"] * 60 + ["丙"] * 40)])
-    kw = h.keyness(tok, ["t"], ["r"], min_freq=1).set_index("term")
+    kw = keyness(tok, ["t"], ["r"], min_freq=1).set_index("term")
     assert kw.loc["甲", "log_ratio"] == pytest.approx(math.log2((50 / 100) / (0.5 / 100)))
     assert kw.loc["丙", "log_ratio"] == pytest.approx(math.log2((0.5 / 100) / (40 / 100)))
 
@@ -428,52 +440,52 @@ def test_keyness_bonferroni_min_freq_and_deterministic_order():
     target = ["甲"] * 40 + ["乙"] * 40 + ["丁"] * 3 + ["戊"] * 17
     reference = ["甲"] * 40 + ["乙"] * 40 + ["丙"] * 4 + ["戊"] * 316
     tok = token_table([("t", 2001, 0, target), ("r", 2002, 0, reference)])
-    kw = h.keyness(tok, ["t"], ["r"], min_freq=5, alpha=0.05)
+    kw = keyness(tok, ["t"], ["r"], min_freq=5, alpha=0.05)
     assert "丙" not in set(kw["term"]) and "丁" not in set(kw["term"])  # below min_freq (4 and 3)
     assert list(kw["term"][:2]) == ["乙", "甲"]    # equal G2: ties broken by term (code point order)
     assert kw["n_tested"].iloc[0] == 3
     assert (kw["significant"] == (kw["p"] < 0.05 / 3)).all()
     assert kw["significant"].any()
-    again = h.keyness(tok.sample(frac=1, random_state=1), ["t"], ["r"], min_freq=5, alpha=0.05)
+    again = keyness(tok.sample(frac=1, random_state=1), ["t"], ["r"], min_freq=5, alpha=0.05)
     pd.testing.assert_frame_equal(kw, again)
 
 
 def test_keyness_by_year_skips_a_single_year_and_uses_genres_from_metadata():
     tok = token_table([("x", 2009, 0, ["甲"] * 5), ("y", 2009, 0, ["乙"] * 5)])
     docs = pd.DataFrame({"doc_id": ["x", "y"], "year": [2009, 2009], "genre": ["a", "b"]})
-    assert h.keyness_by_year(tok, docs).empty
+    assert keyness_by_year(tok, docs).empty
     docs = pd.DataFrame({"doc_id": ["r", "n1", "n2", "n3"], "year": [2009, 2010, 2010, 2012],
                          "genre": ["report", "news", "news", "news"]})
-    groups = dict(h.comparison_groups(docs))
-    assert groups == {h.ALL_GENRES: ["n1", "n2", "n3", "r"], "news only": ["n1", "n2", "n3"]}
+    groups = dict(comparison_groups(docs))
+    assert groups == {ALL_GENRES: ["n1", "n2", "n3", "r"], "news only": ["n1", "n2", "n3"]}
     tok = token_table([("r", 2009, 0, ["甲"] * 20 + ["乙"] * 5), ("n1", 2010, 0, ["乙"] * 20),
                        ("n2", 2010, 0, ["甲"] * 3 + ["丙"] * 9), ("n3", 2012, 0, ["丙"] * 10 + ["乙"] * 10)])
-    kw = h.keyness_by_year(tok, docs, min_freq=1)
+    kw = keyness_by_year(tok, docs, min_freq=1)
     assert set(kw.loc[kw["comparison"] == "news only", "year"]) == {2010, 2012}
-    assert set(kw.loc[kw["comparison"] == h.ALL_GENRES, "year"]) == {2009, 2010, 2012}
-    surv = h.keyness_survival(kw)
+    assert set(kw.loc[kw["comparison"] == ALL_GENRES, "year"]) == {2009, 2010, 2012}
+    surv = keyness_survival(kw)
     assert set(surv.columns) >= {"year", "term", "comparison", "same_direction", "significant_within"}
 
 
 def test_single_genre_corpus_has_no_separate_within_genre_comparison():
     docs = pd.DataFrame({"doc_id": ["a", "b"], "year": [2001, 2002], "genre": ["news", "news"]})
-    assert [label for label, _ in h.comparison_groups(docs)] == [h.ALL_GENRES]
+    assert [label for label, _ in comparison_groups(docs)] == [ALL_GENRES]
 
 
 def test_keyness_accepts_a_boolean_mask_as_target():
     tok = token_table([("t", 2001, 0, ["甲"] * 10 + ["乙"] * 90), ("r", 2002, 0, ["甲"] * 20 + ["乙"] * 380)])
-    by_ids = h.keyness(tok, ["t"], ["r"], min_freq=5)
-    by_mask = h.keyness(tok, tok["doc_id"] == "t", min_freq=5)
+    by_ids = keyness(tok, ["t"], ["r"], min_freq=5)
+    by_mask = keyness(tok, tok["doc_id"] == "t", min_freq=5)
     pd.testing.assert_frame_equal(by_ids, by_mask)
     with pytest.raises(ValueError, match="share documents"):
-        h.keyness(tok, ["t"], ["t", "r"])
+        keyness(tok, ["t"], ["t", "r"])
 
 
 def test_term_audit_separates_nested_terms_from_exclusions():
     tok = token_table([("d", 2001, 0, ["党建引领", "发展", "，", "乡村振兴", "和", "乡村", "治理"]),
                        ("d", 2001, 1, ["党", "建设"])])
     sentences = tok.groupby(["doc_id", "sent_id"], sort=True)["token"].agg("".join).rename("text").reset_index()
-    audit = h.term_audit(tok, sentences, CODEBOOK, h.match_terms(tok, CODEBOOK)).set_index("term")
+    audit = term_audit(tok, sentences, CODEBOOK, match_terms(tok, CODEBOOK)).set_index("term")
     assert audit.loc["乡村", ["hits", "substring", "in_other_terms", "excluded"]].tolist() == [1, 2, 1, 0]
     assert audit.loc["党建", ["hits", "substring", "in_other_terms", "excluded"]].tolist() == [0, 2, 0, 2]
     assert audit.loc["党建", "inside_tokens"] == "党建引领×1"
@@ -481,7 +493,7 @@ def test_term_audit_separates_nested_terms_from_exclusions():
 
 # --- the committed outputs of notebook 04 ------------------------------------------------------------------
 def committed(name: str) -> pd.DataFrame:
-    path = h.PROCESSED / f"{name}.csv"
+    path = PROCESSED / f"{name}.csv"
     if not path.exists():
         pytest.skip(f"{path.name} not built yet")
     return pd.read_csv(path, keep_default_na=False, na_values=[""])
@@ -490,13 +502,13 @@ def committed(name: str) -> pd.DataFrame:
 def test_committed_priorities_count_whole_tokens_and_cover_every_category():
     """Assumes the segmenter keeps every codebook term whole (tests/test_segmentation.py checks that)."""
     pr, tokens, docs = committed("priorities"), committed("tokens"), committed("documents")
-    codebook = h.read_priorities(h.LEXICON / "priorities.csv")
+    codebook = read_priorities(LEXICON / "priorities.csv")
     assert len(pr) == len(docs) * codebook["category"].nunique()
     assert set(pr["doc_id"]) == set(docs["doc_id"])
     for (doc, cat), hits in pr.set_index(["doc_id", "category"])["hits"].items():
         terms = set(codebook.loc[codebook["category"] == cat, "term"])
         assert hits == (tokens["token"][tokens["doc_id"] == doc].isin(terms)).sum(), (doc, cat)
-    chars = h.body_chars(committed("paragraphs"))
+    chars = body_chars(committed("paragraphs"))
     assert (pr["chars"] == pr["doc_id"].map(chars)).all()
     assert np.allclose(pr["per_10k"], pr["hits"] / pr["chars"] * 1e4)
     shares = pr.groupby("doc_id")["share"].sum()

@@ -7,16 +7,23 @@ import re
 import pandas as pd
 import pytest
 
-import helpers as h
+from tifa.config import CACHE, GOLD, LEXICON, PROCESSED, project_paths
+from tifa.files import LexiconError, read_table
+from tifa.segmentation import (
+    codebook_terms, is_punct, lexicon_integrity, parallel_tokens, plain_jieba, protected_terms,
+    read_gold, read_split_exceptions, read_userdict, read_wordlist, sample_gold_sentences,
+    SEGMENT_HMM, segmentation_errors, segmentation_scores, STOPWORD_FILES, stopwords, token_pieces,
+    tokenize_sentences, tokenizer,
+)
 
-SENTENCES = h.PROCESSED / "sentences.csv"
-TOKENS = h.PROCESSED / "tokens.csv"
-GOLD = h.GOLD / "segmentation_gold.txt"
+SENTENCES = PROCESSED / "sentences.csv"
+TOKENS = PROCESSED / "tokens.csv"
+GOLD = GOLD / "segmentation_gold.txt"
 
 
 @pytest.fixture(scope="module")
 def seg():
-    return h.tokenizer()
+    return tokenizer()
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +40,7 @@ def tokens():
 
 # --- lexicon files -----------------------------------------------------------------------------
 def test_userdict_is_valid_and_has_the_issue_terms():
-    words = {w for w, _, _ in h.read_userdict(h.LEXICON / "userdict.txt")}
+    words = {w for w, _, _ in read_userdict(LEXICON / "userdict.txt")}
     for term in ["四个意识", "两个维护", "2+N", "12+9+N", "习近平新时代中国特色社会主义思想", "六稳", "六保",
                  "三大攻坚战", "十四五", "稳中求进", "供给侧结构性改革", "乡村振兴", "营商环境", "创文",
                  "扫黑除恶", "清廉卫东", "卫东区", "平煤神马", "互联网+", "PM2.5"]:
@@ -55,39 +62,39 @@ def test_userdict_is_valid_and_has_the_issue_terms():
 def test_malformed_userdict_line_names_file_and_line(tmp_path, bad, why):
     path = tmp_path / "userdict.txt"
     path.write_text(f"# header\n六稳 20000 nz\n{bad}\n", encoding="utf-8")
-    with pytest.raises(h.LexiconError, match=rf"{re.escape(str(path))} line 3"):
-        h.read_userdict(path)
+    with pytest.raises(LexiconError, match=rf"{re.escape(str(path))} line 3"):
+        read_userdict(path)
 
 
 def test_userdict_comment_lines_and_order(tmp_path):
     path = tmp_path / "u.txt"
     path.write_text("# a\n\n2+N 10 nz\n# b\n六稳 5 nz\n", encoding="utf-8")
-    assert h.read_userdict(path) == [("2+N", 10, "nz"), ("六稳", 5, "nz")]
+    assert read_userdict(path) == [("2+N", 10, "nz"), ("六稳", 5, "nz")]
 
 
 def test_stopword_files_hold_no_counted_term():
-    protected = h.protected_terms()
-    for name in h.STOPWORD_FILES:
-        listed = set(h.read_wordlist(h.LEXICON / name))
+    protected = protected_terms()
+    for name in STOPWORD_FILES:
+        listed = set(read_wordlist(LEXICON / name))
         clash = sorted(listed & protected)
         assert not clash, f"{name} lists terms the project counts: {clash}"
-    assert not h.stopwords() & protected
+    assert not stopwords() & protected
     # the mobilisation words that common lists (e.g. Baidu's) carry must stay countable
-    assert not h.stopwords() & {"加强", "坚持", "全面", "重要", "推进", "深入", "落实", "全力"}
+    assert not stopwords() & {"加强", "坚持", "全面", "重要", "推进", "深入", "落实", "全力"}
 
 
 def test_stopwords_are_subtracted_even_if_a_file_lists_a_counted_term(tmp_path):
     (tmp_path / "userdict.txt").write_text("稳中求进 10 l\n", encoding="utf-8")
     (tmp_path / "stopwords_general.txt").write_text("# h\n的\n稳中求进\n", encoding="utf-8")
     (tmp_path / "stopwords_domain.txt").write_text("指出\n", encoding="utf-8")
-    assert h.stopwords(tmp_path) == frozenset({"的", "指出"})
+    assert stopwords(tmp_path) == frozenset({"的", "指出"})
 
 
 def test_codebook_terms_are_in_reach_of_the_tokenizer(seg):
     """Every codebook term (or each part of one written with 、/·) is a single token when cut alone."""
-    for name, terms in h.codebook_terms().items():
+    for name, terms in codebook_terms().items():
         for term in sorted(terms):
-            for piece in h.token_pieces(term):
+            for piece in token_pieces(term):
                 assert seg.cut(piece) == [piece], f"{name}: {piece!r} is cut {seg.cut(piece)}"
 
 
@@ -107,15 +114,15 @@ def test_formulae_stay_whole(seg, text, unit):
 
 
 def test_tokenizer_is_configured_once_with_a_project_cache(seg):
-    assert h.tokenizer() is seg
-    assert seg.jieba.tmp_dir == str(h.CACHE)
-    assert (h.CACHE / "jieba.cache").exists()
+    assert tokenizer() is seg
+    assert seg.jieba.tmp_dir == str(CACHE)
+    assert (CACHE / "jieba.cache").exists()
     assert logging.getLogger("jieba").level >= logging.WARNING
 
 
 @pytest.mark.parametrize("hmm", [True, False])
 def test_rjieba_tokens_equal_jieba_tokens_on_the_corpus(sentences, hmm):
-    seg = h.tokenizer(hmm=hmm)
+    seg = tokenizer(hmm=hmm)
     texts = sentences["text"].tolist()
     diff = [t for t in texts if seg.cut(t) != seg.jieba_cut(t)]
     assert len(texts) > 100 and not diff, diff[:3]
@@ -125,8 +132,8 @@ def test_no_lexicon_term_is_ever_split(seg, sentences):
     """For every userdict and codebook term: tokens containing it == its occurrences in the clean text
     (less the documented straddling occurrences of split_exceptions.csv)."""
     texts = sentences["text"].tolist()
-    terms = {p for t in h.protected_terms() for p in h.token_pieces(t)}
-    report = h.lexicon_integrity(texts, [seg.cut(t) for t in texts], terms, h.read_split_exceptions())
+    terms = {p for t in protected_terms() for p in token_pieces(t)}
+    report = lexicon_integrity(texts, [seg.cut(t) for t in texts], terms, read_split_exceptions())
     bad = report[~report["ok"]]
     assert bad.empty, bad.to_string()
     assert (report["expected"] > 0).sum() > 300  # the test has teeth: hundreds of terms occur
@@ -135,7 +142,7 @@ def test_no_lexicon_term_is_ever_split(seg, sentences):
 def test_split_exceptions_are_real_and_current(seg, sentences):
     """Each documented exception occurs in the corpus, and there the term is not a token or inside one."""
     texts = sentences["text"].tolist()
-    for term, context in h.read_split_exceptions()[["term", "context"]].itertuples(index=False):
+    for term, context in read_split_exceptions()[["term", "context"]].itertuples(index=False):
         hits = [t for t in texts if context in t]
         assert hits, f"exception {context!r} no longer occurs in the corpus: remove it"
         for text in hits:  # the exception is needed: fewer tokens hold the term than the text has
@@ -143,16 +150,16 @@ def test_split_exceptions_are_real_and_current(seg, sentences):
 
 
 def test_an_unexcused_split_is_reported():
-    report = h.lexicon_integrity(["居民生活很好，民生改善"], [["居民", "生活", "很", "好", "，", "民生", "改善"]], {"民生"})
+    report = lexicon_integrity(["居民生活很好，民生改善"], [["居民", "生活", "很", "好", "，", "民生", "改善"]], {"民生"})
     assert not report.loc[0, "ok"] and report.loc[0, "expected"] == 2 and report.loc[0, "in_tokens"] == 1
     exc = pd.DataFrame({"term": ["民生"], "context": ["居民生活"], "reason": ["straddles"]})
-    assert h.lexicon_integrity(["居民生活很好，民生改善"], [["居民", "生活", "很", "好", "，", "民生", "改善"]],
+    assert lexicon_integrity(["居民生活很好，民生改善"], [["居民", "生活", "很", "好", "，", "民生", "改善"]],
                                {"民生"}, exc).loc[0, "ok"]
 
 
 def test_keep_apart_entries_never_come_out_whole(seg, sentences):
     apart = [w for w, freq, _ in seg.entries if freq == 0]
-    assert apart and not set(apart) & h.protected_terms()
+    assert apart and not set(apart) & protected_terms()
     tokens = {tok for t in sentences["text"] for tok in seg.cut(t)}
     assert not set(apart) & tokens
     assert seg.cut("全面落实") == ["全面", "落实"] and seg.cut("大力发展") == ["大力", "发展"]
@@ -187,14 +194,14 @@ def test_tag_falls_back_when_posseg_would_split_the_token(seg):
 
 
 def test_is_punct():
-    assert h.is_punct("，") and h.is_punct("“") and h.is_punct(" ") and h.is_punct("≈")
-    assert not h.is_punct("7.5%") and not h.is_punct("2+N") and not h.is_punct("的")
+    assert is_punct("，") and is_punct("“") and is_punct(" ") and is_punct("≈")
+    assert not is_punct("7.5%") and not is_punct("2+N") and not is_punct("的")
 
 
 def test_tokenize_sentences_keeps_everything(seg):
     df = pd.DataFrame({"doc_id": ["a", "a", "b"], "year": [2020, 2020, 2021], "para_id": [0, 1, 0],
                        "sent_id": [0, 1, 0], "text": ["抓“六稳”、促“六保”。", "增长 7.5%,的确。", "指出：稳中求进。"]})
-    out = h.tokenize_sentences(df, seg, frozenset({"的确", "指出"}))
+    out = tokenize_sentences(df, seg, frozenset({"的确", "指出"}))
     assert list(out.columns) == ["doc_id", "year", "para_id", "sent_id", "token_id", "token", "pos", "is_punct", "is_stop"]
     assert out.groupby(["doc_id", "sent_id"])["token"].agg("".join).tolist() == df["text"].tolist()
     assert out[out.doc_id == "a"]["token_id"].tolist() == list(range((out.doc_id == "a").sum()))
@@ -216,14 +223,14 @@ def test_token_table_rejoins_exactly_to_the_clean_sentences(tokens, sentences):
 
 def test_token_table_marks_punctuation_and_stopwords(tokens):
     punct = tokens[tokens["is_punct"]]
-    assert len(punct) > 100 and punct["token"].map(h.is_punct).all()
-    stop = h.stopwords()
+    assert len(punct) > 100 and punct["token"].map(is_punct).all()
+    stop = stopwords()
     assert (tokens["is_stop"] == tokens["token"].isin(stop)).all()
 
 
 # --- gold standard and scoring ---------------------------------------------------------------------
 def test_gold_standard_maps_back_to_the_clean_sentences(sentences):
-    gold = h.read_gold(GOLD)
+    gold = read_gold(GOLD)
     assert len(gold) >= 200 and not gold.duplicated(["doc_id", "sent_id"]).any()
     assert set(gold["doc_id"]) == set(sentences["doc_id"])  # stratified: every document sampled
     text = sentences.set_index(["doc_id", "sent_id"])["text"].map(lambda s: re.sub(r"\s", "", s))
@@ -232,8 +239,8 @@ def test_gold_standard_maps_back_to_the_clean_sentences(sentences):
 
 
 def test_gold_standard_keeps_the_lexicon_entries_whole():
-    gold = h.read_gold(GOLD)
-    entries = [w for w, freq, _ in h.read_userdict(h.LEXICON / "userdict.txt") if freq > 0]
+    gold = read_gold(GOLD)
+    entries = [w for w, freq, _ in read_userdict(LEXICON / "userdict.txt") if freq > 0]
     for row in gold.itertuples():
         for term in entries:
             n = row.text.count(term)
@@ -244,57 +251,57 @@ def test_gold_standard_keeps_the_lexicon_entries_whole():
 def test_read_gold_rejects_a_malformed_line(tmp_path):
     path = tmp_path / "g.txt"
     path.write_text("# h\nd1\t3\t我们 坚持\nd1\t4\t我们  坚持\n", encoding="utf-8")
-    with pytest.raises(h.LexiconError, match=r"g.txt line 3"):
-        h.read_gold(path)
+    with pytest.raises(LexiconError, match=r"g.txt line 3"):
+        read_gold(path)
 
 
 def test_scores_on_a_hand_computed_example():
     gold = [["卫东区", "坚持", "稳中求进"], ["六稳", "、", "六保"]]
     pred = [["卫东", "区", "坚持", "稳中求进"], ["六稳", "、", "六", "保"]]
-    s = h.segmentation_scores(gold, pred)
+    s = segmentation_scores(gold, pred)
     assert (s["correct"], s["gold_words"], s["predicted_words"]) == (4, 6, 8)
     assert s["precision"] == pytest.approx(0.5) and s["recall"] == pytest.approx(4 / 6)
-    errors = h.segmentation_errors(gold, pred)
+    errors = segmentation_errors(gold, pred)
     assert errors[["gold", "predicted"]].values.tolist() == [["卫东区", "卫东/区"], ["六保", "六/保"]]
     with pytest.raises(ValueError, match="sentence 0"):
-        h.segmentation_scores([["ab"]], [["ac"]])
+        segmentation_scores([["ab"]], [["ac"]])
 
 
 def test_scores_ignore_whitespace_tokens():
-    s = h.segmentation_scores([["5.6", "亿元"]], [["5.6", " ", "亿元"]])
+    s = segmentation_scores([["5.6", "亿元"]], [["5.6", " ", "亿元"]])
     assert s["f1"] == 1.0
 
 
 def test_stratified_sample_is_seeded_and_proportional():
     df = pd.DataFrame({"doc_id": ["a"] * 60 + ["b"] * 30 + ["c"] * 10, "sent_id": list(range(100)), "text": "x"})
-    s1, s2 = h.sample_gold_sentences(df, 20), h.sample_gold_sentences(df, 20)
+    s1, s2 = sample_gold_sentences(df, 20), sample_gold_sentences(df, 20)
     assert s1.equals(s2) and len(s1) == 20
     assert s1["doc_id"].value_counts().to_dict() == {"a": 12, "b": 6, "c": 2}
 
 
 def test_gold_never_holds_a_kept_apart_word():
-    apart = {w for w, freq, _ in h.read_userdict(h.LEXICON / "userdict.txt") if freq == 0}
-    gold = h.read_gold(GOLD)
+    apart = {w for w, freq, _ in read_userdict(LEXICON / "userdict.txt") if freq == 0}
+    gold = read_gold(GOLD)
     assert not apart & {tok for toks in gold["tokens"] for tok in toks}
 
 
 def test_hmm_setting_is_the_one_the_gold_standard_prefers():
-    gold = h.read_gold(GOLD)
-    f1 = {hmm: h.segmentation_scores(gold["tokens"].tolist(), [h.tokenizer(hmm=hmm).cut(t) for t in gold["text"]])["f1"]
+    gold = read_gold(GOLD)
+    f1 = {hmm: segmentation_scores(gold["tokens"].tolist(), [tokenizer(hmm=hmm).cut(t) for t in gold["text"]])["f1"]
           for hmm in (True, False)}
-    assert max(f1, key=f1.get) == h.SEGMENT_HMM
-    plain = h.plain_jieba()
-    plain_f1 = h.segmentation_scores(gold["tokens"].tolist(), [plain.lcut(t) for t in gold["text"]])["f1"]
-    assert f1[h.SEGMENT_HMM] > plain_f1 + 0.03  # the lexicon must earn its keep
+    assert max(f1, key=f1.get) == SEGMENT_HMM
+    plain = plain_jieba()
+    plain_f1 = segmentation_scores(gold["tokens"].tolist(), [plain.lcut(t) for t in gold["text"]])["f1"]
+    assert f1[SEGMENT_HMM] > plain_f1 + 0.03  # the lexicon must earn its keep
 
 
 def test_parallel_workers_give_the_serial_tokens():
     """The worker processes of h.parallel_tokens load the lexicon themselves and cut exactly as one process."""
     import collections
 
-    texts = h.read_table(h.project_paths(), "sentences")["text"].tolist()
-    seg = h.tokenizer()
+    texts = read_table(project_paths(), "sentences")["text"].tolist()
+    seg = tokenizer()
     serial = [seg.cut(t) for t in texts]
-    assert h.parallel_tokens(texts, workers=2, chunk=50) == serial
-    assert h.parallel_tokens(texts, workers=2, count=True, chunk=50) == collections.Counter(
+    assert parallel_tokens(texts, workers=2, chunk=50) == serial
+    assert parallel_tokens(texts, workers=2, count=True, chunk=50) == collections.Counter(
         t for tokens in serial for t in tokens)

@@ -1,0 +1,251 @@
+"""Adoption (notebook 05): when formulae introduced by the centre (``central_formulae.csv``) first
+appear in the corpus, as intervals between partial dates, and which formulae are local and at what
+level (``formulae.csv``).
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .files import CorpusError, read_lexicon_csv
+from .corpus import date_bounds, document_date_bounds, whole_months
+from .settings import RhetoricSettings
+from .terms import count_terms, normalise_span
+
+# When does a central formula reach the district?  Every date in the corpus is an interval
+# (h.date_bounds), and one text per year only brackets the first local use: the first use lies
+# after the last text without the term and no later than the first text with it.  Lags are whole
+# months, rounded outwards (lower bound down, upper bound up), so [lag_months_min, lag_months_max]
+# always contains every lag the dates allow.
+ADOPTION_STATUS = {
+    "adopted": "in a text after its introduction; a text without it, possibly dated after the "
+               "introduction, precedes the first text with it (first use bounded on both sides, the "
+               "lower bound resting on reading that text's silence as 'not yet in use')",
+    "present in first text": "in the first text that may postdate its introduction (for a local formula: "
+                             "in the first text of the corpus); the lower bound is the introduction "
+                             "(or unknown): left-censored, only an upper bound on the lag is known",
+    "absent": "not found in any text dated after its introduction (at least one text certainly is); "
+              "with a few sampled texts this is not evidence that the district skipped it",
+    "introduced after last text": "every text is dated before its introduction: cannot be observed",
+    "undetermined": "in no text; no text is certainly dated after its introduction (dates overlap)",
+    "dating conflict": "in a text dated entirely before its introduction: no lag is computed",
+}
+QUOTES = "“”‘’\"'「」『』《》"
+
+
+def normalise_formula(term: str) -> str:
+    """The form in which formulae are compared: notebook 03's normalise_span without quote marks
+    (NFKC, no whitespace, ASCII clause punctuation as full-width): '“四个意识”' -> '四个意识'."""
+    return normalise_span(str(term).translate({ord(q): None for q in QUOTES}))
+
+
+def read_central_formulae(path: str | os.PathLike) -> pd.DataFrame:
+    """Read ``central_formulae.csv`` (``#`` header) and validate it for notebook 05.
+
+    Requires term and introduced; every ``introduced`` must be YYYY, YYYY-MM or YYYY-MM-DD and every
+    term unique after normalise_formula.  An optional ``variants`` column lists other spellings
+    separated by ``;`` or ``|``; they become a list column ``variant_list``.  Errors name the file and line.
+    """
+    path = Path(path)
+    df = read_lexicon_csv(path, ["term", "introduced"])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith("#"))
+    seen: dict[str, int] = {}
+    variants = []
+    for i, row in df.iterrows():
+        where = f"{path} line {header + i + 2} ({row['term']})"
+        try:
+            date_bounds(row["introduced"])
+        except ValueError as err:
+            raise CorpusError(f"{where}: introduced: {err}") from None
+        key = normalise_formula(row["term"])
+        if key in seen:
+            raise CorpusError(f"{where}: same formula as line {seen[key]}")
+        seen[key] = header + i + 2
+        raw = row["variants"] if "variants" in df.columns else ""
+        variants.append([v.strip() for v in re.split(r"[;|；]", raw) if v.strip()])
+    df["introduced"] = df["introduced"].str.strip()
+    df["variant_list"] = variants
+    return df
+
+
+def count_formulae(body: pd.DataFrame, terms: list[str], st: RhetoricSettings,
+                   variants: dict[str, str] | None = None) -> pd.DataFrame:
+    """Occurrences of each formula per document: doc_id, term, count, nested (rows where count > 0).
+
+    Counting is notebook 03's (``count_terms`` on ``body_paragraphs``): non-overlapping occurrences
+    of each term, a term opening with a numeral not matched after a numeral or ordinal (三产 in
+    第三产业); ``count`` is the term's own count, ``nested`` the occurrences inside a longer listed
+    term (``count - nested`` is what a total adds so no stretch of text counts twice).  ``variants``
+    maps another spelling to its term; a variant that contains its own term is left out (the term
+    is found anyway, and counting both would count one occurrence twice).
+    """
+    variants = {v: t for v, t in (variants or {}).items() if t not in v and v not in terms}
+    forms = sorted(set(terms) | set(variants))
+    c = count_terms(body, forms, st) if forms and len(body) else pd.DataFrame(columns=["doc_id", "term", "count", "nested"])
+    c = c.assign(term=c["term"].map(lambda f: variants.get(f, f)))
+    out = c.groupby(["doc_id", "term"], as_index=False)[["count", "nested"]].sum()
+    out = out.astype({"doc_id": str, "term": str, "count": int, "nested": int})
+    return out.sort_values(["doc_id", "term"], kind="stable").reset_index(drop=True)
+
+
+def first_use_interval(bounds: pd.DataFrame, present: set[str] | list[str], introduced: str = "") -> dict:
+    """Bracket the first local use of one formula by the corpus' dated texts.
+
+    ``bounds`` is document_date_bounds(documents); ``present`` the doc_ids of texts containing the
+    formula; ``introduced`` its central introduction date ("" for a local formula).  Rules:
+
+    - first text with it = the one whose latest possible date is earliest (ties: date_lo, doc_id);
+      the first use is no later than that date (``first_use_latest``).
+    - last text without it = among texts without it that are certainly earlier than the first text
+      with it (date_hi < its date_lo) and may postdate the introduction (date_hi >= introduced's
+      earliest day), the latest (by date_lo, date_hi, doc_id).  Absence there is read as "not yet
+      in use", so the first use came after that text was written; since the text may have been
+      written on its earliest possible day, ``first_use_earliest`` = its date_lo + 1 day (not its
+      date_hi + 1: that would assume the latest possible date and could exclude the true first use).
+      It is never before the introduction: max(introduction's earliest day, date_lo + 1 day).
+    - if there is no such text, the first use is bounded below only by the introduction: status
+      "present in first text", ``left_censored`` True, lag_months_min 0.
+    - lag_months_min = whole months, floor, from the introduction's latest day to first_use_earliest
+      (0 if that is earlier); lag_months_max = whole months, ceil, from the introduction's earliest
+      day to first_use_latest.  Partial dates thus widen the interval; they never narrow it.
+    - a formula in a text dated entirely before its introduction: status "dating conflict", no lag.
+    Statuses are the keys of ADOPTION_STATUS.  Dates are returned as ISO strings ("" if none).
+    """
+    present = set(present)
+    docs = sorted(bounds[["doc_id", "date", "date_lo", "date_hi"]].itertuples(index=False),
+                  key=lambda d: (d.date_lo, d.date_hi, d.doc_id))
+    unknown = present - {d.doc_id for d in docs}
+    if unknown:
+        raise ValueError(f"doc_id(s) not in the documents table: {', '.join(sorted(unknown))}")
+    iso = lambda t: "" if t is None else pd.Timestamp(t).strftime("%Y-%m-%d")  # noqa: E731
+    intro_lo, intro_hi = date_bounds(introduced) if str(introduced).strip() else (None, None)
+    rec = {"first_seen_doc": "", "first_seen_date": "", "last_absent_doc": "", "last_absent_date": "",
+           "first_use_earliest": "", "first_use_latest": "", "lag_months_min": None,
+           "lag_months_max": None, "left_censored": False,
+           "texts_after_introduction": sum(d.date_lo >= intro_hi for d in docs) if intro_hi is not None
+           else None}
+    with_it = [d for d in docs if d.doc_id in present]
+    if not with_it:
+        if intro_lo is None or rec["texts_after_introduction"]:
+            rec["status"] = "absent"
+        elif all(d.date_hi < intro_lo for d in docs):
+            rec["status"] = "introduced after last text"
+        else:
+            rec["status"] = "undetermined"
+        return rec
+    first = min(with_it, key=lambda d: (d.date_hi, d.date_lo, d.doc_id))
+    rec.update(first_seen_doc=first.doc_id, first_seen_date=first.date, first_use_latest=iso(first.date_hi))
+    before = [d for d in docs if d.doc_id not in present and d.date_hi < first.date_lo
+              and (intro_lo is None or d.date_hi >= intro_lo)]
+    earliest = None
+    if before:
+        last = before[-1]  # docs are sorted by date_lo, date_hi, doc_id
+        rec.update(last_absent_doc=last.doc_id, last_absent_date=last.date)
+        earliest = last.date_lo + pd.Timedelta(days=1)
+    if intro_lo is not None and first.date_hi < intro_lo:
+        rec.update(status="dating conflict", first_use_earliest=iso(earliest))
+        return rec
+    if intro_lo is not None:
+        rec["left_censored"] = earliest is None or earliest <= intro_lo
+        earliest = intro_lo if rec["left_censored"] else earliest
+        rec["lag_months_min"] = max(0, whole_months(intro_hi, earliest, "floor"))
+        rec["lag_months_max"] = max(0, whole_months(intro_lo, first.date_hi, "ceil"))
+    else:
+        rec["left_censored"] = earliest is None
+    rec["first_use_earliest"] = iso(earliest)
+    rec["status"] = "present in first text" if rec["left_censored"] else "adopted"
+    return rec
+
+
+def adoption_table(counts: pd.DataFrame, documents: pd.DataFrame, formulae: pd.DataFrame) -> pd.DataFrame:
+    """One row per formula: when it was introduced, first seen, how long it took, how often it occurs.
+
+    ``counts``: doc_id, term, count (count_formulae); ``documents``: doc_id, year, date (+ genre);
+    ``formulae``: term, origin ("central" or "local"), introduced ("" for local), optional english,
+    level, kind.  Columns: term, origin, english, level, kind, introduced, status, first_seen_doc,
+    first_seen_date, last_absent_doc, last_absent_date, first_use_earliest, first_use_latest,
+    lag_months_min, lag_months_max, left_censored, texts_after_introduction, occurrences, nested (of
+    them, inside a longer listed formula; 0 if ``counts`` has no ``nested``), n_docs,
+    years_present (";"-joined), n_years_present, n_years_observed (years with a text from the
+    first-seen year on) and last_seen_date.  Sorted by origin, introduced, term.
+    """
+    bounds = document_date_bounds(documents)
+    bad = sorted(set(counts["doc_id"]) - set(bounds["doc_id"]))
+    if bad:
+        raise CorpusError(f"counts name doc_id(s) absent from the documents table: {', '.join(bad)}")
+    bad_origin = sorted(set(formulae["origin"]) - {"central", "local"})
+    if bad_origin:
+        raise ValueError(f"origin must be 'central' or 'local', got {', '.join(map(str, bad_origin))}")
+    year_of = dict(zip(bounds["doc_id"], bounds["year"].astype(int)))
+    all_years = set(year_of.values())
+    order = {d: i for i, d in enumerate(bounds["doc_id"])}
+    pos = counts[counts["count"] > 0]
+    docs_of = pos.groupby("term")["doc_id"].agg(set).to_dict()
+    total_of = pos.groupby("term")["count"].sum().to_dict()
+    nested_of = pos.groupby("term")["nested"].sum().to_dict() if "nested" in pos.columns else {}
+    rows = []
+    for f in formulae.itertuples(index=False):
+        present = docs_of.get(f.term, set())
+        intro = str(getattr(f, "introduced", "") or "").strip() if f.origin == "central" else ""
+        rec = {"term": f.term, "origin": f.origin, "english": getattr(f, "english", ""),
+               "level": getattr(f, "level", ""), "kind": getattr(f, "kind", ""), "introduced": intro}
+        rec.update(first_use_interval(bounds, present, intro))
+        present_years = sorted({year_of[d] for d in present})
+        last_seen = max(present, key=order.get) if present else None
+        rec.update(occurrences=int(total_of.get(f.term, 0)), nested=int(nested_of.get(f.term, 0)),
+                   n_docs=len(present),
+                   years_present=";".join(map(str, present_years)), n_years_present=len(present_years),
+                   n_years_observed=sum(y >= present_years[0] for y in all_years) if present_years else 0,
+                   last_seen_date=bounds["date"].iloc[order[last_seen]] if last_seen else "")
+        rows.append(rec)
+    cols = ["term", "origin", "english", "level", "kind", "introduced", "status", "first_seen_doc", "first_seen_date",
+            "last_absent_doc", "last_absent_date", "first_use_earliest", "first_use_latest",
+            "lag_months_min", "lag_months_max", "left_censored", "texts_after_introduction", "occurrences",
+            "nested", "n_docs", "years_present", "n_years_present", "n_years_observed", "last_seen_date"]
+    out = pd.DataFrame(rows, columns=cols)
+    for c in ["lag_months_min", "lag_months_max", "texts_after_introduction"]:
+        out[c] = out[c].astype("Int64")
+    out["_intro"] = out["introduced"].map(lambda d: date_bounds(d)[0] if d else pd.Timestamp.max)
+    out = out.sort_values(["origin", "_intro", "term"], kind="stable").drop(columns="_intro")
+    return out.reset_index(drop=True)
+
+
+def adoption_by_year(counts: pd.DataFrame, documents: pd.DataFrame, formulae: pd.DataFrame,
+                     chars_by_year: pd.Series) -> pd.DataFrame:
+    """Long table term x year (years that have a text only; missing years stay missing).
+
+    Columns: term, origin, year, n_texts, occurrences (0 if absent that year), nested (of those, inside
+    a longer listed formula; 0 if ``counts`` has no ``nested``), per_10k (occurrences per 10,000 body
+    characters of that year, ``chars_by_year`` = h.body_chars(paragraphs, "year")).
+    """
+    years = sorted(int(y) for y in documents["year"].unique())
+    missing = [y for y in years if y not in chars_by_year.index or not chars_by_year.get(y)]
+    if missing:
+        raise ValueError(f"no body characters for year(s) {missing}: cannot compute rates")
+    doc_year = documents.set_index("doc_id")["year"].astype(int)
+    counts = counts if "nested" in counts.columns else counts.assign(nested=0)
+    c = counts.assign(year=counts["doc_id"].map(doc_year)).groupby(["term", "year"])[["count", "nested"]].sum()
+    n_texts = documents.groupby("year")["doc_id"].nunique()
+    rows = [(f.term, f.origin, y, int(n_texts[y]), *(int(v) for v in (c.loc[(f.term, y)] if (f.term, y) in c.index
+                                                                     else (0, 0))))
+            for f in formulae.itertuples(index=False) for y in years]
+    out = pd.DataFrame(rows, columns=["term", "origin", "year", "n_texts", "occurrences", "nested"])
+    out["per_10k"] = out["occurrences"] / out["year"].map(chars_by_year).astype(float) * 1e4
+    return out.sort_values(["origin", "term", "year"], kind="stable").reset_index(drop=True)
+
+
+def density_by_origin(by_year: pd.DataFrame, chars_by_year: pd.Series) -> pd.DataFrame:
+    """Per year and origin: formula occurrences, body characters and occurrences per 10,000 characters.
+
+    An occurrence nested in a longer listed formula is left out (``occurrences - nested``), so each
+    stretch of text counts once, for the longest formula covering it.
+    """
+    g = by_year.assign(occurrences=by_year["occurrences"] - by_year["nested"])
+    g = g.groupby(["year", "origin"], as_index=False)["occurrences"].sum()
+    g["body_chars"] = g["year"].map(chars_by_year).astype(int)
+    g["per_10k"] = g["occurrences"] / g["body_chars"] * 1e4
+    return g.sort_values(["year", "origin"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,214 @@
+"""The corpus: metadata and texts loaded and validated (notebook 00), and the facts about documents
+that every later stage needs: body characters (the one denominator), years without a text, genres
+and their spans, partial dates as day intervals, and the comparisons (whole corpus, within genre).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .config import RAW
+from .files import CorpusError
+
+METADATA_COLUMNS = ["doc_id", "file", "year", "date", "genre", "title", "sha256"]
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """Decode bytes as UTF-8 (BOM allowed), else GB18030; return (text, encoding used).
+
+    GB18030 is a superset of GBK and GB2312.  Bytes that are neither raise a CorpusError
+    naming the file: a text is never read as mojibake.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as err:
+            raise CorpusError(f"{name}: starts with a UTF-8 BOM but is not valid UTF-8 ({err})") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as err:
+        raise CorpusError(f"{name}: neither UTF-8 nor GB18030/GBK; cannot decode ({err})") from None
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        raise CorpusError(f"{name}: not UTF-8, and as GB18030 it holds no Chinese characters; cannot decode")
+    return text, "gb18030"
+
+
+def read_metadata(corpus_dir: Path) -> pd.DataFrame:
+    """Read and validate ``metadata.csv`` (columns, unique ids, integer years)."""
+    path = Path(corpus_dir) / "metadata.csv"
+    if not path.exists():
+        raise CorpusError(f"{path}: metadata.csv is missing")
+    text, _ = decode_text(path.read_bytes(), str(path))
+    meta = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    missing = [c for c in METADATA_COLUMNS if c not in meta.columns]
+    if missing:
+        raise CorpusError(f"{path}: missing column(s) {', '.join(missing)}")
+    for i, row in meta.iterrows():
+        where = f"{path} row {i + 2} (doc_id '{row['doc_id']}')"
+        for col in ["doc_id", "file", "year"]:
+            if not row[col].strip():
+                raise CorpusError(f"{where}: empty {col}")
+        if not re.fullmatch(r"-?\d{1,4}", row["year"].strip()):
+            raise CorpusError(f"{where}: year '{row['year']}' is not an integer")
+    dup = meta["doc_id"][meta["doc_id"].duplicated()]
+    if len(dup):
+        raise CorpusError(f"{path}: duplicate doc_id {', '.join(sorted(set(dup)))}")
+    dupf = meta["file"][meta["file"].duplicated()]
+    if len(dupf):
+        raise CorpusError(f"{path}: file listed twice: {', '.join(sorted(set(dupf)))}")
+    meta["year"] = meta["year"].str.strip().astype(int)
+    if not meta["date"].str.strip().astype(bool).all():
+        meta.loc[~meta["date"].str.strip().astype(bool), "date"] = meta["year"].astype(str)
+    return meta
+
+
+def load_corpus(corpus_dir: str | os.PathLike = RAW, text_suffix: str = ".txt") -> pd.DataFrame:
+    """Load ``metadata.csv`` and every text it lists into one DataFrame, validated.
+
+    Columns: the metadata columns plus ``text``, ``encoding`` (``utf-8``, ``utf-8-sig`` or
+    ``gb18030``) and ``chars``.  Raises CorpusError, naming the file or row, for: a listed
+    file that is missing, a text file not listed, a duplicate doc_id, a non-integer year, an
+    empty or whitespace-only text, an undecodable file, or a sha256 that does not match.
+    Files are opened read-only; nothing is written.
+    """
+    corpus_dir = Path(corpus_dir)
+    meta = read_metadata(corpus_dir)
+    listed = set(meta["file"])
+    unlisted = sorted(p.name for p in corpus_dir.glob(f"*{text_suffix}") if p.name not in listed)
+    if unlisted:
+        raise CorpusError(f"{corpus_dir}: file(s) not listed in metadata.csv: {', '.join(unlisted)}")
+    texts, encodings = [], []
+    for i, row in meta.iterrows():
+        path = corpus_dir / row["file"]
+        where = f"metadata.csv row {i + 2} (doc_id '{row['doc_id']}')"
+        if not path.is_file():
+            raise CorpusError(f"{where}: file {path} is missing")
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if row["sha256"].strip() and row["sha256"].strip().lower() != digest:
+            raise CorpusError(f"{path}: sha256 {digest} does not match metadata.csv "
+                              f"({row['sha256'].strip()}); the file changed since it was catalogued")
+        text, enc = decode_text(data, str(path))
+        if not text.strip():
+            raise CorpusError(f"{path}: the text is empty or whitespace only")
+        texts.append(text)
+        encodings.append(enc)
+    meta["text"] = texts
+    meta["encoding"] = encodings
+    meta["chars"] = [len(re.sub(r"\s", "", t)) for t in texts]
+    return meta.sort_values(["year", "date", "doc_id"], kind="stable").reset_index(drop=True)
+
+
+def body_chars(paragraphs: pd.DataFrame, by: str | list[str] = "doc_id") -> pd.Series:
+    """The denominator of every rate: non-whitespace characters of clean body paragraphs, per group."""
+    body = paragraphs[paragraphs["kind"] == "body"]
+    n = body["text"].map(lambda t: len(re.sub(r"\s", "", t)))
+    return n.groupby([body[c] for c in ([by] if isinstance(by, str) else by)]).sum()
+
+
+def missing_years(years: pd.Series | list[int]) -> list[int]:
+    """Years between the first and last year of the corpus that have no document (shown as gaps)."""
+    years = sorted(set(int(y) for y in years))
+    return [y for y in range(years[0], years[-1] + 1) if y not in years] if years else []
+
+
+def genre_spans(documents: pd.DataFrame) -> pd.DataFrame:
+    """Per genre: number of documents, years covered, and whether a year comparison within it is possible."""
+    g = documents.groupby("genre", sort=True)["year"]
+    out = pd.DataFrame({"documents": g.size(), "first_year": g.min(), "last_year": g.max(),
+                        "years": g.nunique()}).reset_index()
+    out["spans_several_years"] = out["years"] > 1
+    return out
+
+
+def date_bounds(date: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Earliest and latest day a partial ISO date can mean: '2019' -> (2019-01-01, 2019-12-31)."""
+    date = str(date).strip()
+    parts = date.split("-")
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date):
+        raise ValueError(f"date '{date}' is not YYYY, YYYY-MM or YYYY-MM-DD")
+    if len(parts) == 1:
+        return pd.Timestamp(f"{date}-01-01"), pd.Timestamp(f"{date}-12-31")
+    if len(parts) == 2:
+        start = pd.Timestamp(f"{date}-01")
+        return start, start + pd.offsets.MonthEnd(0)
+    return pd.Timestamp(date), pd.Timestamp(date)
+
+
+ALL_GENRES = "all genres"        # label of the whole-corpus comparison
+
+
+def comparison_groups(documents: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    """The comparisons every result is shown for: the whole corpus, then each genre spanning >1 year.
+
+    Returns (label, doc_ids): (ALL_GENRES, all documents), then ('<genre> only', its documents) for every
+    genre of ``genre_spans`` with documents in more than one year.  A corpus of one genre gets no
+    second comparison (the whole corpus already is within one genre).
+    """
+    groups = [(ALL_GENRES, sorted(documents["doc_id"]))]
+    spans = genre_spans(documents)
+    if len(spans) > 1:
+        for genre in spans.loc[spans["spans_several_years"], "genre"]:
+            groups.append((f"{genre} only", sorted(documents.loc[documents["genre"] == genre, "doc_id"])))
+    return groups
+
+
+def year_axis(documents: pd.DataFrame) -> list[int]:
+    """Every year from the first to the last document year (missing years included, as gaps)."""
+    return list(range(int(documents["year"].min()), int(documents["year"].max()) + 1))
+
+
+def whole_months(start: pd.Timestamp, end: pd.Timestamp, rounding: str = "floor") -> int:
+    """Whole calendar months from ``start`` to ``end`` (negative if ``end`` is earlier).
+
+    ``floor``: the largest n with start + n months <= end; ``ceil``: the smallest n with
+    start + n months >= end.  "start + n months" is pandas' DateOffset (a day past the month's end
+    is clipped: 31 Jan + 1 month = 28/29 Feb).  2018-01-18 -> 2018-03-17 is 1 (floor) or 2 (ceil).
+    """
+    if rounding not in ("floor", "ceil"):
+        raise ValueError(f"rounding must be 'floor' or 'ceil', got {rounding!r}")
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    n = (end.year - start.year) * 12 + end.month - start.month
+    if rounding == "floor":
+        while start + pd.DateOffset(months=n) > end:
+            n -= 1
+        while start + pd.DateOffset(months=n + 1) <= end:
+            n += 1
+    else:
+        while start + pd.DateOffset(months=n) < end:
+            n += 1
+        while start + pd.DateOffset(months=n - 1) >= end:
+            n -= 1
+    return n
+
+
+def document_date_bounds(documents: pd.DataFrame) -> pd.DataFrame:
+    """doc_id, year, date, genre plus ``date_lo``/``date_hi`` (h.date_bounds), in date order.
+
+    Sorted by (date_lo, date_hi, doc_id).  A date that is not YYYY, YYYY-MM or YYYY-MM-DD raises a
+    CorpusError naming the doc_id.
+    """
+    missing = [c for c in ["doc_id", "year", "date"] if c not in documents.columns]
+    if missing:
+        raise CorpusError(f"documents table: missing column(s) {', '.join(missing)}")
+    out = documents[[c for c in ["doc_id", "year", "date", "genre"] if c in documents.columns]].copy()
+    out["date"] = out["date"].astype(str).str.strip()
+    lo, hi = [], []
+    for doc_id, date in zip(out["doc_id"], out["date"]):
+        try:
+            a, b = date_bounds(date)
+        except ValueError as err:
+            raise CorpusError(f"documents table, doc_id '{doc_id}': {err}") from None
+        lo.append(a)
+        hi.append(b)
+    out["date_lo"], out["date_hi"] = lo, hi
+    return out.sort_values(["date_lo", "date_hi", "doc_id"], kind="stable").reset_index(drop=True)

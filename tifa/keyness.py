@@ -1,0 +1,140 @@
+"""Keyness (notebook 04): each year against all others with Dunning's G2 (two-term UCREL form by
+default), Hardie's Log Ratio and a Bonferroni threshold, in the whole corpus and within genre.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .corpus import ALL_GENRES, comparison_groups
+from .stats import chi2_sf_1df, g2_log_likelihood, log_ratio
+
+NUMBER_TOKEN = re.compile(r"^[0-9.,%+\-]+$")  # numerals left out of keyness (years, amounts)
+
+
+def _as_bool(s: pd.Series) -> pd.Series:
+    """A True/False column as bool, whether pandas read it as bool or as text."""
+    if s.dtype == bool:
+        return s
+    return s.astype(str).str.strip().str.lower().map({"true": True, "false": False, "1": True, "0": False}).astype(bool)
+
+
+def keyness_tokens(tokens: pd.DataFrame, drop_numbers: bool = True) -> pd.DataFrame:
+    """Tokens that keyness counts: stopwords (is_stop), punctuation/whitespace (is_punct) and, if
+    ``drop_numbers``, bare numerals (years, amounts: ``NUMBER_TOKEN``) left out."""
+    keep = ~_as_bool(tokens["is_stop"]) & ~_as_bool(tokens["is_punct"])
+    keep &= tokens["token"].astype(str).str.strip().ne("")
+    if drop_numbers:
+        keep &= ~tokens["token"].astype(str).str.match(NUMBER_TOKEN)
+    return tokens[keep]
+
+
+def keyness(tokens: pd.DataFrame, target, reference=None, min_freq: int = 5, alpha: float = 0.05,
+            form: str = "two_term", drop_numbers: bool = True) -> pd.DataFrame:
+    """Keywords of a target against a reference: G2, Log Ratio, p and a Bonferroni-corrected verdict.
+
+    ``target``: doc ids, or a boolean mask over ``tokens``; ``reference``: doc ids (None = every token
+    not in the target).  Counts use ``keyness_tokens`` (no stopwords, punctuation or bare numerals).
+    Terms with count_target + count_reference >= ``min_freq`` are tested; m = their number; a term is
+    significant if p < alpha / m.  ``g2`` carries the sign of use: + more frequent in the target
+    (overuse), - less (underuse); p = P(chi2_1 >= |g2|).  Sorted by g2 descending, ties by term.
+    """
+    if isinstance(target, (pd.Series, np.ndarray)) and np.asarray(target).dtype == bool:
+        in_target = pd.Series(np.asarray(target), index=tokens.index)
+    else:
+        in_target = tokens["doc_id"].isin(set(target))
+    if reference is None:
+        in_ref = ~in_target
+    else:
+        in_ref = tokens["doc_id"].isin(set(reference))
+        if (in_ref & in_target).any():
+            raise ValueError("target and reference share documents")
+    kept = keyness_tokens(tokens, drop_numbers)
+    tgt = kept.loc[in_target[kept.index], "token"].value_counts()
+    ref = kept.loc[in_ref[kept.index], "token"].value_counts()
+    cols = ["term", "count_target", "count_reference", "total_target", "total_reference", "g2",
+            "log_ratio", "p", "significant", "direction", "n_tested", "p_threshold"]
+    if tgt.empty or ref.empty:
+        raise ValueError("target or reference has no countable tokens")
+    freq = pd.concat([tgt.rename("a"), ref.rename("b")], axis=1).fillna(0).astype(int)
+    freq = freq[freq["a"] + freq["b"] >= min_freq]
+    c, d = int(tgt.sum()), int(ref.sum())
+    m = len(freq)
+    if m == 0:
+        return pd.DataFrame({col: [] for col in cols})
+    a, b = freq["a"].to_numpy(), freq["b"].to_numpy()
+    g = g2_log_likelihood(a, b, c, d, form)
+    over = a / c > b / d
+    out = pd.DataFrame({"term": freq.index.astype(str), "count_target": a, "count_reference": b,
+                        "total_target": c, "total_reference": d, "g2": np.where(over, g, -g),
+                        "log_ratio": log_ratio(a, b, c, d), "p": chi2_sf_1df(g)})
+    out["significant"] = out["p"] < alpha / m
+    out["direction"] = np.where(over, "overuse", np.where(a / c < b / d, "underuse", "none"))
+    out["n_tested"], out["p_threshold"] = m, alpha / m
+    out = out.sort_values("term", kind="stable").sort_values("g2", ascending=False, kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int = 5, alpha: float = 0.05,
+                    form: str = "two_term", drop_numbers: bool = True) -> pd.DataFrame:
+    """Each year against all other years, for every comparison of ``comparison_groups``.
+
+    A comparison with documents in fewer than two years is skipped (nothing to compare).  The
+    Bonferroni m is counted per (comparison, year) test.  Sorted by comparison (in
+    ``comparison_groups`` order), year, g2 descending, term.
+    """
+    frames = []
+    for i, (label, doc_ids) in enumerate(comparison_groups(documents)):
+        docs = documents[documents["doc_id"].isin(doc_ids)]
+        years = sorted(docs["year"].unique())
+        if len(years) < 2:
+            continue
+        for y in years:
+            target = sorted(docs.loc[docs["year"] == y, "doc_id"])
+            reference = sorted(docs.loc[docs["year"] != y, "doc_id"])
+            kw = keyness(tokens, target, reference, min_freq, alpha, form, drop_numbers)
+            frames.append(kw.assign(comparison=label, year=y, _g=i))
+    cols = ["comparison", "year", "term", "count_target", "count_reference", "total_target", "total_reference",
+            "g2", "log_ratio", "p", "significant", "direction", "n_tested", "p_threshold"]
+    if not frames:
+        return pd.DataFrame({c: [] for c in cols})
+    out = pd.concat(frames, ignore_index=True)
+    out = out.sort_values("term", kind="stable").sort_values("g2", ascending=False, kind="stable")
+    out = out.sort_values(["_g", "year"], kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+def keyness_survival(kw: pd.DataFrame) -> pd.DataFrame:
+    """For each significant whole-corpus keyword: does it stay key within each multi-year genre?
+
+    One row per (whole-corpus significant keyword, within-genre comparison that contains its year):
+    the within-genre g2 and log_ratio (0 counts if the term was not tested there), ``same_direction``
+    (sign of g2 agrees) and ``significant_within``.  Keywords of a year outside every within-genre
+    comparison get one row with comparison '' and ``tested_within`` False: they cannot be told apart
+    from genre.
+    """
+    whole = kw[(kw["comparison"] == ALL_GENRES) & kw["significant"].astype(bool)]
+    within = kw[kw["comparison"] != ALL_GENRES]
+    cols = ["year", "term", "g2", "log_ratio", "comparison", "tested_within", "g2_within",
+            "log_ratio_within", "significant_within", "same_direction"]
+    rows = []
+    years_of = within.groupby("comparison")["year"].agg(lambda s: set(s.astype(int)))
+    for _, r in whole.iterrows():
+        hit = False
+        for label, years in years_of.items():
+            if int(r["year"]) not in years:
+                continue
+            hit = True
+            m = within[(within["comparison"] == label) & (within["year"] == r["year"]) & (within["term"] == r["term"])]
+            if len(m):
+                w = m.iloc[0]
+                rows.append((r["year"], r["term"], r["g2"], r["log_ratio"], label, True, w["g2"], w["log_ratio"],
+                             bool(w["significant"]), bool(np.sign(w["g2"]) == np.sign(r["g2"]))))
+            else:
+                rows.append((r["year"], r["term"], r["g2"], r["log_ratio"], label, False, np.nan, np.nan,
+                             False, False))
+        if not hit:
+            rows.append((r["year"], r["term"], r["g2"], r["log_ratio"], "", False, np.nan, np.nan, False, False))
+    return pd.DataFrame(rows, columns=cols)

@@ -1,0 +1,475 @@
+"""Every figure of the notebooks: tables in, a matplotlib figure out, no file written (notebooks save
+with :func:`tifa.notebook.save_figure`).  Call :func:`tifa.style.setup_style` first.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from .config import SEED
+from .corpus import ALL_GENRES, date_bounds, missing_years
+from .settings import RhetoricSettings
+from .terms import gloss_label
+from .priorities import codebook_categories, direction_label
+
+def wordcloud_array(freqs: dict[str, int], st: RhetoricSettings, font_path: str | os.PathLike) -> np.ndarray:
+    """A word cloud (RGB array) from frequencies only (never from joined text), seeded with SEED."""
+    from wordcloud import WordCloud
+
+    if not freqs:
+        raise ValueError("no frequencies to draw")
+    wc = WordCloud(font_path=str(font_path), width=st.wordcloud_width, height=st.wordcloud_height,
+                   max_words=st.wordcloud_max_words, max_font_size=st.wordcloud_max_font_size,
+                   background_color="white", random_state=SEED,
+                   prefer_horizontal=1.0, colormap="viridis", collocations=False)
+    return wc.generate_from_frequencies(freqs).to_array()
+
+
+# Figures of notebook 04 ---------------------------------------------------------------------------
+def _wrap(text: str, width: int = 14) -> str:
+    """Wrap a label onto lines of at most ``width`` characters (at spaces)."""
+    import textwrap
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def mark_missing_years(ax, gaps: list[int], label: str | None = "top") -> None:
+    """Shade every year without a text (``missing_years``) as a grey band on a year axis, labelled
+    'no text 无文本' at the ``"top"`` or ``"bottom"`` of the axes, or not labelled (``None``)."""
+    if label not in ("top", "bottom", None):
+        raise ValueError(f"label should be 'top', 'bottom' or None, not {label!r}")
+    for y in gaps:
+        ax.axvspan(y - 0.4, y + 0.4, color="0.93", lw=0, zorder=0)
+        if label:
+            ax.text(y, 0.97 if label == "top" else 0.01, "no text\n无文本", ha="center",
+                    va="top" if label == "top" else "bottom", fontsize=7, color="0.4",
+                    transform=ax.get_xaxis_transform())
+
+
+def plot_attention_heatmap(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int],
+                           comparison: str = ALL_GENRES, value: str = "per_10k"):
+    """Heatmap categories (rows, bilingual) x years (columns, with their genres); a year without a
+    document is a hatched grey column marked 'no text'.  Cells are annotated with their value."""
+    import matplotlib.pyplot as plt
+
+    cats = codebook_categories(codebook)
+    d = by_year[by_year["comparison"] == comparison]
+    grid = d.pivot(index="category", columns="year", values=value).reindex(index=cats["category"], columns=years)
+    genres = d.groupby("year")["genres"].first().reindex(years)
+    fig, ax = plt.subplots(figsize=(2.2 + 1.05 * len(years), 1.3 + 0.42 * len(cats)))
+    data = np.ma.masked_invalid(grid.to_numpy(float))
+    im = ax.imshow(data, aspect="auto", cmap="YlOrRd", vmin=0)
+    vmax = np.nanmax(grid.to_numpy(float)) if np.isfinite(grid.to_numpy(float)).any() else 1
+    for j, y in enumerate(years):
+        if pd.isna(genres[y]):
+            ax.add_patch(plt.Rectangle((j - 0.5, -0.5), 1, len(cats), facecolor="0.93", hatch="//",
+                                       edgecolor="0.75", linewidth=0))
+            ax.text(j, (len(cats) - 1) / 2, "no text\n无文本", ha="center", va="center", fontsize=8,
+                    color="0.35", rotation=90)
+            continue
+        for i in range(len(cats)):
+            v = grid.iat[i, j]
+            ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=7.5,
+                    color="white" if v > 0.6 * vmax else "0.15")
+    ax.set_xticks(range(len(years)), [f"{y}\n{_wrap(g) if pd.notna(g) else ''}" for y, g in genres.items()],
+                  fontsize=8)
+    ax.set_yticks(range(len(cats)), cats["label"])
+    ax.tick_params(length=0)
+    for s in ax.spines.values():
+        s.set_visible(False)
+    label = "hits per 10,000 characters 每万字频次" if value == "per_10k" else value
+    fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02).set_label(label)
+    ax.set_title(f"Attention to priority categories by year ({comparison})\n各年份重点领域关注度", loc="left")
+    return fig
+
+
+def _spread(values: np.ndarray, gap: float) -> np.ndarray:
+    """Label positions at or above ``values``, at least ``gap`` apart, order kept (end-of-line labels)."""
+    values = np.nan_to_num(np.asarray(values, float))
+    order = np.argsort(values, kind="stable")
+    pos = values[order].copy()
+    for i in range(1, len(pos)):
+        pos[i] = max(pos[i], pos[i - 1] + gap)
+    out = np.empty_like(pos)
+    out[order] = pos
+    return out
+
+
+def plot_slope(by_year: pd.DataFrame, codebook: pd.DataFrame, value: str = "per_10k"):
+    """Slope chart: each category's value in the first and the last year of each comparison (one panel
+    per comparison with more than one year); rising lines red, falling blue; bilingual labels at the
+    right.  The intervals of these values are in ``plot_trends`` and of their changes in ``plot_change``."""
+    import matplotlib.pyplot as plt
+
+    cats = codebook_categories(codebook)
+    comps = [c for c in dict.fromkeys(by_year["comparison"])
+             if by_year.loc[by_year["comparison"] == c, "year"].nunique() > 1]
+    scale = 1 if value == "per_10k" else 100
+    n = max(len(comps), 1)
+    fig, axes = plt.subplots(1, n, figsize=(5.6 * n, 1.5 + 0.3 * len(cats)), squeeze=False)
+    colours = {"up": "#b2182b", "down": "#2166ac", "none": "0.55", "n/a": "0.55"}
+    for ax, comp in zip(axes[0], comps):
+        d = by_year[by_year["comparison"] == comp]
+        first, last = int(d["year"].min()), int(d["year"].max())
+        a = d[d["year"] == first].set_index("category").reindex(cats["category"])
+        b = d[d["year"] == last].set_index("category").reindex(cats["category"])
+        va, vb = a[value].to_numpy(float) * scale, b[value].to_numpy(float) * scale
+        top = max(np.nanmax(np.r_[va, vb, 0]), 1e-9) * 1.08
+        ys = _spread(vb, top * 0.055)
+        top = max(top, ys.max() + top * 0.03)
+        for i, cat in enumerate(cats["category"]):
+            c = colours[direction_label(vb[i] - va[i])]
+            ax.plot([0, 1], [va[i], vb[i]], color=c, lw=1.4, marker="o", ms=3.5, zorder=3)
+            ax.plot([1.0, 1.12], [vb[i], ys[i]], color=c, lw=0.5, alpha=0.6)
+            ax.text(1.14, ys[i], cats.at[i, "label"], fontsize=7.5, va="center", color=c)
+        ax.set_xticks([0, 1], [f"{first}\n{_wrap(a['genres'].iloc[0])}", f"{last}\n{_wrap(b['genres'].iloc[0])}"])
+        ax.set_xlim(-0.12, 2.75)
+        ax.set_ylim(0, top)
+        ax.set_title(comp, loc="left")
+        ax.spines["bottom"].set_visible(False)
+        ax.tick_params(axis="x", length=0)
+        ax.set_ylabel("hits per 10,000 characters 每万字频次" if value == "per_10k" else "share of coded hits 占比 (%)")
+    if not comps:
+        axes[0][0].text(0.5, 0.5, "only one year: nothing to compare\n仅一个年份，无从比较", ha="center",
+                        va="center", transform=axes[0][0].transAxes)
+    fig.suptitle("First vs last year (red: rises, blue: falls); intervals in 04_category_trends and "
+                 "04_change_by_genre\n首末年份对比（红：上升，蓝：下降）", x=0.01, ha="left", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _year_list(years) -> str:
+    """'2019, 2020, 2021, 2023' with runs of consecutive years joined: '2019–2021, 2023'."""
+    years, parts = sorted(int(y) for y in years), []
+    for y in years:
+        if parts and y == parts[-1][1] + 1:
+            parts[-1][1] = y
+        else:
+            parts.append([y, y])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in parts)
+
+
+def plot_change(changes: pd.DataFrame, codebook: pd.DataFrame, ci: float = 0.95):
+    """Forest plot of the change in share (percentage points) from first to last year, per category,
+    with its bootstrap interval (level ``ci``): one marker per comparison (whole corpus and each multi-year
+    genre), so whether a change goes the same direction within genre, and how sure it is, can be read off.
+    A degenerate interval (lower = upper bound, e.g. no hit of the category in either end year, so every
+    replicate is 0) is drawn as an open marker with a note: zero observed, not zero with certainty."""
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    cats = codebook_categories(codebook)
+    comps = list(dict.fromkeys(changes["comparison"]))
+    fig, ax = plt.subplots(figsize=(7.6, 1.9 + 0.42 * len(cats)))
+    styles = [("0.15", "o"), ("#d95f02", "s"), ("#1b9e77", "^"), ("#7570b3", "D")]
+    offsets = np.linspace(-0.18, 0.18, len(comps)) if len(comps) > 1 else [0.0]
+    notes: dict[int, tuple[float, str]] = {}
+    for (comp, off), (colour, marker) in zip(zip(comps, offsets), styles):
+        d = changes[changes["comparison"] == comp].set_index("category").reindex(cats["category"])
+        y = np.arange(len(cats)) + off
+        x = d["share_change"].to_numpy(float) * 100
+        lo, hi = d["share_change_ci_low"].to_numpy(float) * 100, d["share_change_ci_high"].to_numpy(float) * 100
+        flat = np.isfinite(lo) & (lo == hi)
+        ax.hlines(y[~flat], lo[~flat], hi[~flat], color=colour, lw=1.3)
+        label = f"{comp}: {d['first_year'].iloc[0]} → {d['last_year'].iloc[0]}"
+        ax.plot(x[~flat], y[~flat], marker, color=colour, ms=5, label=label, ls="none")
+        ax.plot(x[flat], y[flat], marker, color=colour, mfc="white", ms=5, ls="none")
+        zero = (d["per_10k_first"].to_numpy(float) == 0) & (d["per_10k_last"].to_numpy(float) == 0)
+        for i in np.flatnonzero(flat):
+            text = "no hit in either end year: interval 0–0" if zero[i] else "degenerate interval"
+            notes[i] = (max(notes.get(i, (x[i], ""))[0], x[i]), text)
+    for i, (xi, text) in notes.items():
+        ax.annotate(text, (xi, i), xytext=(8, 0), textcoords="offset points", va="center", fontsize=7,
+                    color="0.35")
+    ax.axvline(0, color="0.5", lw=0.8, zorder=0)
+    ax.set_yticks(range(len(cats)), cats["label"])
+    ax.set_ylim(len(cats) - 0.5, -0.5)
+    ax.set_xlabel("change in share of coded hits, percentage points (last − first year)\n占比变化（百分点）")
+    handles, labels = ax.get_legend_handles_labels()
+    if notes:
+        handles.append(Line2D([], [], marker="o", ls="none", mfc="white", mec="0.15", color="0.15"))
+        labels.append("open marker: degenerate interval — zero observed, not zero with certainty")
+    if handles:
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, -0.16), fontsize=8, ncol=1,
+                  frameon=False)
+    fig.suptitle(f"Change in share from first to last year, {ci:.0%} bootstrap intervals\n"
+                 f"首末年份占比变化及{ci:.0%}区间", x=0.01, ha="left", fontsize=10.5)
+    if not comps:
+        ax.text(0.5, 0.5, "only one year: nothing to compare\n仅一个年份，无从比较", ha="center", va="center",
+                transform=ax.transAxes)
+    fig.tight_layout()
+    return fig
+
+
+def plot_trends(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int], ncols: int = 4,
+                ci: float = 0.95):
+    """Small multiples: each category's share of coded hits by year with its bootstrap interval; lines
+    join consecutive years only, so a year without a document is a gap (shaded), never interpolated.
+
+    The whole corpus is always drawn.  A within-genre series is drawn only at years where its documents
+    differ from the whole corpus's: where they are the same documents the two values are identical, and
+    the legend says in which years that is so.  A year with no hit of a category has a degenerate
+    interval (0-0): its marker is open (zero observed, not zero with certainty).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    cats = codebook_categories(codebook)
+    comps = list(dict.fromkeys(by_year["comparison"]))
+    nrows = int(np.ceil(len(cats) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.1 * nrows + 1.6), sharex=True, sharey=True,
+                             squeeze=False)
+    gaps = [y for y in years if y not in set(by_year["year"])]
+    whole = by_year[by_year["comparison"] == ALL_GENRES].groupby("year").agg(
+        documents=("documents", "first"), genres=("genres", "first"))
+    styles = [("0.2", "o"), ("#d95f02", "s"), ("#1b9e77", "^"), ("#7570b3", "D")]
+    same_years: dict[str, list[int]] = {}
+    own_years: dict[str, list[int]] = {}
+    for comp in comps:
+        n = by_year[by_year["comparison"] == comp].groupby("year")["documents"].first()
+        own_years[comp] = [int(y) for y in n.index]
+        same_years[comp] = [int(y) for y in n.index if whole["documents"].get(y) == n[y]]
+    drawn = [c for c in comps if c == ALL_GENRES or len(same_years[c]) < len(own_years[c])]
+    spread = np.linspace(-0.12, 0.12, len(drawn)) if len(drawn) > 1 else [0.0]
+    offsets = [dict(zip(drawn, spread)).get(c, 0.0) for c in comps]
+    any_zero = False
+    for ax, (_, cat) in zip(axes.flat, cats.iterrows()):
+        mark_missing_years(ax, gaps, label=None)
+        for (comp, off), (colour, marker) in zip(zip(comps, offsets), styles):
+            d = by_year[(by_year["comparison"] == comp) & (by_year["category"] == cat["category"])]
+            d = d.set_index("year").reindex(years)
+            if comp != ALL_GENRES:
+                d.loc[d.index.isin(same_years[comp])] = np.nan
+            x = np.array(years) + off
+            ok = d["share"].notna().to_numpy()
+            zero = ok & (d["hits"].to_numpy(float) == 0)
+            any_zero |= bool(zero.any())
+            ax.plot(x, d["share"] * 100, color=colour, lw=1)
+            ax.plot(x[ok & ~zero], d["share"][ok & ~zero] * 100, marker, color=colour, ms=3.5, ls="none")
+            ax.plot(x[zero], d["share"][zero] * 100, marker, color=colour, mfc="white", ms=3.5, ls="none")
+            ax.vlines(x[ok], d["ci_low"][ok] * 100, d["ci_high"][ok] * 100, color=colour, lw=0.9, alpha=0.7)
+        ax.set_title(_wrap(cat["label"], 26), fontsize=8.5, loc="left")
+        ax.tick_params(labelsize=7.5)
+    for ax in axes.flat[len(cats):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xticks(years, [str(y) for y in years], rotation=90 if len(years) > 8 else 0)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("share 占比 (%)", fontsize=8)
+    handles, labels = [], []
+    for comp, (colour, marker) in zip(comps, styles):
+        handles.append(Line2D([], [], color=colour if comp in drawn else "none", marker=marker, ms=3.5, lw=1))
+        if comp == ALL_GENRES:
+            labels.append(comp)
+        else:
+            differ = [y for y in own_years[comp] if y not in same_years[comp]]
+            if not differ:
+                labels.append(f"{comp}: not drawn — in every year it covers ({_year_list(own_years[comp])}) its "
+                              f"documents are those of {ALL_GENRES}, so its values are identical")
+            else:
+                labels.append(f"{comp}: drawn where its documents differ from {ALL_GENRES} ({_year_list(differ)})"
+                              + (f"; identical to {ALL_GENRES} in {_year_list(same_years[comp])}, not drawn there"
+                                 if same_years[comp] else ""))
+    if any_zero:
+        handles.append(Line2D([], [], marker="o", ls="none", mfc="white", mec="0.2", color="0.2", ms=3.5))
+        labels.append("open marker: no hit that year — interval degenerate (0–0): zero observed, "
+                      "not zero with certainty")
+    genres = whole["genres"].groupby(whole["genres"], sort=False).apply(lambda s: _year_list(s.index))
+    fig.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.01, 0.0), ncol=1, fontsize=7.5,
+               frameon=False)
+    note = f"; shaded = no text 无文本 ({_year_list(gaps)})" if gaps else ""
+    fig.suptitle(f"Share of coded attention by year, {ci:.0%} percentile-bootstrap intervals" + note +
+                 "\nGenre of the texts: " + "; ".join(f"{g} {ys}" for g, ys in genres.items()) +
+                 f"\n各领域关注占比及{ci:.0%}区间", x=0.01, y=0.995, ha="left", va="top", fontsize=10)
+    fig.tight_layout(rect=(0, (0.17 * len(handles) + 0.3) / (2.1 * nrows + 1.6), 1, 1))
+    return fig
+
+
+def plot_keyness(kw: pd.DataFrame, years: list[int], comparison_years: dict[str, set[int]],
+                 glossary: dict[str, str] | None = None, top_n: int = 8):
+    """Keyness bars: for each year (rows) and comparison (columns), the ``top_n`` significant overused
+    terms by G2, bar length = Log Ratio, G2 printed at the bar; labels 'term english' where glossed,
+    'term pinyin' otherwise (``gloss_label``).
+
+    ``comparison_years`` maps each comparison label to the years of its documents.  A year without
+    any document gets a thin 'no text' row; a year with no document in a comparison gets no panel
+    there; a year with no term tested and a year without a significant keyword each get a note
+    instead of bars.
+    """
+    import matplotlib.pyplot as plt
+
+    glossary = glossary or {}
+    comparisons = list(comparison_years)
+    present = set().union(*comparison_years.values()) if comparison_years else set()
+    ratios = [1.0 if y in present else 0.25 for y in years]
+    ncols = max(len(comparisons), 1)
+    fig, axes = plt.subplots(len(years), ncols, squeeze=False,
+                             figsize=(4.6 * ncols, sum(ratios) * (0.2 * top_n + 0.6) + 0.5),
+                             gridspec_kw={"height_ratios": ratios})
+    sig = kw[kw["significant"].astype(bool)] if len(kw) else kw
+    xmax = max(sig["log_ratio"].max() if len(sig) else 1, 1) * 1.35
+    for i, y in enumerate(years):
+        for j, comp in enumerate(comparisons or [""]):
+            ax = axes[i][j]
+            if y not in present:
+                ax.axis("off")
+                ax.text(0.5, 0.5, f"{y}: no text 无文本", ha="center", va="center", color="0.4",
+                        transform=ax.transAxes, fontsize=8.5)
+                continue
+            if y not in comparison_years.get(comp, set()):
+                ax.axis("off")   # no document of this comparison in this year: no panel
+                continue
+            d = kw[(kw["comparison"] == comp) & (kw["year"] == y)]
+            top = d[d["significant"].astype(bool) & (d["g2"] > 0)].head(top_n)
+            ax.set_title(f"{y} · {comp}", loc="left", fontsize=9)
+            if top.empty:
+                msg = ("no term reaches the minimum frequency\n无达到最低频次的词" if d.empty
+                       else "no significant keyword after Bonferroni\n校正后无显著关键词")
+                ax.text(0.5, 0.5, msg, ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.4")
+                ax.set_xticks([])
+                ax.set_yticks([])
+                continue
+            labels = [gloss_label(t, glossary, sep=" ") for t in top["term"]]
+            ax.barh(range(len(top)), top["log_ratio"], color="#4c72b0", height=0.7)
+            for k, (lr, g) in enumerate(zip(top["log_ratio"], top["g2"])):
+                ax.text(lr + xmax * 0.02, k, f"G²={g:.0f}", va="center", fontsize=6.5, color="0.3")
+            ax.set_yticks(range(len(top)), [_wrap(s, 36) for s in labels], fontsize=7.5)
+            ax.set_ylim(top_n - 0.5, -0.5)
+            ax.set_xlim(0, xmax)
+            ax.tick_params(axis="x", labelsize=7)
+    for j in range(ncols):
+        shown = [axes[i][j] for i in range(len(years)) if axes[i][j].axison]
+        if shown:
+            shown[-1].set_xlabel("Log Ratio (log2 of relative-frequency ratio)", fontsize=8)
+    fig.suptitle("Keywords of each year against all other years (top terms by G², significant after "
+                 "Bonferroni)\nLabels: term and English gloss (glossary.csv), or its pinyin where no gloss "
+                 "is listed\n各年份关键词（对数似然比显著，条长为Log Ratio）", x=0.01, y=0.998, ha="left",
+                 va="top", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+ADOPTION_COLORS = {"adopted": "#1f77b4", "present in first text": "#9ecae1", "dating conflict": "#d62728",
+                   "central": "#1f77b4", "local": "#ff7f0e"}
+
+
+def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
+    """Timeline of the central formulae of an adoption_table: one row each, in order of introduction.
+
+    A diamond marks the introduction (a line if its date is a month or a year); a bar spans the
+    interval of possible first local use (first_use_earliest .. first_use_latest), hatched and pale
+    when left-censored; a dotted line joins the introduction to it.  Formulae never seen carry their
+    status as text.  Grey bands are the possible dates of each text, coloured by genre.
+    """
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    central = table[table["origin"] == "central"].reset_index(drop=True)
+    n = len(central)
+    fig, ax = plt.subplots(figsize=(7.5, max(2.6, 0.2 * n + 1.6)))
+    genres = sorted(bounds["genre"].unique()) if "genre" in bounds.columns else [""]
+    gcol = dict(zip(genres, ["0.55", "#8c6d31", "#7b4173", "#637939"]))
+    day = pd.Timedelta(days=1)
+    for b in bounds.itertuples(index=False):
+        g = getattr(b, "genre", "")
+        ax.axvspan(b.date_lo, b.date_hi + day, color=gcol.get(g, "0.55"), alpha=0.18, lw=0)
+        ax.axvline(b.date_lo + (b.date_hi + day - b.date_lo) / 2, color=gcol.get(g, "0.55"), lw=0.4, alpha=0.6)
+        ax.text(b.date_lo + (b.date_hi + day - b.date_lo) / 2, 1.0, str(b.year), rotation=90, fontsize=7,
+                ha="center", va="bottom", color="0.3", transform=ax.get_xaxis_transform())
+    notes = {"absent": "not found 未见", "introduced after last text": "after last text 晚于末篇",
+             "undetermined": "undetermined 无法判断"}
+    for i, f in central.iterrows():
+        y = n - 1 - i
+        lo, hi = date_bounds(f["introduced"])
+        ax.plot([lo, hi + day], [y, y], color="black", lw=2.5, solid_capstyle="butt")
+        ax.plot([lo], [y], marker="D", color="black", ms=4)
+        if f["status"] in ("adopted", "present in first text"):
+            start, end = pd.Timestamp(f["first_use_earliest"]), pd.Timestamp(f["first_use_latest"]) + day
+            if start > hi + day:
+                ax.plot([hi + day, start], [y, y], color="0.4", lw=0.8, ls=":")
+            censored = f["status"] == "present in first text"
+            ax.barh(y, end - start, left=start, height=0.55, color=ADOPTION_COLORS[f["status"]],
+                    hatch="////" if censored else None, edgecolor="#3182bd" if censored else "none", lw=0.5)
+            label = (f"≤{f['lag_months_max']} mo" if censored
+                     else f"{f['lag_months_min']}–{f['lag_months_max']} mo")
+            ax.text(end + 20 * day, y, label, va="center", fontsize=7)
+        elif f["status"] == "dating conflict":
+            x = pd.Timestamp(f["first_use_latest"])
+            ax.plot([x], [y], marker="x", color=ADOPTION_COLORS["dating conflict"], ms=6, mew=1.5)
+            ax.text(max(x, hi) + 40 * day, y, "in a text dated before introduction", va="center", fontsize=7,
+                    color=ADOPTION_COLORS["dating conflict"])
+        elif f["status"] == "introduced after last text":  # the marker is the rightmost point: note to its left
+            ax.text(lo - 40 * day, y, notes[f["status"]], va="center", ha="right", fontsize=7, color="0.35")
+        else:
+            ax.text(hi + 40 * day, y, notes[f["status"]], va="center", fontsize=7, color="0.35")
+    labels = [f"{t}  {e}" if isinstance(e, str) and e and len(e) <= 60 else t
+              for t, e in zip(central["term"], central.get("english", pd.Series([""] * n)))]
+    ax.set_yticks(range(n - 1, -1, -1), labels)
+    ax.set_ylim(-0.8, max(n, 1) - 0.2)
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    dates = list(bounds["date_lo"]) + list(bounds["date_hi"]) + [date_bounds(d)[0] for d in central["introduced"]]
+    if dates:
+        ax.set_xlim(min(dates) - pd.Timedelta(days=120), max(dates) + pd.Timedelta(days=540))
+    ax.tick_params(axis="x", labelrotation=90)
+    ax.set_xlabel("Date 日期")
+    handles = [Line2D([], [], color="black", marker="D", ms=4, lw=2.5, label="introduced 提出"),
+               Patch(color=ADOPTION_COLORS["adopted"],
+                     label="possible first local use 首次使用区间;\n'A–B mo': lower and upper bound on the lag"),
+               Patch(facecolor=ADOPTION_COLORS["present in first text"], edgecolor="#3182bd", hatch="////",
+                     label="…left-censored (in first text after introduction) 左删失;\n"
+                           "'≤B mo': upper bound only, no lower bound")]
+    handles += [Patch(color=gcol.get(g, "0.55"), alpha=0.3, label=f"text: {g}") for g in genres]
+    if n == 0:
+        ax.text(0.5, 0.5, "no central formula listed 无中央提法", transform=ax.transAxes, ha="center", color="0.4")
+    # Centre title and legend on everything drawn so far (long labels on the left shift the axes right).
+    drawn = ax.get_tightbbox(fig.canvas.get_renderer())
+    centre = ((drawn.x0 + drawn.x1) / 2 - ax.bbox.x0) / ax.bbox.width
+    ax.set_title("Central formulae: introduction and first local use 中央提法：提出与首次在区级文本出现", pad=22,
+                 x=centre)
+    sub = fig.subplotpars  # below the rotated year labels and the axis label (about 0.8 inch)
+    below = -0.8 / (fig.get_figheight() * (sub.top - sub.bottom))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(centre, below), ncol=2, fontsize=7)
+    return fig
+
+
+def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
+    """Bars per year: occurrences per 10,000 body characters of the listed central formulae (numbered
+    or not: 新时代, 获得感 …) and of the locally detected numbered formulae (notebook 03's formulae not
+    in the central list).  Not notebook 03's formula density, which counts numbered formulae only.
+
+    ``density`` is density_by_origin(); years without a text are gaps labelled "no text", and each
+    year's tick names the genre(s) of its text(s).
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    years = sorted(documents["year"].astype(int).unique())
+    span = list(range(years[0], years[-1] + 1))
+    genre = documents.groupby(documents["year"].astype(int))["genre"].agg(
+        lambda g: "\n".join(textwrap.fill(x, 11) for x in sorted(set(g))))
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    origins = ["central", "local"]
+    for k, origin in enumerate(origins):
+        d = density[density["origin"] == origin].set_index("year")["per_10k"].reindex(years, fill_value=0.0)
+        xs = years  # a year with a text but no formula of this origin is a zero bar, not a gap
+        bars = ax.bar([y - 0.2 + 0.4 * k for y in xs], [d[y] for y in xs], width=0.38, color=ADOPTION_COLORS[origin],
+                      label={"central": "listed central formulae (numbered or not) 中央提法清单",
+                             "local": "locally detected numbered formulae 本地检出的数字提法"}[origin])
+        ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
+    mark_missing_years(ax, missing_years(years), label="bottom")
+    chars = density.groupby("year")["body_chars"].first()
+    ax.set_xticks(span, [f"{y}\n{genre[y]}\n{chars[y]:,} chars" if y in chars.index else
+                         (f"{y}\n{genre[y]}" if y in genre.index else str(y)) for y in span], fontsize=7)
+    ax.set_ylim(0, max(1.0, float(density["per_10k"].max() if len(density) else 0) * 1.1))
+    ax.set_ylabel("Occurrences per 10,000 characters\n每万字出现次数")
+    drawn = ax.get_tightbbox(fig.canvas.get_renderer())  # centre title and legend on axes + labels
+    centre = ((drawn.x0 + drawn.x1) / 2 - ax.bbox.x0) / ax.bbox.width
+    ax.set_title("Listed central formulae vs locally detected numbered formulae, by year\n"
+                 "中央提法清单与本地检出数字提法：每万字出现次数", pad=44, fontsize=10, x=centre)
+    ax.legend(loc="lower center", bbox_to_anchor=(centre, 1.0), ncol=1, fontsize=8)
+    return fig

@@ -1,0 +1,568 @@
+"""Rhetoric (notebook 03): numbered formulae (lexicon and pattern), quoted slogans, parallelism,
+collocation (G2), word-cloud frequencies, and the per-document and per-scope tables of rhetoric.csv
+and rhetoric_summary.csv.  Every threshold comes from ``rhetoric_settings.csv`` (:mod:`tifa.settings`);
+every term list from the codebook CSVs; counting runs on squeezed body text (:mod:`tifa.terms`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .files import CorpusError
+from .settings import RhetoricSettings
+from .stats import g2
+from .terms import find_term, normalise_span, per_10k, squeeze
+
+# Rhetoric (notebook 03): numbered formulae, quoted slogans, lexicon devices (mobilisation, ideology),
+# parallelism; rates, dispersion (DPnorm), KWIC, collocation (G2), word-cloud frequencies, glosses.
+# Every threshold comes from data/lexicon/rhetoric_settings.csv (rhetoric_settings()); every term list
+# from the codebook CSVs.  Counting runs on body paragraphs with whitespace removed (squeeze), the same
+# text whose length h.body_chars() measures, so every rate has the same denominator.  Matches that
+# are not uses (data/lexicon/false_matches.csv) travel with the settings and are left out by find_term.
+RHETORIC_DEVICES = ["formula", "slogan", "mobilisation", "ideology", "parallelism"]
+CJK_CHARS = "\u4e00-\u9fff"
+QUOTE_PAIRS = {"double": ("“", "”"), "single": ("‘", "’")}
+
+
+# Quoted spans (slogans) -------------------------------------------------------------------------
+def quoted_spans(text: str) -> list[tuple[int, int, str, str]]:
+    """Every innermost span inside “ ” and inside ‘ ’: (start, end, span, mark).
+
+    Innermost means a span holds no quote mark of its own kind, so an unbalanced opening mark
+    earlier in the text is skipped rather than swallowing the text up to the next closing mark.
+    ``start``/``end`` are the span's own characters (marks excluded).
+    """
+    out = []
+    for mark, (o, c) in QUOTE_PAIRS.items():
+        for m in re.finditer(f"{o}([^{o}{c}]*){c}", text):
+            if m.group(1).strip():
+                out.append((m.start(1), m.end(1), m.group(1), mark))
+    return sorted(out)
+
+
+def span_kind(span: str, formulae: set[str], st: RhetoricSettings) -> str:
+    """'formula' if the normalised span is a numbered formula; 'quotation' if it is longer than
+    ``slogan_max_len`` or ends like a sentence (reported speech, a cited line); else 'slogan'."""
+    if span in formulae:
+        return "formula"
+    if len(span) > st.slogan_max_len or span[-1] in "。！？":
+        return "quotation"
+    return "slogan"
+
+
+def extract_slogans(body: pd.DataFrame, formulae: set[str], st: RhetoricSettings) -> pd.DataFrame:
+    """Every quoted span of the body paragraphs, one row per occurrence, in text order.
+
+    Columns: doc_id, year, para_id, start, mark (double/single), raw, term (normalised), kind
+    (formula/slogan/quotation, see ``span_kind``), has_formula (a formula occurs inside the span).
+    """
+    rows = []
+    for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
+        for start, _, raw, mark in quoted_spans(text):
+            term = normalise_span(raw)
+            if not term:
+                continue
+            has = any(f in term for f in formulae)
+            rows.append((doc_id, year, para_id, start, mark, raw, term, span_kind(term, formulae, st), has))
+    return pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "start", "mark", "raw", "term", "kind",
+                                       "has_formula"])
+
+
+# Numbered formulae: the pattern ------------------------------------------------------------------
+def is_counting_phrase(s: str, st: RhetoricSettings) -> bool:
+    """True if a numeral in ``s`` is an ordinary count or an ordinal: a numeral run directly followed
+    by a counting unit (一年来, 一批, 一步, 十届人大, 七次会议 …) or preceded by an
+    ordinal prefix (第七届).  Units and prefixes come from the settings file."""
+    units = "|".join(re.escape(u) for u in st.counting_units.split("|") if u)
+    n = re.escape(st.numerals)
+    if units and re.search(f"[{n}0-9]+(?:{units})", s):
+        return True
+    return bool(re.search(f"[{re.escape(st.ordinal_prefix)}][{n}0-9]", s))
+
+
+def formula_shape(s: str, st: RhetoricSettings, loose_tail: bool = False) -> str | None:
+    """Name of the numbered-formula shape that ``s`` has in running text, or None.
+
+    Shapes (numeral N = a character of ``st.numerals``; X = a CJK character that is not a numeral):
+    - 'digits+N': digits joined by + and ending in a letter (2+N, 12+9+N);
+    - 'five-year plan': 十N五 (十三五, 十四五);
+    - 'compound': two or more numeral-led units, N…X N…X (一府两院, 五位一体, 三去一降一补,
+      两学一做), or N X(X) 合一 (五证合一); with ``loose_tail`` the last unit may have two
+      characters (一区一主业; only used where token boundaries delimit the match).
+    A compound must have 4 to ``formula_max_len`` characters and contain no counting phrase.
+    """
+    if re.fullmatch(r"\d+(?:\+\d+)*\+[A-Za-z]", s):
+        return "digits+N"
+    n = re.escape(st.numerals)
+    if re.fullmatch(f"十[{re.escape('一二三四五六七八九')}]五", s):
+        return "five-year plan"
+    if not 4 <= len(s) <= st.formula_max_len or is_counting_phrase(s, st):
+        return None
+    x = f"(?:(?![{n}])[{CJK_CHARS}])"
+    tail = "{1,2}" if loose_tail else ""
+    if re.fullmatch(f"(?:[{n}]+{x})+[{n}]+{x}{tail}", s) or re.fullmatch(f"[{n}]+{x}{{1,2}}合一", s):
+        return "compound"
+    return None
+
+
+def quoted_formula_shape(span: str, st: RhetoricSettings) -> str | None:
+    """'quoted' if a normalised quoted span looks like a numbered formula, else None.
+
+    The quotation marks are the text's own sign that the span is a fixed expression, so no shape
+    is required (门前五包, 四个意识, 六稳, 十四五).  Required: 2 to ``formula_max_len`` characters of
+    CJK, ASCII letters and +; a numeral other than a weak one (一), or a weak one twice (一府两院,
+    一照一码; not 一盘棋, 一站式, 一线工作法, where 一 means 'whole' or 'front'); ASCII digits only in
+    the digits+N shape (2+N; not 人民调解110); no counting phrase (一年来); not a festival date
+    written month + 一 (五一, 六一, 七一, 八一, 十一).
+    """
+    if not 2 <= len(span) <= st.formula_max_len:
+        return None
+    if re.search(r"[0-9]", span):
+        return "quoted" if formula_shape(span, st) == "digits+N" else None
+    if not re.fullmatch(f"[{CJK_CHARS}A-Za-z+]+", span):
+        return None
+    strong = [c for c in span if c in st.numerals and c not in st.weak_numerals]
+    weak = [c for c in span if c in st.weak_numerals]
+    if not strong and len(weak) < 2:
+        return None
+    if is_counting_phrase(span, st) or re.fullmatch("(?:[二三四五六七八九]|十[一二]?)一", span):
+        return None
+    return "quoted"
+
+
+def _blocked(text: str, not_formulae: list[str]) -> list[tuple[int, int]]:
+    """Spans of ``text`` covered by an occurrence of a listed non-formula (idiom, counting phrase)."""
+    return [(m.start(), m.end()) for t in not_formulae if t in text for m in re.finditer(re.escape(t), text)]
+
+
+def _shaped_matches(text: str, st: RhetoricSettings, bounds: set[int] | None, free) -> list[dict]:
+    """Unquoted ``formula_shape`` matches, left to right, longest first at each numeral that does not
+    continue a number or an ordinal; with ``bounds`` a match starts and ends on a token boundary.
+    ``free(a, b)`` says whether a span is still available (not blocked, not already found)."""
+    n_re = re.compile(f"[{re.escape(st.numerals)}0-9]")
+    prev_block = set(st.numerals + st.ordinal_prefix + "0123456789")
+    out, i = [], 0
+    while i < len(text):
+        if not n_re.match(text[i]) or (i and text[i - 1] in prev_block) or (bounds is not None and i not in bounds):
+            i += 1
+            continue
+        for j in range(min(len(text), i + max(st.formula_max_len, 12)), i + 1, -1):
+            if bounds is not None and j not in bounds:
+                continue
+            shape = formula_shape(text[i:j], st, loose_tail=bounds is not None)
+            if shape and free(i, j):
+                out.append({"start": i, "end": j, "term": text[i:j], "shape": shape})
+                i = j - 1
+                break
+        i += 1
+    return out
+
+
+def _big_n_matches(text: str, tokens: list[str], pos: list[str], st: RhetoricSettings, free) -> list[dict]:
+    """'N大 + noun' formulae from tokens: a noun token N大X (四大班子), or the token N大 followed by a
+    noun token of 2-3 characters (三大 + 攻坚战); N is one of ``st.big_numerals`` and does not
+    continue a number."""
+    offsets = np.cumsum([0] + [len(t) for t in tokens]).tolist()
+    prev_block = set(st.numerals + st.ordinal_prefix + "0123456789")
+    big = re.compile(f"[{re.escape(st.big_numerals)}]大")
+    out = []
+    for k, tok in enumerate(tokens):
+        a = offsets[k]
+        if (a and text[a - 1] in prev_block) or not big.match(tok):
+            continue
+        if len(tok) > 2:
+            term = tok if pos[k].startswith("n") else ""
+        else:
+            nxt = tokens[k + 1] if k + 1 < len(tokens) else ""
+            term = tok + nxt if nxt and pos[k + 1].startswith(("n", "vn")) and 2 <= len(nxt) <= 3 else ""
+        if term and len(term) <= st.formula_max_len and not is_counting_phrase(term, st) and free(a, a + len(term)):
+            out.append({"start": a, "end": a + len(term), "term": term, "shape": "N大+noun"})
+    return out
+
+
+def find_formula_candidates(text: str, st: RhetoricSettings, not_formulae: list[str] = (),
+                            tokens: list[str] | None = None, pos: list[str] | None = None,
+                            known: list[str] = ()) -> list[dict]:
+    """Numbered formulae that the pattern finds in one text (a sentence or paragraph).
+
+    Two routes, both general rules rather than lists:
+    1. quoted spans that look like numbered formulae (``quoted_formula_shape``);
+    2. unquoted shapes in running text (``formula_shape``): at each numeral or digit that does not
+       continue a number or an ordinal, the longest shaped string is taken.  If ``tokens`` (the
+       segmentation of ``text``) are given, a match must start and end on token boundaries (so
+       一府两院 is not read as 一府两院工 in 一府两院工作) and may end in a two-character unit;
+       with ``pos`` as well, two more rules apply: a single token that jieba's dictionary tags as an
+       idiom (pos 'i') is never a formula, and 'N大 + one noun token of 2-3 characters' is a shape
+       (三大攻坚战, 四大班子, 七大产业链; N is 二 to 十 and not part of a longer number: not 十九大).
+    A candidate that overlaps an occurrence of a ``not_formulae`` term is dropped (千家万户,
+    一步一个脚印).  Returns dicts: start, end, term, shape, known (sorted by start); ``known`` is
+    the ``known`` term (the lexicon's formulae) whose occurrence overlaps the candidate, or "" — a
+    candidate that only cuts a listed formula differently (十大助力 in 十大助力行动) is not new.
+    """
+    text_sq = squeeze(text)
+    if tokens is not None:
+        keep = [k for k, t in enumerate(tokens) if squeeze(t)]
+        tokens = [squeeze(tokens[k]) for k in keep]
+        pos = [pos[k] for k in keep] if pos is not None else None
+    blocked = _blocked(text_sq, list(not_formulae))
+    found: list[dict] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(a < e and s < b for s, e in blocked) and not any(
+            a < f["end"] and f["start"] < b for f in found)
+
+    for start, end, raw, _mark in quoted_spans(text_sq):
+        span = normalise_span(raw)
+        if quoted_formula_shape(span, st) and free(start, end) and span not in not_formulae:
+            found.append({"start": start, "end": end, "term": span, "shape": "quoted"})
+
+    bounds = None
+    if tokens is not None:
+        if "".join(tokens) != text_sq:
+            raise ValueError("tokens do not join to the text")
+        bounds = set(np.cumsum([0] + [len(t) for t in tokens]).tolist())
+    for f in _shaped_matches(text_sq, st, bounds, free):
+        found.append(f)
+    if tokens is not None and pos is not None:
+        for f in _big_n_matches(text_sq, tokens, pos, st, free):
+            found.append(f)
+        offsets = np.cumsum([0] + [len(t) for t in tokens]).tolist()
+        idioms = {(offsets[k], offsets[k + 1]) for k, p in enumerate(pos) if p == "i"}
+        found = [f for f in found if (f["start"], f["end"]) not in idioms]
+    listed = [(a, b, t) for t in sorted(set(known), key=lambda t: (-len(t), t)) for a, b in find_term(text_sq, t, st)]
+    for f in found:
+        f["known"] = next((t for a, b, t in listed if a < f["end"] and f["start"] < b), "")
+    return sorted(found, key=lambda f: f["start"])
+
+
+# Parallelism (排比) -------------------------------------------------------------------------------
+CLAUSE_MARKS = "，、；：,;:！？!?。"
+_DROP_IN_CLAUSES = "“”‘’「」『』《》（）()"
+NAME_TAGS = ("ns", "nr", "nt", "nrt", "nrfg")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A clause or sentence compared for parallelism: its text, the offsets in it where a word
+    boundary lies (None when no segmentation is given: every offset counts), and whether it is one
+    proper name (a token tagged as a place, person or organisation)."""
+
+    text: str
+    bounds: frozenset | None = None
+    is_name: bool = False
+
+
+def split_units(text: str, tokens: list[str] | None = None, pos: list[str] | None = None,
+                marks: str = CLAUSE_MARKS) -> list[Unit]:
+    """Split ``text`` at the characters of ``marks`` into units, with quote marks, brackets and
+    whitespace removed first (so “四个意识” and 四个意识 open a clause alike).
+
+    With ``tokens`` (which must join to ``text``) each unit carries its word boundaries; with
+    ``pos`` too, a unit that is exactly one token tagged in ``NAME_TAGS`` is marked as a name.
+    """
+    if tokens is None:
+        tokens = list(text)
+        bounded = False
+    else:
+        if "".join(tokens) != text:
+            raise ValueError("tokens do not join to the text")
+        bounded = True
+    chars: list[tuple[str, bool, int]] = []   # (char, word starts here, token index)
+    for k, tok in enumerate(tokens):
+        for j, c in enumerate(tok):
+            chars.append((c, j == 0, k))
+    units, cur = [], []
+
+    def close() -> None:
+        if not cur:
+            return
+        s = "".join(c for c, _, _ in cur)
+        b = frozenset([i for i, (_, start, _) in enumerate(cur) if start] + [len(cur)]) if bounded else None
+        toks = {k for _, _, k in cur}
+        name = (bounded and pos is not None and len(toks) == 1
+                and pos[next(iter(toks))] in NAME_TAGS and tokens[next(iter(toks))].strip() == s)
+        units.append(Unit(s, b, bool(name)))
+        cur.clear()
+
+    for c, start, k in chars:
+        if c in marks:
+            close()
+        elif c in _DROP_IN_CLAUSES or c.isspace():
+            continue
+        else:
+            cur.append((c, start or not cur, k))
+    close()
+    return units
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """Clauses of a sentence (texts only; see ``split_units``)."""
+    return [u.text for u in split_units(sentence)]
+
+
+def _mask(s: str, st: RhetoricSettings) -> str:
+    """Numerals replaced by '#', so 一是 / 二是 / 三是 share the opening '#是'."""
+    return "".join("#" if c in st.numerals else c for c in s)
+
+
+def prefix_runs(units: list[Unit], st: RhetoricSettings, max_gap: int) -> list[tuple[list[int], str]]:
+    """Runs of ``parallel_min_run`` or more units that open with the same frame.
+
+    A frame is a shared opening of at least ``parallel_min_prefix`` characters (numerals masked),
+    ending on a word boundary of every member when the units carry boundaries (so 市政协… and
+    市政府… share no frame), after which every member still has text of its own.  Members may be
+    separated by up to ``max_gap`` other units.  Longer frames are taken first (五年大… before
+    五年…), and a unit belongs to one run at most.  Returns (member indices, frame ending in '…';
+    a masked numeral is written N: 'N是…' for 一是…二是…三是…).
+    """
+    masked = [_mask(u.text, st) for u in units]
+    used: set[int] = set()
+    runs = []
+    longest = max((len(u.text) for u in units), default=0) - 1
+    for k in range(longest, st.parallel_min_prefix - 1, -1):
+        groups: dict[str, list[int]] = {}
+        for i, m in enumerate(masked):
+            if i not in used and len(m) > k and (units[i].bounds is None or k in units[i].bounds):
+                groups.setdefault(m[:k], []).append(i)
+        for key, idx in sorted(groups.items()):
+            chain = [idx[0]]
+            for i in idx[1:] + [None]:
+                if i is not None and i - chain[-1] - 1 <= max_gap:
+                    chain.append(i)
+                    continue
+                if len(chain) >= st.parallel_min_run:
+                    runs.append((chain, (units[chain[0]].text[:k] if "#" not in key else key.replace("#", "N")) + "…"))
+                    used.update(chain)
+                if i is not None:
+                    chain = [i]
+    return sorted(runs)
+
+
+def template_runs(units: list[Unit], st: RhetoricSettings, skip: set[int] = frozenset()) -> list[tuple[list[int], str]]:
+    """Runs of ``parallel_min_run`` or more adjacent clauses of equal length (``template_min_len`` to
+    ``template_max_len``) that agree on the characters at one or more of the same positions:
+    幼有所育、学有所教、劳有所得 (frame …有所…), 厚植大生态、连通大管网、畅通大交通 (…大…),
+    经济强区、宜居市区、和谐城区 (…区).  Clauses in ``skip`` (already in a prefix run) are left
+    out, and so is a run whose members are mostly proper names (平顶山、张寨山、马棚山: a list)."""
+    runs, i = [], 0
+    texts = [u.text for u in units]
+    while i < len(units):
+        j = i
+        while (i not in skip and j + 1 < len(units) and j + 1 not in skip
+               and len(texts[j + 1]) == len(texts[i])
+               and st.template_min_len <= len(texts[i]) <= st.template_max_len):
+            j += 1
+        names = sum(u.is_name for u in units[i:j + 1])
+        if j - i + 1 >= st.parallel_min_run and 2 * names <= j - i + 1:
+            cols = list(zip(*texts[i:j + 1]))
+            same = [len(set(c)) == 1 for c in cols]
+            if any(same) and not all(same):
+                frame = "".join(c[0] if s else "…" for c, s in zip(cols, same))
+                runs.append((list(range(i, j + 1)), re.sub("…+", "…", frame)))
+                i = j + 1
+                continue
+        i += 1
+    return runs
+
+
+def parallel_runs(sentences: pd.DataFrame, st: RhetoricSettings, tokens: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Parallelism found by two general rules over ``sentences`` (doc_id, year, para_id, sent_id, text).
+
+    - level 'clause': within one sentence, clauses opening with the same frame (``prefix_runs`` with
+      gap ``parallel_max_gap``; rule 'prefix'), and, among the clauses left, adjacent equal-length
+      clauses sharing characters in place (``template_runs``; rule 'template');
+    - level 'sentence': within one paragraph, consecutive sentences opening with the same frame
+      (开启新征程，必须… four times; rule 'prefix', no gap).
+    With ``tokens`` (tokens.csv rows of the same sentences) frames end on word boundaries and lists
+    of proper names are not runs.  One row per run: doc_id, year, para_id, sent_id (first member's),
+    level, rule, frame, members (how many), example (the members joined by ' | ').
+    """
+    cols = ["doc_id", "year", "para_id", "sent_id", "level", "rule", "frame", "members", "example"]
+    sents = sentences[["doc_id", "year", "para_id", "sent_id", "text"]].sort_values(
+        ["doc_id", "para_id", "sent_id"], kind="stable")
+    seg: dict = {}
+    if tokens is not None:
+        for (d, s), g in tokens.sort_values(["doc_id", "token_id"], kind="stable").groupby(["doc_id", "sent_id"], sort=False):
+            seg[(d, s)] = (g["token"].astype(str).tolist(), g["pos"].astype(str).tolist())
+    rows = []
+    by_para: dict = {}
+    for doc_id, year, para_id, sent_id, text in sents.itertuples(index=False):
+        toks, pos = seg.get((doc_id, sent_id), (None, None))
+        if toks is not None and "".join(toks) != text:
+            toks = pos = None   # tokens of another version of the text: compare characters only
+        clauses = split_units(text, toks, pos)
+        pre = prefix_runs(clauses, st, st.parallel_max_gap)
+        used = {i for idx, _ in pre for i in idx}
+        for rule, found in [("prefix", pre), ("template", template_runs(clauses, st, used))]:
+            for idx, frame in found:
+                rows.append((doc_id, year, para_id, sent_id, "clause", rule, frame, len(idx),
+                             " | ".join(clauses[i].text for i in idx)))
+        whole = split_units(text, toks, pos, marks="")
+        if whole:
+            by_para.setdefault((doc_id, para_id), []).append((year, sent_id, whole[0], clauses[0].text if clauses else ""))
+    for (doc_id, para_id), items in sorted(by_para.items()):
+        for idx, frame in prefix_runs([u for _, _, u, _ in items], st, 0):
+            year, sent_id = items[idx[0]][0], items[idx[0]][1]
+            rows.append((doc_id, year, para_id, sent_id, "sentence", "prefix", frame, len(idx),
+                         " | ".join(items[i][3] + "…" for i in idx)))
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["doc_id", "para_id", "sent_id", "level", "frame"], kind="stable").reset_index(drop=True)
+
+
+def _merge_node(tokens: list[str], node: str) -> tuple[list[str], list[bool]]:
+    """Tokens with every contiguous run that spells ``node`` merged into one token; flags mark them."""
+    out, flags, i = [], [], 0
+    while i < len(tokens):
+        j, acc = i, ""
+        while j < len(tokens) and len(acc) < len(node) and node.startswith(acc + tokens[j]):
+            acc += tokens[j]
+            j += 1
+        if acc == node:
+            out.append(node)
+            flags.append(True)
+            i = j
+        else:
+            out.append(tokens[i])
+            flags.append(False)
+            i += 1
+    return out, flags
+
+
+def collocates(tokens: pd.DataFrame, node: str, st: RhetoricSettings, window: int | None = None,
+               min_freq: int | None = None) -> pd.DataFrame:
+    """Collocates of ``node`` scored by log-likelihood G² (window-based, within a sentence).
+
+    Tokens come from tokens.csv; a node split over several tokens is merged back first.  Stopwords
+    and punctuation (is_stop, is_punct) are removed, then the window is ``window`` content tokens on
+    each side of each node occurrence, inside its sentence.  Window positions are counted once even
+    where windows overlap, and never include the node itself.  For a collocate c:
+    O11 = its count in the window positions, R1 = number of window positions, C1 = its count among
+    all content tokens that are not the node, N = number of those tokens.  Only collocates with
+    O11 >= ``min_freq`` and O11 > E11 (attraction) are kept.  Columns: collocate, o11, expected,
+    freq (C1), g2, p (χ², 1 df), sorted by g2 descending then collocate.
+    """
+    import math
+
+    window = st.colloc_window if window is None else window
+    min_freq = st.colloc_min_freq if min_freq is None else min_freq
+    need = ["doc_id", "sent_id", "token_id", "token", "is_stop", "is_punct"]
+    missing = [c for c in need if c not in tokens.columns]
+    if missing:
+        raise CorpusError(f"tokens table: missing column(s) {', '.join(missing)}")
+    drop = set(tokens.loc[tokens["is_stop"].astype(bool) | tokens["is_punct"].astype(bool), "token"]) - {node}
+    sents = []
+    for _, g in tokens.sort_values(["doc_id", "token_id"], kind="stable").groupby(["doc_id", "sent_id"], sort=False):
+        toks = [t for t in g["token"].astype(str) if t.strip()]
+        merged, flags = _merge_node(toks, node)
+        keep = [(t, f) for t, f in zip(merged, flags) if f or t not in drop]
+        sents.append(keep)
+    window_counts: dict[str, int] = {}
+    freq: dict[str, int] = {}
+    r1 = n = 0
+    for sent in sents:
+        nodes = [i for i, (_, f) in enumerate(sent) if f]
+        positions = {j for i in nodes for j in range(max(0, i - window), min(len(sent), i + window + 1))} - set(nodes)
+        for j in positions:
+            window_counts[sent[j][0]] = window_counts.get(sent[j][0], 0) + 1
+        r1 += len(positions)
+        for t, f in sent:
+            if not f:
+                freq[t] = freq.get(t, 0) + 1
+                n += 1
+    rows = []
+    for c, o11 in window_counts.items():
+        e11 = r1 * freq[c] / n
+        if o11 >= min_freq and o11 > e11:
+            score = g2(o11, r1, freq[c], n)
+            rows.append((c, o11, e11, freq[c], score, math.erfc(math.sqrt(score / 2))))
+    out = pd.DataFrame(rows, columns=["collocate", "o11", "expected", "freq", "g2", "p"])
+    return out.sort_values(["g2", "collocate"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+# Word clouds and glosses ------------------------------------------------------------------------
+def cloud_frequencies(tokens: pd.DataFrame, by: str = "year", min_chars: int = 1,
+                      keep_terms: set[str] = frozenset()) -> dict:
+    """Token frequencies per group for word clouds: stopwords, punctuation, whitespace and pure
+    numbers (2018, 5.6, 12%) left out, and tokens shorter than ``min_chars`` unless they are in
+    ``keep_terms`` (the codebook: 党 stays); tokens as the project's tokenizer cut them, so formulae
+    in the lexicon stay whole.  Returns {group: {token: count}} with groups in sorted order."""
+    keep = ~tokens["is_stop"].astype(bool) & ~tokens["is_punct"].astype(bool)
+    t = tokens.loc[keep, [by, "token"]].copy()
+    t["token"] = t["token"].astype(str)
+    t = t[t["token"].str.strip().astype(bool) & ~t["token"].str.fullmatch(r"[0-9.%+\-]+")]
+    t = t[(t["token"].str.len() >= min_chars) | t["token"].isin(keep_terms)]
+    out = {}
+    for group, g in t.groupby(by, sort=True):
+        counts = g["token"].value_counts()
+        counts = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+        out[group] = {k: int(v) for k, v in counts.items()}
+    return out
+
+
+# Counts by document, year, genre ----------------------------------------------------------------
+def rhetoric_rows(counts: pd.DataFrame, device: str, chars_by_doc: pd.Series,
+                  subtypes: dict[str, str] | None = None) -> pd.DataFrame:
+    """Paragraph counts (doc_id, year, para_id, term, count[, nested]) -> one row per (document,
+    term) with count > 0: doc_id, year, device, subtype, term, count, nested, per_10k (per 10,000
+    body characters of that document).  Zero counts get no row."""
+    cols = ["doc_id", "year", "device", "subtype", "term", "count", "nested", "per_10k"]
+    if counts.empty:
+        return pd.DataFrame(columns=cols)
+    c = counts.copy()
+    if "nested" not in c.columns:
+        c["nested"] = 0
+    out = c.groupby(["doc_id", "year", "term"], as_index=False)[["count", "nested"]].sum()
+    out = out[out["count"] > 0]
+    out["device"] = device
+    out["subtype"] = [(subtypes or {}).get(t, "") for t in out["term"]]
+    out["per_10k"] = per_10k(out["count"], out["doc_id"].map(chars_by_doc).astype(float))
+    return out[cols].sort_values(["doc_id", "device", "subtype", "term"], kind="stable").reset_index(drop=True)
+
+
+def summarise_terms(rows: pd.DataFrame, para_counts: pd.DataFrame, body: pd.DataFrame,
+                    documents: pd.DataFrame) -> pd.DataFrame:
+    """Per term, for the whole corpus, each year and each genre: count, per_10k, docs_with_term,
+    n_docs, body_chars and DPnorm across the paragraphs of that scope (zero-hit paragraphs included).
+
+    ``rows`` are the sparse (doc, term) rows of ``rhetoric_rows`` (device, subtype, term, count …);
+    the denominator of a scope is the body characters of every document in it, with or without hits,
+    so a missing row counts as zero.  Columns: scope (corpus/year/genre), group, device, subtype, term,
+    count, per_10k, docs_with_term, n_docs, body_chars, dp_norm.
+    """
+    cols = ["scope", "group", "device", "subtype", "term", "count", "per_10k", "docs_with_term", "n_docs",
+            "body_chars", "dp_norm"]
+    scopes = [("corpus", "all", list(documents["doc_id"]))]
+    scopes += [("year", str(y), list(g["doc_id"])) for y, g in documents.groupby("year", sort=True)]
+    scopes += [("genre", str(gn), list(g["doc_id"])) for gn, g in documents.groupby("genre", sort=True)]
+    sizes = body.set_index(["doc_id", "para_id"])["chars"]
+    sizes = sizes[sizes > 0]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    pc = (para_counts.groupby(["device", "term", "doc_id", "para_id"], as_index=False)["count"].sum()
+          if len(para_counts) else pd.DataFrame(columns=["device", "term", "doc_id", "para_id", "count"]))
+    out = []
+    for scope, group, docs in scopes:
+        r = rows[rows["doc_id"].isin(docs)]
+        part = sizes[sizes.index.get_level_values(0).isin(docs)]
+        if r.empty or part.empty:
+            continue
+        chars = float(part.sum())
+        agg = r.groupby(["device", "subtype", "term"], as_index=False).agg(
+            count=("count", "sum"), docs_with_term=("doc_id", "nunique"))
+        # DPnorm for every term at once: sum_i |v_i - s_i| = sum over parts with hits + s of parts without
+        share = (part / chars).rename("s")
+        hit = pc[pc["doc_id"].isin(docs)].join(share, on=["doc_id", "para_id"])
+        hit["v"] = hit["count"] / hit.groupby(["device", "term"])["count"].transform("sum")
+        hit["dev"] = (hit["v"] - hit["s"]).abs()
+        g = hit.groupby(["device", "term"]).agg(dev=("dev", "sum"), s_hit=("s", "sum"))
+        dp = (0.5 * (g["dev"] + 1 - g["s_hit"]) / (1 - share.min())) if len(part) > 1 else g["dev"] * np.nan
+        agg["dp_norm"] = [dp.get((d, t), np.nan) for d, t in zip(agg["device"], agg["term"])]
+        for rec in agg.itertuples(index=False):
+            out.append((scope, group, rec.device, rec.subtype, rec.term, int(rec.count),
+                        per_10k(rec.count, chars), int(rec.docs_with_term), len(docs), int(chars), rec.dp_norm))
+    res = pd.DataFrame(out, columns=cols)
+    return res.sort_values(["scope", "group", "device", "count", "term"], ascending=[True, True, True, False, True],
+                           kind="stable").reset_index(drop=True)

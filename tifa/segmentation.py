@@ -1,0 +1,476 @@
+"""Segmentation (notebook 02): one lexicon (``data/lexicon/userdict.txt``), loaded once per process
+into rjieba (fast cutting) and jieba (POS tags by one posseg pass aligned to rjieba's tokens; the
+reference in tests); stopwords flagged, never deleted; lexicon integrity; the gold standard and its
+scores.  ``SEGMENT_HMM`` is the choice notebook 02 justifies with the gold standard.
+"""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import CACHE, LEXICON, SEED
+from .files import CorpusError, LexiconError, read_lexicon_csv
+
+# The tokenizer: one lexicon (data/lexicon/userdict.txt), loaded once per process into rjieba (fast
+# cutting) and jieba (POS tags by one posseg pass aligned to rjieba's tokens; the reference in tests).
+# SEGMENT_HMM is the choice that notebook 02 justifies with the gold standard (and asserts there).
+SEGMENT_HMM = True
+USERDICT_LINE = re.compile(r"^(?P<word>\S+) (?P<freq>[0-9]+) (?P<tag>[a-z]+)$")
+JIEBA_TOKEN_CHARS = re.compile(r"^[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+$")  # what jieba can put in one token
+CODEBOOK_FILES = ["formulae.csv", "mobilisation.csv", "ideology.csv", "priorities.csv",
+                  "central_formulae.csv", "glossary.csv"]
+STOPWORD_FILES = ["stopwords_general.txt", "stopwords_domain.txt"]
+
+
+def read_userdict(path: str | os.PathLike) -> list[tuple[str, int, str]]:
+    """Read a jieba user dictionary with `#` comment lines; return (word, freq, tag) in file order.
+
+    Every non-comment, non-blank line must be ``word freq tag`` separated by single spaces, with an
+    integer frequency, a lower-case tag and a word made only of characters jieba can keep in one
+    token.  Frequency 0 is jieba's "keep apart": the string is never returned as one token.
+    A duplicate word is an error too (each addition shifts jieba's total frequency).  Errors raise
+    LexiconError naming the file and the line number.
+    """
+    path = Path(path)
+    entries: list[tuple[str, int, str]] = []
+    seen: dict[str, int] = {}
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        where = f"{path} line {lineno}"
+        m = USERDICT_LINE.match(line)
+        if not m:
+            raise LexiconError(f"{where}: expected 'word frequency tag' (single spaces, lower-case tag), got {line!r}")
+        word, freq, tag = m["word"], int(m["freq"]), m["tag"]
+        if m["freq"] != str(freq):
+            raise LexiconError(f"{where}: frequency {m['freq']!r} has leading zeros")
+        if not JIEBA_TOKEN_CHARS.match(word):
+            raise LexiconError(f"{where}: {word!r} has characters jieba never keeps inside a token")
+        if unicodedata.normalize("NFKC", word) != word:
+            raise LexiconError(f"{where}: {word!r} is not NFKC-normalised")
+        if word in seen:
+            raise LexiconError(f"{where}: {word!r} already listed on line {seen[word]}")
+        seen[word] = lineno
+        entries.append((word, freq, tag))
+    if not entries:
+        raise LexiconError(f"{path}: no entries")
+    return entries
+
+
+def read_wordlist(path: str | os.PathLike) -> list[str]:
+    """Read a one-word-per-line list with `#` comment lines (stopword files); error names file and line."""
+    path = Path(path)
+    words = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line != line.strip() or " " in line:
+            raise LexiconError(f"{path} line {lineno}: one word per line without spaces, got {line!r}")
+        words.append(line)
+    return words
+
+
+def codebook_terms(lexicon_dir: str | os.PathLike = LEXICON) -> dict[str, set[str]]:
+    """The ``term`` column of every codebook CSV that exists under ``lexicon_dir``, by file name.
+
+    Glossary rows of kind ``keyword`` are left out: they only label keyness results (which are
+    tokens by construction) and are not terms the project counts.
+    """
+    out = {}
+    for name in CODEBOOK_FILES:
+        path = Path(lexicon_dir) / name
+        if path.exists():
+            df = read_lexicon_csv(path, ["term"])
+            if "kind" in df.columns:
+                df = df[df["kind"].str.strip() != "keyword"]
+            out[name] = set(df["term"])
+    return out
+
+
+def protected_terms(lexicon_dir: str | os.PathLike = LEXICON) -> set[str]:
+    """Every term the project counts: userdict words plus all codebook terms (never stopwords)."""
+    terms = {w for w, freq, _ in read_userdict(Path(lexicon_dir) / "userdict.txt") if freq > 0}
+    for found in codebook_terms(lexicon_dir).values():
+        terms |= found
+    return terms
+
+
+def token_pieces(term: str) -> list[str]:
+    """The parts of a term that jieba can keep in one token (a term written with 、 or · has several)."""
+    return [p for p in re.split(r"[^\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+", term) if p]
+
+
+def read_split_exceptions(lexicon_dir: str | os.PathLike = LEXICON) -> pd.DataFrame:
+    """Read ``split_exceptions.csv`` (term, context, reason); each context must contain its term."""
+    path = Path(lexicon_dir) / "split_exceptions.csv"
+    df = read_lexicon_csv(path, ["term", "context", "reason"])
+    for i, row in df.iterrows():
+        if row["term"] not in row["context"]:
+            raise LexiconError(f"{path}: data row {i + 1}: context {row['context']!r} does not contain {row['term']!r}")
+    return df
+
+
+def lexicon_integrity(texts: list[str], tokens: list[list[str]], terms: set[str],
+                      exceptions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """For each term: occurrences in ``texts`` (minus documented exceptions) vs tokens containing it.
+
+    A term is split when ``in_tokens < expected``.  Returns term, occurrences, excused, expected,
+    in_tokens, ok; sorted by ok (problems first), then term.
+    """
+    sep = "\x00"  # in no term: joining with it adds no match across texts or tokens
+    all_text = sep.join(texts)
+    all_tokens = sep.join(tok for toks in tokens for tok in toks)
+    excused: dict[str, int] = {}
+    if exceptions is not None:
+        for term, context in exceptions[["term", "context"]].itertuples(index=False):
+            excused[term] = excused.get(term, 0) + all_text.count(context)
+    rows = []
+    for term in sorted(terms):
+        occ = all_text.count(term)
+        got = all_tokens.count(term)
+        exp = occ - excused.get(term, 0)
+        rows.append((term, occ, excused.get(term, 0), exp, got, got == exp))
+    out = pd.DataFrame(rows, columns=["term", "occurrences", "excused", "expected", "in_tokens", "ok"])
+    return out.sort_values(["ok", "term"], kind="stable").reset_index(drop=True)
+
+
+def stopwords(lexicon_dir: str | os.PathLike = LEXICON) -> frozenset[str]:
+    """Stopwords for counting: the general and domain lists, minus every protected term.
+
+    The files themselves are curated to hold no protected term (a test checks it); subtracting
+    here as well means a codebook that grows never has one of its terms dropped at counting time.
+    """
+    words: set[str] = set()
+    for name in STOPWORD_FILES:
+        words |= set(read_wordlist(Path(lexicon_dir) / name))
+    return frozenset(words - protected_terms(lexicon_dir))
+
+
+def _quiet_jieba():
+    """Import jieba with its log lines silenced (they make notebook outputs differ between runs)."""
+    import logging
+
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+_JIEBA_BASE: dict[str, object] = {}
+
+
+def _jieba_tokenizer(entries: list[tuple[str, int, str]] | None = None):
+    """A fresh jieba Tokenizer with ``entries`` added in order.
+
+    jieba's default dictionary is loaded once per process (its cache file in ``CACHE``, not in the
+    shared temp folder); every Tokenizer made here starts from a copy of it.
+    """
+    jieba = _quiet_jieba()
+    if "jt" not in _JIEBA_BASE:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        base = jieba.Tokenizer()
+        base.tmp_dir = str(CACHE)
+        base.initialize()
+        _JIEBA_BASE["jt"] = base
+    base = _JIEBA_BASE["jt"]
+    jt = jieba.Tokenizer()
+    jt.tmp_dir = base.tmp_dir
+    jt.FREQ, jt.total, jt.initialized = dict(base.FREQ), base.total, True
+    for word, freq, tag in entries or []:
+        jt.add_word(word, freq, tag)
+    return jt
+
+
+@dataclass
+class Segmenter:
+    """The project's segmenter: rjieba cuts, jieba supplies POS tags; same lexicon in both."""
+
+    entries: list[tuple[str, int, str]]
+    hmm: bool
+    rjieba: object
+    jieba: object
+    posseg: object
+    _tags: dict
+
+    def cut(self, text: str) -> list[str]:
+        """Tokens of ``text`` (they join back to ``text`` exactly)."""
+        return self.rjieba.cut(text, hmm=self.hmm)
+
+    def jieba_cut(self, text: str) -> list[str]:
+        """The same cut done by jieba (slow): the reference the tests compare ``cut`` with."""
+        return self.jieba.lcut(text, HMM=self.hmm)
+
+    def tag_sentence(self, text: str, tokens: list[str]) -> list[str]:
+        """One POS tag per token of ``text``, aligned with the cutter's tokens by character span.
+
+        One posseg pass over the sentence; a token whose span posseg also produced gets posseg's
+        tag (in context, HMM-tagged where posseg guessed).  Posseg cuts differently from lcut in a
+        few places (its character class has no % or -: 7.5% is three tokens there), so any other
+        token gets ``tag(token)``.  Tags can therefore never shift onto the wrong token.
+        """
+        spans, pos = {}, 0
+        for pair in self.posseg.lcut(text, HMM=self.hmm):
+            spans[(pos, pos + len(pair.word))] = pair.flag
+            pos += len(pair.word)
+        tags, pos = [], 0
+        for token in tokens:
+            tags.append(spans.get((pos, pos + len(token))) or self.tag(token))
+            pos += len(token)
+        return tags
+
+    def tag(self, token: str) -> str:
+        """POS tag of one token out of context (the fallback of ``tag_sentence``).
+
+        Known words get their tag from the lexicon (user entries first, then jieba's dictionary,
+        the table posseg itself uses); other tokens get the tag posseg gives the token alone;
+        if posseg would split the token, the tag is 'm' for a number, 'eng' for Latin letters,
+        else 'x'.
+        """
+        tag = self._tags.get(token)
+        if tag is None:
+            pieces = self.posseg.lcut(token, HMM=self.hmm)
+            if len(pieces) == 1 and pieces[0].word == token:
+                tag = pieces[0].flag
+            elif re.fullmatch(r"[0-9.%+\-]+", token):
+                tag = "m"
+            elif re.fullmatch(r"[A-Za-z0-9.%+\-_&#]+", token):
+                tag = "eng"
+            else:
+                tag = "x"
+            self._tags[token] = tag
+        return tag
+
+
+def build_segmenter(userdict: str | os.PathLike, hmm: bool = SEGMENT_HMM) -> Segmenter:
+    """Build a Segmenter from a userdict file (same entries, same order, into rjieba and jieba)."""
+    import jieba.posseg
+    import rjieba
+
+    entries = read_userdict(userdict)
+    jt = _jieba_tokenizer(entries)
+    rj = rjieba.Jieba()
+    for word, freq, tag in entries:
+        rj.add_word(word, freq, tag)
+    # POSTokenizer(jt) would read the tag table of jieba's dictionary file (about 0.5 s) for every
+    # segmenter built; it is read from the file once per process and copied.  (Not taken from
+    # jieba.posseg.dt, which jieba.add_word elsewhere in the process may have changed.)
+    key = f"tags:{jt.dictionary}"  # None: jieba's own dictionary
+    pt = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    pt.tokenizer = jt
+    if key not in _JIEBA_BASE:
+        pt.load_word_tag(jt.get_dict_file())
+        _JIEBA_BASE[key] = pt.word_tag_tab
+    pt.word_tag_tab = dict(_JIEBA_BASE[key])
+    pt.makesure_userdict_loaded()
+    return Segmenter(entries=entries, hmm=hmm, rjieba=rj, jieba=jt, posseg=pt,
+                     _tags=dict(pt.word_tag_tab))
+
+
+_SEGMENTERS: dict[tuple[str, bool], Segmenter] = {}
+
+
+def tokenizer(hmm: bool = SEGMENT_HMM, userdict: str | os.PathLike | None = None) -> Segmenter:
+    """The project's tokenizer, configured once per process (lexicon loaded once, then cached)."""
+    key = (str(Path(userdict or LEXICON / "userdict.txt").resolve()), hmm)
+    if key not in _SEGMENTERS:
+        other = _SEGMENTERS.get((key[0], not hmm))
+        if other is None:
+            _SEGMENTERS[key] = build_segmenter(key[0], hmm)
+        else:  # the same loaded lexicon, the other HMM setting: share the engines, not the tag cache
+            _SEGMENTERS[key] = Segmenter(entries=other.entries, hmm=hmm, rjieba=other.rjieba, jieba=other.jieba,
+                                         posseg=other.posseg, _tags=dict(other.posseg.word_tag_tab))
+    return _SEGMENTERS[key]
+
+
+def _cut_chunk(args: tuple[list[str], bool, str]) -> list[list[str]]:
+    """Worker: cut a chunk of texts with this process's own tokenizer (built once per process)."""
+    texts, hmm, userdict = args
+    seg = tokenizer(hmm=hmm, userdict=userdict)
+    return [seg.cut(t) for t in texts]
+
+
+def _count_chunk(args: tuple[list[str], bool, str]) -> "collections.Counter[str]":
+    """Worker: token frequencies of a chunk of texts (only the counts travel back, not the tokens)."""
+    import collections
+
+    texts, hmm, userdict = args
+    seg = tokenizer(hmm=hmm, userdict=userdict)
+    counts: collections.Counter[str] = collections.Counter()
+    for t in texts:
+        counts.update(seg.cut(t))
+    return counts
+
+
+def _chunks(texts, size: int, hmm: bool, userdict: str):
+    """Group an iterable of texts into lists of ``size`` for the workers (keeps memory flat)."""
+    chunk: list[str] = []
+    for t in texts:
+        chunk.append(t)
+        if len(chunk) == size:
+            yield chunk, hmm, userdict
+            chunk = []
+    if chunk:
+        yield chunk, hmm, userdict
+
+
+def parallel_tokens(texts, workers: int = 2, count: bool = False, chunk: int = 2000,
+                    hmm: bool = SEGMENT_HMM, userdict: str | os.PathLike | None = None):
+    """Cut many texts in ``workers`` processes, each loading the same lexicon file once.
+
+    With ``count=False`` yields each text's tokens in input order (identical to ``tokenizer().cut``,
+    which a test checks); with ``count=True`` returns one Counter of all tokens, streaming, so that
+    no token list of the whole input is ever held.  For corpora far larger than this one.
+    """
+    import collections
+    import multiprocessing as mp
+
+    userdict = str(Path(userdict or LEXICON / "userdict.txt").resolve())
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    with mp.get_context(method).Pool(workers) as pool:
+        jobs = _chunks(texts, chunk, hmm, userdict)
+        if count:
+            total: collections.Counter[str] = collections.Counter()
+            for part in pool.imap_unordered(_count_chunk, jobs):
+                total.update(part)
+            return total
+        return [tokens for part in pool.imap(_cut_chunk, jobs) for tokens in part]
+
+
+_PLAIN: dict[str, object] = {}
+
+
+def plain_jieba():
+    """jieba with its default dictionary only (the baseline of notebook 02), cache in ``CACHE``."""
+    if "jt" not in _PLAIN:
+        _PLAIN["jt"] = _jieba_tokenizer()
+    return _PLAIN["jt"]
+
+
+def is_punct(token: str) -> bool:
+    """True if every character is punctuation, a symbol or whitespace (Unicode P*, S*, Z*, Cc)."""
+    return bool(token) and all(unicodedata.category(c)[0] in "PSZ" or c.isspace() for c in token)
+
+
+def tokenize_sentences(sentences: pd.DataFrame, seg: Segmenter | None = None,
+                       stop: frozenset[str] | None = None) -> pd.DataFrame:
+    """One row per token of ``sentences`` (doc_id, year, para_id, sent_id, text), in text order.
+
+    Columns: doc_id, year, para_id, sent_id, token_id (0, 1, ... in text order within a document),
+    token, pos, is_punct, is_stop.  Nothing is dropped: the tokens of a sentence join to its text.
+    """
+    seg = seg or tokenizer()
+    stop = stopwords() if stop is None else stop
+    missing = [c for c in ["doc_id", "year", "para_id", "sent_id", "text"] if c not in sentences.columns]
+    if missing:
+        raise CorpusError(f"sentences table: missing column(s) {', '.join(missing)}")
+    rows = []
+    for doc_id, year, para_id, sent_id, text in sentences[["doc_id", "year", "para_id", "sent_id", "text"]].itertuples(index=False):
+        tokens = seg.cut(text)
+        for token, tag in zip(tokens, seg.tag_sentence(text, tokens), strict=True):
+            rows.append((doc_id, year, para_id, sent_id, token, tag))
+    out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "sent_id", "token", "pos"])
+    out.insert(4, "token_id", out.groupby("doc_id", sort=False).cumcount())
+    out["is_punct"] = out["token"].map(is_punct)
+    out["is_stop"] = out["token"].isin(stop)
+    return out
+
+
+# Gold standard and evaluation -------------------------------------------------------------------
+def sample_gold_sentences(sentences: pd.DataFrame, n: int, seed: int = SEED) -> pd.DataFrame:
+    """Stratified random sample of ``n`` sentences: each document gets a share proportional to its
+    number of sentences (largest remainders, at least one each), drawn with ``seed``; text order."""
+    counts = sentences.groupby("doc_id", sort=True).size()
+    quota = counts / counts.sum() * n
+    alloc = np.maximum(np.floor(quota).astype(int), 1)
+    rest = n - int(alloc.sum())
+    if rest > 0:
+        order = (quota - np.floor(quota)).sort_values(ascending=False, kind="stable").index
+        for doc in list(order)[:rest]:
+            alloc[doc] += 1
+    rng = np.random.default_rng(seed)
+    picked = []
+    for doc, k in alloc.items():
+        rows = sentences[sentences["doc_id"] == doc]
+        idx = rng.choice(len(rows), size=min(int(k), len(rows)), replace=False)
+        picked.append(rows.iloc[np.sort(idx)])
+    return pd.concat(picked).reset_index(drop=True)
+
+
+def read_gold(path: str | os.PathLike) -> pd.DataFrame:
+    """Read the gold standard: ``doc_id<TAB>sent_id<TAB>tokens separated by single spaces``, `#` header.
+
+    Returns doc_id, sent_id, tokens (list), text (tokens joined).  Errors name file and line.
+    """
+    path = Path(path)
+    rows = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or not re.fullmatch(r"\d+", parts[1]) or not parts[2]:
+            raise LexiconError(f"{path} line {lineno}: expected 'doc_id<TAB>sent_id<TAB>tokens'")
+        tokens = parts[2].split(" ")
+        if "" in tokens:
+            raise LexiconError(f"{path} line {lineno}: tokens must be separated by single spaces")
+        rows.append((parts[0], int(parts[1]), tokens, "".join(tokens)))
+    return pd.DataFrame(rows, columns=["doc_id", "sent_id", "tokens", "text"])
+
+
+def word_spans(tokens: list[str]) -> set[tuple[int, int]]:
+    """Character spans (start, end) of the tokens, whitespace tokens left out."""
+    spans, pos = set(), 0
+    for tok in tokens:
+        if tok.strip():
+            spans.add((pos, pos + len(tok)))
+        pos += len(tok)
+    return spans
+
+
+def _strip_ws(tokens: list[str]) -> list[str]:
+    """Remove whitespace inside and between tokens (the gold format has no whitespace tokens)."""
+    return [t for t in (re.sub(r"\s", "", tok) for tok in tokens) if t]
+
+
+def segmentation_scores(gold: list[list[str]], pred: list[list[str]]) -> dict[str, float]:
+    """Precision, recall and F1 of predicted word spans against gold spans, pooled over sentences.
+
+    Whitespace is removed from both sides first (the gold has none); each pair must join to the
+    same string.
+    """
+    n_gold = n_pred = n_ok = 0
+    for i, (g, p) in enumerate(zip(gold, pred, strict=True)):
+        g, p = _strip_ws(g), _strip_ws(p)
+        if "".join(g) != "".join(p):
+            raise ValueError(f"sentence {i}: gold and predicted tokens spell different texts")
+        gs, ps = word_spans(g), word_spans(p)
+        n_gold, n_pred, n_ok = n_gold + len(gs), n_pred + len(ps), n_ok + len(gs & ps)
+    precision, recall = n_ok / n_pred, n_ok / n_gold
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1,
+            "gold_words": n_gold, "predicted_words": n_pred, "correct": n_ok}
+
+
+def segmentation_errors(gold: list[list[str]], pred: list[list[str]]) -> pd.DataFrame:
+    """Every disagreement: the smallest stretch where gold and predicted boundaries differ.
+
+    Columns: sentence (index), gold (tokens joined by '/'), predicted (same).
+    """
+    rows = []
+    for i, (g, p) in enumerate(zip(gold, pred, strict=True)):
+        g, p = _strip_ws(g), _strip_ws(p)
+        gb = set(np.cumsum([len(t) for t in g]).tolist())
+        pb = set(np.cumsum([len(t) for t in p]).tolist())
+        common = sorted(gb & pb)
+        start = 0
+        for end in common:
+            gs = [t for t, e in zip(g, np.cumsum([len(t) for t in g])) if start < e <= end]
+            ps = [t for t, e in zip(p, np.cumsum([len(t) for t in p])) if start < e <= end]
+            if gs != ps:
+                rows.append((i, "/".join(gs), "/".join(ps)))
+            start = end
+    return pd.DataFrame(rows, columns=["sentence", "gold", "predicted"])

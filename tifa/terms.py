@@ -1,0 +1,169 @@
+"""Terms in clean text: the squeezed body text every count runs on, rates per 10,000 characters,
+occurrences of a term (numeral-aware, false matches left out), counts per paragraph, KWIC, and the
+English glosses and pinyin used in figure labels.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+
+from .files import CorpusError
+from .settings import RhetoricSettings
+
+def squeeze(text: str) -> str:
+    """The text every count runs on: all whitespace removed (as in ``body_chars``)."""
+    return re.sub(r"\s+", "", text)
+
+
+def body_paragraphs(paragraphs: pd.DataFrame) -> pd.DataFrame:
+    """Body paragraphs (kind == body) with ``text`` squeezed and ``chars`` = its length, in text order."""
+    missing = [c for c in ["doc_id", "year", "para_id", "kind", "text"] if c not in paragraphs.columns]
+    if missing:
+        raise CorpusError(f"paragraphs table: missing column(s) {', '.join(missing)}")
+    body = paragraphs.loc[paragraphs["kind"] == "body", ["doc_id", "year", "para_id", "text"]].copy()
+    body["text"] = body["text"].fillna("").astype(str).map(squeeze)
+    body["chars"] = body["text"].str.len()
+    return body.sort_values(["doc_id", "para_id"], kind="stable").reset_index(drop=True)
+
+
+def per_10k(count, chars):
+    """Rate per 10,000 characters of clean body text (numbers, arrays or Series)."""
+    return count * 10_000 / chars
+
+
+# Term occurrences -------------------------------------------------------------------------------
+def term_regex(term: str, st: RhetoricSettings) -> re.Pattern:
+    """Regex of one term's occurrences.
+
+    A term that begins with a numeral is not matched where that numeral continues a longer number
+    or an ordinal (三产 inside 第三产业, 六稳 inside 十六稳…): the character before must be neither
+    a numeral, an ASCII digit nor an ordinal prefix.  Any other term is a plain substring.
+    """
+    if term[0] in st.numerals or term[0].isdigit():
+        block = re.escape(st.numerals + st.ordinal_prefix) + "0-9"
+        return re.compile(f"(?<![{block}]){re.escape(term)}")
+    return re.compile(re.escape(term))
+
+
+def _occurrences(text: str, s: str) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of ``s`` in ``text``, overlapping ones included."""
+    return [(m.start(), m.start() + len(s)) for m in re.finditer(f"(?={re.escape(s)})", text)]
+
+
+def split_false_matches(text: str, term: str, st: RhetoricSettings) -> tuple[list[tuple[int, int]], list[tuple]]:
+    """The occurrences of ``term`` in ``text`` (``term_regex``), split by ``st.false_matches``.
+
+    Returns (kept spans, excluded) where excluded holds (start, end, context, reason) for each
+    occurrence that lies inside an occurrence of one of the term's listed contexts.
+    """
+    if term not in text:
+        return [], []
+    spans = [m.span() for m in term_regex(term, st).finditer(text)]
+    rules = [(c, r) for t, c, r in st.false_matches if t == term and c in text]
+    if not rules:
+        return spans, []
+    blocks = [(a, b, c, r) for c, r in rules for a, b in _occurrences(text, c)]
+    kept, excluded = [], []
+    for s, e in spans:
+        hit = next(((c, r) for a, b, c, r in blocks if a <= s and e <= b), None)
+        if hit is None:
+            kept.append((s, e))
+        else:
+            excluded.append((s, e, *hit))
+    return kept, excluded
+
+
+def find_term(text: str, term: str, st: RhetoricSettings) -> list[tuple[int, int]]:
+    """(start, end) of every non-overlapping occurrence of ``term`` in ``text`` (see ``term_regex``),
+    except those inside a listed false-match context (``st.false_matches``, from false_matches.csv)."""
+    return split_false_matches(text, term, st)[0]
+
+
+def excluded_matches(body: pd.DataFrame, st: RhetoricSettings, terms: list[str] | None = None,
+                     width: int | None = None) -> pd.DataFrame:
+    """Every occurrence that ``find_term`` leaves out because of ``st.false_matches``, in text order.
+
+    ``terms`` restricts the rows to these terms (default: every term of the file).  Columns: doc_id,
+    year, para_id, term, context, reason, left, right (``width`` characters, default ``kwic_width``).
+    """
+    width = st.kwic_width if width is None else width
+    listed = {t for t, _, _ in st.false_matches}
+    wanted = sorted(listed if terms is None else listed & set(terms))
+    rows = []
+    for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
+        for term in wanted:
+            for a, b, context, reason in split_false_matches(text, term, st)[1]:
+                rows.append((doc_id, year, para_id, term, context, reason,
+                             text[max(0, a - width):a], text[b:b + width]))
+    out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "term", "context", "reason", "left", "right"])
+    return out.sort_values(["doc_id", "para_id", "term"], kind="stable").reset_index(drop=True)
+
+
+def count_terms(body: pd.DataFrame, terms: list[str], st: RhetoricSettings) -> pd.DataFrame:
+    """Occurrences of each term in each body paragraph (rows only where count > 0).
+
+    Occurrences are ``find_term``'s, so those inside a listed false-match context are not counted.
+    Columns: doc_id, year, para_id, term, count, nested.  ``nested`` counts the occurrences that lie
+    inside an occurrence of a longer term of the same list (两个维护 inside 做到两个维护, if both
+    are listed): ``count`` is the term's own count (what a reader searching for it finds);
+    ``count - nested`` is what a device total adds, so that no stretch of text is counted twice.
+    """
+    terms = sorted(set(terms), key=lambda t: (-len(t), t))
+    rows = []
+    for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
+        spans = {t: find_term(text, t, st) for t in terms}
+        spans = {t: s for t, s in spans.items() if s}
+        for term, occ in spans.items():
+            longer = [sp for t2, s2 in spans.items() if len(t2) > len(term) for sp in s2]
+            nested = sum(any(a <= s and e <= b for a, b in longer) for s, e in occ)
+            rows.append((doc_id, year, para_id, term, len(occ), nested))
+    out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "term", "count", "nested"])
+    return out.sort_values(["doc_id", "para_id", "term"], kind="stable").reset_index(drop=True)
+
+
+_HALF_TO_FULL = str.maketrans({",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"})
+
+
+def normalise_span(span: str) -> str:
+    """A quoted span as counted: NFKC (full-width letters/digits to ASCII), whitespace removed,
+    then ASCII clause punctuation back to the full-width marks the other texts use (the 2021 page
+    prints , ; ( ) half-width), so the same slogan is one type in every document."""
+    return squeeze(unicodedata.normalize("NFKC", span)).translate(_HALF_TO_FULL)
+
+
+# KWIC and collocation ---------------------------------------------------------------------------
+def kwic(body: pd.DataFrame, term: str, st: RhetoricSettings, width: int | None = None) -> pd.DataFrame:
+    """Keyword in context: one row per occurrence of ``term`` (found as ``find_term`` finds it, so
+    the rows agree with the counts) in the body paragraphs, context cut at the paragraph.
+
+    Columns: doc_id, year, para_id, left, term, right (``width`` characters each side).
+    """
+    width = st.kwic_width if width is None else width
+    rows = []
+    for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
+        for a, b in find_term(text, term, st):
+            rows.append((doc_id, year, para_id, text[max(0, a - width):a], term, text[b:b + width]))
+    return pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "left", "term", "right"])
+
+
+def gloss_map(glossary: pd.DataFrame | None, *lexicons: pd.DataFrame) -> dict[str, str]:
+    """term -> English gloss: glossary.csv first, then the ``english`` column of the lexicons given."""
+    out: dict[str, str] = {}
+    for df in ([glossary] if glossary is not None else []) + list(lexicons):
+        if df is None or "english" not in df.columns:
+            continue
+        for term, en in zip(df["term"], df["english"].fillna("")):
+            if en.strip() and term not in out:
+                out[term] = en.strip()
+    return out
+
+
+def gloss_label(term: str, glosses: dict[str, str], sep: str = "  ") -> str:
+    """A figure label: the term, then its English gloss, or its pinyin (pypinyin) if none is listed."""
+    if term in glosses:
+        return f"{term}{sep}{glosses[term]}"
+    from pypinyin import lazy_pinyin, Style
+
+    return f"{term}{sep}{' '.join(lazy_pinyin(term, style=Style.TONE))}"
