@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tifa.config import Paths
 from tifa.files import CorpusError
 from tifa.corpus import document_date_bounds, whole_months
 from tifa.settings import rhetoric_settings
@@ -19,9 +18,6 @@ from tifa.adoption import (
     adoption_by_year, adoption_table, count_formulae, density_by_origin, first_use_interval,
     normalise_formula, read_central_formulae,
 )
-from tifa.style import setup_style
-from tifa.plots import plot_adoption_timeline, plot_formula_density
-from tifa.notebook import save_figure
 from conftest import ROOT, write_corpus
 
 # A corpus shaped like the project's: one text a year, dates known to the day, month or year only.
@@ -312,41 +308,3 @@ def test_notebook_05_runs_when_no_central_formula_occurs(tmp_path):
 
 
 # --- figures -------------------------------------------------------------------------------------
-def test_figures_draw_every_status_and_an_empty_table(tmp_path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    setup_style()
-    paths = Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
-    formulae = pd.concat([FORMULAE, pd.DataFrame({"term": ["新质生产力", "冲突提法"], "origin": "central",
-                                                  "introduced": ["2023-09", "2020-01"]})], ignore_index=True)
-    counts = pd.concat([COUNTS, pd.DataFrame({"doc_id": ["r2018"], "term": ["冲突提法"], "count": [1]})])
-    t = adoption_table(counts, DOCS, formulae)
-    assert {"adopted", "absent", "introduced after last text", "dating conflict"} <= set(t["status"])
-    fig = plot_adoption_timeline(t, B)
-    ax = fig.axes[0]
-    assert len(ax.get_yticklabels()) == (t["origin"] == "central").sum()
-    texts = [x.get_text() for x in ax.texts]
-    four = t.set_index("term").loc["四个意识"]                 # bounded on both sides: "A–B mo"
-    assert f"{four['lag_months_min']}–{four['lag_months_max']} mo" in texts
-    t2 = adoption_table(COUNTS.assign(doc_id="r2018"), DOCS, FORMULAE)
-    cens = t2.set_index("term").loc["四个意识"]
-    assert cens["status"] == "present in first text"      # left-censored: an upper bound only, "≤B mo"
-    fig2 = plot_adoption_timeline(t2, B)
-    labels2 = [x.get_text() for x in fig2.axes[0].texts]
-    assert f"≤{cens['lag_months_max']} mo" in labels2 and not any(s.startswith("0–") for s in labels2)
-    # no note runs past the right end of the axes (the "after last text" note sits left of its marker)
-    renderer = fig.canvas.get_renderer()
-    notes = [x for x in ax.texts if x.get_text().endswith(("mo", "未见", "晚于末篇", "introduction"))]
-    assert notes and all(x.get_window_extent(renderer).x1 <= ax.bbox.x1 for x in notes)
-    save_figure(fig, "05_test_timeline", paths)
-    empty = adoption_table(COUNTS.iloc[:0], DOCS, formulae.iloc[:0])
-    save_figure(plot_adoption_timeline(empty, B), "05_test_empty", paths)
-    dens = density_by_origin(adoption_by_year(counts, DOCS, formulae, CHARS), CHARS)
-    fig = plot_formula_density(dens, DOCS)
-    labels = [tl.get_text() for tl in fig.axes[0].get_xticklabels()]
-    assert labels[4] == "2022" and "2022" not in set(DOCS["year"].astype(str))  # the gap year is shown
-    save_figure(fig, "05_test_density", paths)
-    plt.close("all")
-    assert len(list(tmp_path.glob("05_test_*.png"))) == 3

@@ -20,7 +20,7 @@ from tifa.cleaning import (
     account_for_characters, classify_line, clean_corpus, CLEANING_RULES_FILE, denormalise,
     DROP_ACTIONS, ends_open, load_cleaning_rules, normalise, split_sentences,
 )
-from conftest import ROOT, write_corpus
+from conftest import write_corpus
 
 RULES = load_cleaning_rules()
 SEP = "\n\n"          # one blank line: running text

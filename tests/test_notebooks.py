@@ -17,9 +17,7 @@ import pandas as pd
 import pytest
 
 from tifa.config import FIGURES, LEXICON, Paths, PROCESSED, RAW
-from tifa.corpus import missing_years
 from tifa.style import DISPLAY_REDUCTION, PNG_DPI, setup_style
-from tifa.plots import mark_missing_years
 from tifa.notebook import save_figure
 from conftest import ROOT, write_corpus
 
@@ -173,7 +171,6 @@ def test_all_notebooks_run_on_another_corpus(tiny_run):
     assert (out / "html" / "index.html").exists()
 
 
-
 def test_another_lexicon_is_used_instead_of_the_committed_one(tiny_run):
     """The run used the lexicon copy (the guard let no process open data/lexicon): its extra formula is one
     token and is counted as a listed formula."""
@@ -271,28 +268,3 @@ def test_save_figure_matches_matplotlib_with_a_layout_engine(tmp_path):
     plt.close(fig)
     theirs = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     assert ours.size == theirs.size and ours.tobytes() == theirs.tobytes()
-
-
-@pytest.mark.parametrize("label", ["top", "bottom", None])
-def test_mark_missing_years(label):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots()
-    mark_missing_years(ax, missing_years([2009, 2011, 2014]), label=label)  # gaps 2010, 2012, 2013
-    spans = [p.get_x() for p in ax.patches]
-    assert sorted(round(x + 0.4, 6) for x in spans) == [2010, 2012, 2013]
-    assert sum("无文本" in t.get_text() for t in ax.texts) == (3 if label else 0)
-    plt.close(fig)
-
-
-def test_mark_missing_years_rejects_an_unknown_label():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots()
-    with pytest.raises(ValueError, match="middle"):
-        mark_missing_years(ax, [2022], label="middle")
-    plt.close(fig)

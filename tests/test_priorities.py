@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tifa.config import LEXICON, PROCESSED, SEED
 from tifa.files import CorpusError
-from tifa.corpus import ALL_GENRES, body_chars, comparison_groups, year_axis
+from tifa.corpus import ALL_GENRES, body_chars, comparison_groups
 from tifa.stats import chi2_sf_1df, g2_log_likelihood, log_ratio
 from tifa.segmentation import is_punct
 from tifa.priorities import (
@@ -21,8 +21,6 @@ from tifa.priorities import (
     priority_counts, read_priorities, resample_paragraphs, term_audit,
 )
 from tifa.keyness import keyness, keyness_by_year, keyness_survival
-from tifa.style import setup_style
-from tifa.plots import plot_change, plot_keyness, plot_trends
 
 
 # --- small synthetic tables ------------------------------------------------------------------------
@@ -315,87 +313,6 @@ def test_leading_categories_report_overlap_and_bootstrap_lead():
 
 
 # --- figures ---------------------------------------------------------------------------------------------
-def test_change_plot_marks_a_degenerate_interval_with_an_open_marker():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    setup_style()
-
-    tok, paras, docs = corpus()
-    codebook = pd.concat([CODEBOOK, pd.DataFrame({"category": ["culture"], "category_zh": ["文化"],
-                                                  "category_en": ["Culture"], "term": ["文化"],
-                                                  "scope_note": [""]})], ignore_index=True)
-    cats = CATS + ["culture"]
-    counts = priority_counts(match_terms(tok, codebook), paras, cats)
-    draws = resample_paragraphs(counts, cats, docs["doc_id"], 200, SEED)
-    ch = attention_change(counts, codebook, docs, draws)
-    culture = ch.set_index("category").loc["culture"]
-    assert culture["share_change_ci_low"] == culture["share_change_ci_high"] == 0
-    fig = plot_change(ch, codebook)
-    ax = fig.axes[0]
-    assert any("no hit in either end year" in t.get_text() for t in ax.texts)
-    open_markers = [l for l in ax.lines if l.get_markerfacecolor() == "white" and len(l.get_xdata())]
-    assert len(open_markers) == 1 and list(open_markers[0].get_ydata()) == [3.0]   # the culture row
-    plt.close(fig)
-
-
-def test_trend_plot_draws_a_within_genre_series_only_where_its_documents_differ():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    setup_style()
-
-    tok, paras, docs = corpus()
-    docs = pd.concat([docs, pd.DataFrame({"doc_id": ["d"], "year": [2002], "genre": ["news"]})], ignore_index=True)
-    tok = pd.concat([tok, token_table([("d", 2002, 0, ["党建", "营商环境", "。"])])], ignore_index=True)
-    paras = paragraph_table(tok)
-    counts = priority_counts(match_terms(tok, CODEBOOK), paras, CATS)
-    draws = resample_paragraphs(counts, CATS, docs["doc_id"], 100, SEED)
-    by_year = priorities_by_year(counts, CODEBOOK, docs, draws)
-    years = year_axis(docs)
-
-    def news_points(fig):
-        return sum(np.isfinite(np.asarray(l.get_ydata(), float)).sum() for ax in fig.axes for l in ax.lines
-                   if l.get_color() == "#d95f02")
-
-    fig = plot_trends(by_year, CODEBOOK, years)   # news in 2002 and 2003 = all documents of those years
-    assert news_points(fig) == 0
-    assert any("not drawn" in t.get_text() for leg in fig.legends for t in leg.get_texts())
-    plt.close(fig)
-    docs2 = pd.concat([docs, pd.DataFrame({"doc_id": ["e"], "year": [2003], "genre": ["report"]})], ignore_index=True)
-    tok2 = pd.concat([tok, token_table([("e", 2003, 0, ["乡村振兴", "。"])])], ignore_index=True)
-    paras2 = paragraph_table(tok2)
-    counts2 = priority_counts(match_terms(tok2, CODEBOOK), paras2, CATS)
-    draws2 = resample_paragraphs(counts2, CATS, docs2["doc_id"], 100, SEED)
-    fig = plot_trends(priorities_by_year(counts2, CODEBOOK, docs2, draws2), CODEBOOK, years)
-    assert news_points(fig) > 0          # 2003 now also has a report: the news series differs there
-    assert any("drawn where its documents differ" in t.get_text() for leg in fig.legends for t in leg.get_texts())
-    plt.close(fig)
-
-
-def test_keyness_plot_has_no_panel_for_a_year_outside_a_comparison_and_pinyin_labels():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    setup_style()
-
-    docs = pd.DataFrame({"doc_id": ["r", "n1", "n3"], "year": [2009, 2010, 2012],
-                         "genre": ["report", "news", "news"]})
-    tok = token_table([("r", 2009, 0, ["甲"] * 60 + ["乙"] * 5), ("n1", 2010, 0, ["乙"] * 60 + ["丙"] * 5),
-                       ("n3", 2012, 0, ["丙"] * 60 + ["甲"] * 5)])
-    kw = keyness_by_year(tok, docs, min_freq=1)
-    groups = comparison_groups(docs)
-    comparison_years = {label: set(docs.loc[docs["doc_id"].isin(ids), "year"]) for label, ids in groups}
-    fig = plot_keyness(kw, year_axis(docs), comparison_years, {"乙": "second"})
-    axes = np.array(fig.axes).reshape(4, 2)
-    assert not axes[0][1].axison and not axes[0][1].texts        # 2009 has no news document: no panel
-    assert any("no text" in t.get_text() for t in axes[2][0].texts)  # 2011: no document at all
-    labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
-    assert "甲 jiǎ" in labels and "乙 second" in labels
-    plt.close(fig)
 
 
 # --- keyness ---------------------------------------------------------------------------------------------

@@ -1,0 +1,366 @@
+"""tifa.plots: every figure function on small synthetic tables.  Each gets at least one smoke test (a
+Figure comes back, with the expected number of axes and the expected title, axis labels and tick labels,
+read from the figure); some also check what the figure must show (open markers, missing panels, notes).
+
+Layout: one section per notebook whose figures are drawn here; new plot functions get their smoke tests
+in the section of their notebook (sections for notebooks 00, 01 and 03 are at the end of the file).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tifa.config import Paths, SEED
+from tifa.corpus import ALL_GENRES, comparison_groups, document_date_bounds, missing_years, year_axis
+from tifa.settings import rhetoric_settings
+from tifa.priorities import (
+    attention_change, codebook_categories, match_terms, priorities_by_year, priority_counts, resample_paragraphs,
+)
+from tifa.keyness import keyness_by_year
+from tifa.adoption import adoption_by_year, adoption_table, density_by_origin
+from tifa import plots
+from tifa.plots import (
+    mark_missing_years, plot_adoption_timeline, plot_attention_heatmap, plot_change, plot_formula_density,
+    plot_keyness, plot_slope, plot_trends, wordcloud_array,
+)
+from tifa.style import cjk_font_path, setup_style
+from tifa.notebook import save_figure
+from conftest import (
+    ADOPTION_CHARS, ADOPTION_COUNTS, ADOPTION_DOCS, ADOPTION_FORMULAE, CATS, CODEBOOK, coded_corpus,
+    paragraph_table, token_table,
+)
+
+DOCS, FORMULAE, COUNTS, CHARS = ADOPTION_DOCS, ADOPTION_FORMULAE, ADOPTION_COUNTS, ADOPTION_CHARS
+B = document_date_bounds(DOCS)
+LABELS = list(codebook_categories(CODEBOOK)["label"])  # 党的建设 Party building, 经济发展 Economy, 乡村振兴 …
+
+
+@pytest.fixture(scope="module", autouse=True)
+def style():
+    """The project's figure style (CJK font, missing glyph = error), on the Agg backend."""
+    import matplotlib
+    matplotlib.use("Agg")
+    setup_style()
+
+
+@pytest.fixture
+def plt():
+    """pyplot; every figure still open when the test ends is closed."""
+    import matplotlib.pyplot as pyplot
+
+    yield pyplot
+    pyplot.close("all")
+
+
+def is_figure(fig) -> bool:
+    from matplotlib.figure import Figure
+    return isinstance(fig, Figure)
+
+
+def ticks(labels) -> list[str]:
+    return [t.get_text() for t in labels]
+
+
+def suptitle(fig) -> str:
+    return fig._suptitle.get_text() if fig._suptitle is not None else ""
+
+
+def by_year_of(tok: pd.DataFrame, docs: pd.DataFrame, n: int = 100) -> pd.DataFrame:
+    """priorities_by_year on a synthetic token table, with ``n`` bootstrap resamples."""
+    counts = priority_counts(match_terms(tok, CODEBOOK), paragraph_table(tok), CATS)
+    return priorities_by_year(counts, CODEBOOK, docs, resample_paragraphs(counts, CATS, docs["doc_id"], n, SEED))
+
+
+def with_news_2002():
+    """The coded corpus plus a 2002 news text: two comparisons (all genres 2001-2003, news only 2002-2003)."""
+    tok, _, docs = coded_corpus()
+    docs = pd.concat([docs, pd.DataFrame({"doc_id": ["d"], "year": [2002], "genre": ["news"]})], ignore_index=True)
+    tok = pd.concat([tok, token_table([("d", 2002, 0, ["党建", "党建", "营商环境", "。"])])], ignore_index=True)
+    return tok, docs
+
+
+# --- any year axis -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("label", ["top", "bottom", None])
+def test_mark_missing_years(plt, label):
+    fig, ax = plt.subplots()
+    mark_missing_years(ax, missing_years([2009, 2011, 2014]), label=label)  # gaps 2010, 2012, 2013
+    spans = [p.get_x() for p in ax.patches]
+    assert sorted(round(x + 0.4, 6) for x in spans) == [2010, 2012, 2013]
+    assert sum("无文本" in t.get_text() for t in ax.texts) == (3 if label else 0)
+    plt.close(fig)
+
+
+def test_mark_missing_years_rejects_an_unknown_label(plt):
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match="middle"):
+        mark_missing_years(ax, [2022], label="middle")
+    plt.close(fig)
+
+
+def test_mark_missing_years_puts_the_label_at_the_top_or_bottom(plt):
+    fig, ax = plt.subplots()
+    mark_missing_years(ax, [2022], label="top")
+    mark_missing_years(ax, [2024], label="bottom")
+    (top, bottom) = ax.texts
+    assert top.get_text() == bottom.get_text() == "no text\n无文本"
+    assert (top.get_position(), top.get_va()) == ((2022, 0.97), "top")
+    assert (bottom.get_position(), bottom.get_va()) == ((2024, 0.01), "bottom")
+
+
+# --- figures of notebook 03 (word clouds) ------------------------------------------------------------------
+def test_wordcloud_array_is_an_image_of_the_settings_size_and_seeded():
+    st = replace(rhetoric_settings(), wordcloud_width=240, wordcloud_height=120, wordcloud_max_words=20)
+    freqs = {"四个意识": 9, "发展": 5, "六稳": 3, "乡村振兴": 2}
+    img = wordcloud_array(freqs, st, cjk_font_path())
+    assert isinstance(img, np.ndarray) and img.shape == (120, 240, 3) and img.dtype == np.uint8
+    assert (img < 250).any() and (img == 255).any()          # words drawn on a white background
+    assert np.array_equal(img, wordcloud_array(freqs, st, cjk_font_path()))   # random_state = SEED
+    with pytest.raises(ValueError, match="no frequencies"):
+        wordcloud_array({}, st, cjk_font_path())
+
+
+# --- figures of notebook 04 ----------------------------------------------------------------------------------
+def test_attention_heatmap_smoke(plt):
+    tok, _, docs = coded_corpus()
+    years = year_axis(docs)
+    assert years == [2001, 2002, 2003]
+    fig = plot_attention_heatmap(by_year_of(tok, docs), CODEBOOK, years)
+    assert is_figure(fig) and len(fig.axes) == 2               # the heatmap and its colour bar
+    ax, bar = fig.axes
+    assert ax.get_title(loc="left") == "Attention to priority categories by year (all genres)\n各年份重点领域关注度"
+    assert ticks(ax.get_xticklabels()) == ["2001\nreport", "2002\n", "2003\nnews"]
+    assert ticks(ax.get_yticklabels()) == LABELS
+    assert bar.get_ylabel() == "hits per 10,000 characters 每万字频次"
+    assert sum(t.get_text() == "no text\n无文本" for t in ax.texts) == 1   # 2002: no document
+    assert len(ax.texts) == 1 + 2 * len(CATS)                   # one value per category and year with a text
+    fig = plot_attention_heatmap(by_year_of(tok, docs), CODEBOOK, years, value="share")
+    assert fig.axes[1].get_ylabel() == "share"
+
+
+def test_slope_smoke_one_panel_per_comparison(plt):
+    tok, docs = with_news_2002()
+    fig = plot_slope(by_year_of(tok, docs), CODEBOOK)
+    assert is_figure(fig) and len(fig.axes) == 2
+    left, right = fig.axes
+    assert (left.get_title(loc="left"), right.get_title(loc="left")) == (ALL_GENRES, "news only")
+    assert ticks(left.get_xticklabels()) == ["2001\nreport", "2003\nnews"]
+    assert ticks(right.get_xticklabels()) == ["2002\nnews", "2003\nnews"]
+    assert left.get_ylabel() == "hits per 10,000 characters 每万字频次"
+    assert [t.get_text() for t in left.texts] == LABELS        # a label at the end of every line
+    assert suptitle(fig).startswith("First vs last year (red: rises, blue: falls)")
+    share = plot_slope(by_year_of(tok, docs), CODEBOOK, value="share")
+    assert share.axes[0].get_ylabel() == "share of coded hits 占比 (%)"
+
+
+def test_slope_with_a_single_year_says_there_is_nothing_to_compare(plt):
+    tok, _, docs = coded_corpus()
+    one = docs[docs["year"] == 2003]
+    fig = plot_slope(by_year_of(tok[tok["doc_id"].isin(one["doc_id"])], one), CODEBOOK)
+    assert is_figure(fig) and len(fig.axes) == 1
+    assert [t.get_text() for t in fig.axes[0].texts] == ["only one year: nothing to compare\n仅一个年份，无从比较"]
+
+
+def test_change_smoke(plt):
+    tok, docs = with_news_2002()
+    counts = priority_counts(match_terms(tok, CODEBOOK), paragraph_table(tok), CATS)
+    ch = attention_change(counts, CODEBOOK, docs, resample_paragraphs(counts, CATS, docs["doc_id"], 100, SEED))
+    fig = plot_change(ch, CODEBOOK, ci=0.9)
+    assert is_figure(fig) and len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ticks(ax.get_yticklabels()) == LABELS
+    assert ax.get_xlabel() == ("change in share of coded hits, percentage points (last − first year)\n"
+                               "占比变化（百分点）")
+    assert suptitle(fig) == "Change in share from first to last year, 90% bootstrap intervals\n首末年份占比变化及90%区间"
+    legend = ticks(ax.get_legend().get_texts())
+    assert legend[:2] == [f"{ALL_GENRES}: 2001 → 2003", "news only: 2002 → 2003"]
+
+
+def test_change_plot_marks_a_degenerate_interval_with_an_open_marker(plt):
+    tok, paras, docs = coded_corpus()
+    codebook = pd.concat([CODEBOOK, pd.DataFrame({"category": ["culture"], "category_zh": ["文化"],
+                                                  "category_en": ["Culture"], "term": ["文化"],
+                                                  "scope_note": [""]})], ignore_index=True)
+    cats = CATS + ["culture"]
+    counts = priority_counts(match_terms(tok, codebook), paras, cats)
+    draws = resample_paragraphs(counts, cats, docs["doc_id"], 200, SEED)
+    ch = attention_change(counts, codebook, docs, draws)
+    culture = ch.set_index("category").loc["culture"]
+    assert culture["share_change_ci_low"] == culture["share_change_ci_high"] == 0
+    fig = plot_change(ch, codebook)
+    ax = fig.axes[0]
+    assert any("no hit in either end year" in t.get_text() for t in ax.texts)
+    open_markers = [l for l in ax.lines if l.get_markerfacecolor() == "white" and len(l.get_xdata())]
+    assert len(open_markers) == 1 and list(open_markers[0].get_ydata()) == [3.0]   # the culture row
+    plt.close(fig)
+
+
+def test_trends_smoke(plt):
+    tok, _, docs = coded_corpus()
+    years = year_axis(docs)
+    fig = plot_trends(by_year_of(tok, docs), CODEBOOK, years, ncols=2)
+    assert is_figure(fig) and len(fig.axes) == 4                # 2 x 2 grid for three categories
+    assert [ax.get_visible() for ax in fig.axes] == [True, True, True, False]
+    assert [ax.get_title(loc="left") for ax in fig.axes[:3]] == LABELS
+    assert fig.axes[0].get_ylabel() == fig.axes[2].get_ylabel() == "share 占比 (%)" and not fig.axes[1].get_ylabel()
+    assert ticks(fig.axes[2].get_xticklabels()) == ["2001", "2002", "2003"]
+    title = suptitle(fig)
+    assert title.startswith("Share of coded attention by year, 95% percentile-bootstrap intervals; "
+                            "shaded = no text 无文本 (2002)")
+    assert "Genre of the texts: report 2001; news 2003" in title
+    assert ticks(fig.legends[0].get_texts())[0] == ALL_GENRES
+
+
+def test_trend_plot_draws_a_within_genre_series_only_where_its_documents_differ(plt):
+    tok, paras, docs = coded_corpus()
+    docs = pd.concat([docs, pd.DataFrame({"doc_id": ["d"], "year": [2002], "genre": ["news"]})], ignore_index=True)
+    tok = pd.concat([tok, token_table([("d", 2002, 0, ["党建", "营商环境", "。"])])], ignore_index=True)
+    paras = paragraph_table(tok)
+    counts = priority_counts(match_terms(tok, CODEBOOK), paras, CATS)
+    draws = resample_paragraphs(counts, CATS, docs["doc_id"], 100, SEED)
+    by_year = priorities_by_year(counts, CODEBOOK, docs, draws)
+    years = year_axis(docs)
+
+    def news_points(fig):
+        return sum(np.isfinite(np.asarray(l.get_ydata(), float)).sum() for ax in fig.axes for l in ax.lines
+                   if l.get_color() == "#d95f02")
+
+    fig = plot_trends(by_year, CODEBOOK, years)   # news in 2002 and 2003 = all documents of those years
+    assert news_points(fig) == 0
+    assert any("not drawn" in t.get_text() for leg in fig.legends for t in leg.get_texts())
+    plt.close(fig)
+    docs2 = pd.concat([docs, pd.DataFrame({"doc_id": ["e"], "year": [2003], "genre": ["report"]})], ignore_index=True)
+    tok2 = pd.concat([tok, token_table([("e", 2003, 0, ["乡村振兴", "。"])])], ignore_index=True)
+    paras2 = paragraph_table(tok2)
+    counts2 = priority_counts(match_terms(tok2, CODEBOOK), paras2, CATS)
+    draws2 = resample_paragraphs(counts2, CATS, docs2["doc_id"], 100, SEED)
+    fig = plot_trends(priorities_by_year(counts2, CODEBOOK, docs2, draws2), CODEBOOK, years)
+    assert news_points(fig) > 0          # 2003 now also has a report: the news series differs there
+    assert any("drawn where its documents differ" in t.get_text() for leg in fig.legends for t in leg.get_texts())
+    plt.close(fig)
+
+
+def keyness_inputs():
+    docs = pd.DataFrame({"doc_id": ["r", "n1", "n3"], "year": [2009, 2010, 2012],
+                         "genre": ["report", "news", "news"]})
+    tok = token_table([("r", 2009, 0, ["甲"] * 60 + ["乙"] * 5), ("n1", 2010, 0, ["乙"] * 60 + ["丙"] * 5),
+                       ("n3", 2012, 0, ["丙"] * 60 + ["甲"] * 5)])
+    kw = keyness_by_year(tok, docs, min_freq=1)
+    groups = comparison_groups(docs)
+    comparison_years = {label: set(docs.loc[docs["doc_id"].isin(ids), "year"]) for label, ids in groups}
+    return kw, docs, comparison_years
+
+
+def test_keyness_smoke(plt):
+    kw, docs, comparison_years = keyness_inputs()
+    years = year_axis(docs)
+    fig = plot_keyness(kw, years, comparison_years, {"乙": "second"}, top_n=3)
+    assert is_figure(fig) and len(fig.axes) == len(years) * len(comparison_years) == 8
+    axes = np.array(fig.axes).reshape(4, 2)
+    assert axes[0][0].get_title(loc="left") == f"2009 · {ALL_GENRES}"
+    assert axes[1][1].get_title(loc="left") == "2010 · news only"
+    assert axes[3][0].get_xlabel() == axes[3][1].get_xlabel() == "Log Ratio (log2 of relative-frequency ratio)"
+    assert ticks(axes[0][0].get_yticklabels()) == ["甲 jiǎ"]
+    assert suptitle(fig).startswith("Keywords of each year against all other years (top terms by G², significant")
+
+
+def test_keyness_plot_has_no_panel_for_a_year_outside_a_comparison_and_pinyin_labels(plt):
+    kw, docs, comparison_years = keyness_inputs()
+    fig = plot_keyness(kw, year_axis(docs), comparison_years, {"乙": "second"})
+    axes = np.array(fig.axes).reshape(4, 2)
+    assert not axes[0][1].axison and not axes[0][1].texts        # 2009 has no news document: no panel
+    assert any("no text" in t.get_text() for t in axes[2][0].texts)  # 2011: no document at all
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert "甲 jiǎ" in labels and "乙 second" in labels
+    plt.close(fig)
+
+
+# --- figures of notebook 05 ----------------------------------------------------------------------------------
+def test_adoption_timeline_smoke(plt):
+    t = adoption_table(COUNTS, DOCS, FORMULAE)
+    fig = plot_adoption_timeline(t, B)
+    assert is_figure(fig) and len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_title() == "Central formulae: introduction and first local use 中央提法：提出与首次在区级文本出现"
+    assert ax.get_xlabel() == "Date 日期"
+    assert ticks(ax.get_yticklabels()) == ["四个意识", "两个确立", "中国式现代化"]   # in order of introduction,
+    assert list(ax.get_yticks()) == [2, 1, 0]                                           # the first at the top
+    assert sorted(t.get_text() for t in ax.texts if t.get_text().isdigit()) == ["2018", "2019", "2020", "2021", "2023"]
+    assert ticks(ax.get_legend().get_texts())[0] == "introduced 提出"
+
+
+def test_formula_density_smoke(plt):
+    dens = density_by_origin(adoption_by_year(COUNTS, DOCS, FORMULAE, CHARS), CHARS)
+    fig = plot_formula_density(dens, DOCS)
+    assert is_figure(fig) and len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_title() == ("Listed central formulae vs locally detected numbered formulae, by year\n"
+                              "中央提法清单与本地检出数字提法：每万字出现次数")
+    assert ax.get_ylabel() == "Occurrences per 10,000 characters\n每万字出现次数"
+    labels = ticks(ax.get_xticklabels())
+    assert len(labels) == 6 and labels[0] == "2018\nwork report\n10,000 chars" and labels[4] == "2022"
+    assert len(ax.containers) == 2                                # central and local bars
+    assert [len(c) for c in ax.containers] == [5, 5]             # one bar per year with a text
+
+
+def test_figures_draw_every_status_and_an_empty_table(plt, tmp_path):
+    paths = Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
+    formulae = pd.concat([FORMULAE, pd.DataFrame({"term": ["新质生产力", "冲突提法"], "origin": "central",
+                                                  "introduced": ["2023-09", "2020-01"]})], ignore_index=True)
+    counts = pd.concat([COUNTS, pd.DataFrame({"doc_id": ["r2018"], "term": ["冲突提法"], "count": [1]})])
+    t = adoption_table(counts, DOCS, formulae)
+    assert {"adopted", "absent", "introduced after last text", "dating conflict"} <= set(t["status"])
+    fig = plot_adoption_timeline(t, B)
+    ax = fig.axes[0]
+    assert len(ax.get_yticklabels()) == (t["origin"] == "central").sum()
+    texts = [x.get_text() for x in ax.texts]
+    four = t.set_index("term").loc["四个意识"]                 # bounded on both sides: "A–B mo"
+    assert f"{four['lag_months_min']}–{four['lag_months_max']} mo" in texts
+    t2 = adoption_table(COUNTS.assign(doc_id="r2018"), DOCS, FORMULAE)
+    cens = t2.set_index("term").loc["四个意识"]
+    assert cens["status"] == "present in first text"      # left-censored: an upper bound only, "≤B mo"
+    fig2 = plot_adoption_timeline(t2, B)
+    labels2 = [x.get_text() for x in fig2.axes[0].texts]
+    assert f"≤{cens['lag_months_max']} mo" in labels2 and not any(s.startswith("0–") for s in labels2)
+    # no note runs past the right end of the axes (the "after last text" note sits left of its marker)
+    renderer = fig.canvas.get_renderer()
+    notes = [x for x in ax.texts if x.get_text().endswith(("mo", "未见", "晚于末篇", "introduction"))]
+    assert notes and all(x.get_window_extent(renderer).x1 <= ax.bbox.x1 for x in notes)
+    save_figure(fig, "05_test_timeline", paths)
+    empty = adoption_table(COUNTS.iloc[:0], DOCS, formulae.iloc[:0])
+    save_figure(plot_adoption_timeline(empty, B), "05_test_empty", paths)
+    dens = density_by_origin(adoption_by_year(counts, DOCS, formulae, CHARS), CHARS)
+    fig = plot_formula_density(dens, DOCS)
+    labels = [tl.get_text() for tl in fig.axes[0].get_xticklabels()]
+    assert labels[4] == "2022" and "2022" not in set(DOCS["year"].astype(str))  # the gap year is shown
+    save_figure(fig, "05_test_density", paths)
+    plt.close("all")
+    assert len(list(tmp_path.glob("05_test_*.png"))) == 3
+
+
+# --- every plot function has a smoke test here --------------------------------------------------------------
+# Plot functions being added to tifa/plots.py (figures of notebooks 00, 01 and 03) whose smoke tests are still
+# to come: take a name out of this set when its test is appended at the end of this file.
+AWAITING_TESTS = {"document_bar_slots", "genre_colors", "plot_chars_kept_dropped", "plot_device_mix",
+                  "plot_formula_density_by_doc", "plot_length_by_year", "plot_top_formulae", "plot_wordcloud",
+                  "plot_wordcloud_panel"}
+
+
+def test_every_plot_function_is_tested_here():
+    """A public function of tifa/plots.py that no test of this file calls fails here (unless it is listed
+    in AWAITING_TESTS); so does a name left in AWAITING_TESTS once it is tested or gone."""
+    import inspect
+    from pathlib import Path
+
+    source = Path(__file__).read_text(encoding="utf-8")
+    public = {name for name, f in inspect.getmembers(plots, inspect.isfunction)
+              if f.__module__ == plots.__name__ and not name.startswith("_")}
+    untested = {name for name in public if f"{name}(" not in source.replace(f"def {name}(", "")}
+    assert {"plot_keyness", "wordcloud_array"} <= public - untested
+    assert sorted(untested - AWAITING_TESTS) == [], "plot functions without a smoke test in tests/test_plots.py"
+    assert sorted(AWAITING_TESTS - untested) == [], "tested (or removed): take these out of AWAITING_TESTS"
+
+
+# --- figures of notebooks 00, 01 and 03 (new plot functions: append their smoke tests below) ----------------
