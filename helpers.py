@@ -26,7 +26,7 @@ from tifa.corpus import (
     missing_years, year_axis,
 )
 from tifa.settings import (
-    rhetoric_settings,
+    priorities_settings, rhetoric_settings,
 )
 from tifa.terms import (
     body_paragraphs, count_terms, excluded_matches, gloss_label, gloss_map, kwic,
@@ -41,8 +41,10 @@ from tifa.segmentation import (
     token_pieces, tokenize_sentences, tokenizer,
 )
 from tifa.rhetoric import (
-    cloud_frequencies, collocates, extract_slogans, find_formula_candidates, parallel_runs,
-    RHETORIC_DEVICES, rhetoric_rows, summarise_terms,
+    assemble_rhetoric, cloud_frequencies, collocates, device_rates_by_doc, extract_slogans,
+    find_formula_candidates, formula_candidate_table, formula_pattern_hits, formula_rows, formula_split_by_doc,
+    lexicon_device_rows, parallel_runs, parallelism_rows, RHETORIC_DEVICES, rhetoric_rows, summarise_terms,
+    top_terms,
 )
 from tifa.priorities import (
     attention_change, change_without_terms, codebook_categories, direction_leave_one_out,
@@ -54,14 +56,16 @@ from tifa.keyness import (
 )
 from tifa.adoption import (
     adoption_by_year, ADOPTION_STATUS, adoption_table, count_formulae, density_by_origin,
-    normalise_formula, read_central_formulae,
+    first_contexts, formula_inventory, normalise_formula, read_central_formulae, within_genre_changes,
 )
 from tifa.style import (
     cjk_font_path, PNG_DPI, setup_style,
 )
 from tifa.plots import (
     mark_missing_years, plot_adoption_timeline, plot_attention_heatmap, plot_change,
-    plot_formula_density, plot_keyness, plot_slope, plot_trends, wordcloud_array,
+    plot_chars_kept_dropped, plot_device_mix, plot_formula_density, plot_formula_density_by_doc,
+    plot_keyness, plot_length_by_year, plot_slope, plot_top_formulae, plot_trends, plot_wordcloud,
+    plot_wordcloud_panel, wordcloud_array,
 )
 from tifa.notebook import (
     colophon, save_figure,

@@ -13,7 +13,7 @@ import pandas as pd
 from .files import CorpusError, read_lexicon_csv
 from .corpus import date_bounds, document_date_bounds, whole_months
 from .settings import RhetoricSettings
-from .terms import count_terms, normalise_span
+from .terms import count_terms, kwic, normalise_span
 
 # When does a central formula reach the district?  Every date in the corpus is an interval
 # (h.date_bounds), and one text per year only brackets the first local use: the first use lies
@@ -33,13 +33,13 @@ ADOPTION_STATUS = {
     "undetermined": "in no text; no text is certainly dated after its introduction (dates overlap)",
     "dating conflict": "in a text dated entirely before its introduction: no lag is computed",
 }
-QUOTES = "“”‘’\"'「」『』《》"
+_QUOTES = "“”‘’\"'「」『』《》"
 
 
 def normalise_formula(term: str) -> str:
     """The form in which formulae are compared: notebook 03's normalise_span without quote marks
     (NFKC, no whitespace, ASCII clause punctuation as full-width): '“四个意识”' -> '四个意识'."""
-    return normalise_span(str(term).translate({ord(q): None for q in QUOTES}))
+    return normalise_span(str(term).translate({ord(q): None for q in _QUOTES}))
 
 
 def read_central_formulae(path: str | os.PathLike) -> pd.DataFrame:
@@ -249,3 +249,68 @@ def density_by_origin(by_year: pd.DataFrame, chars_by_year: pd.Series) -> pd.Dat
     g["body_chars"] = g["year"].map(chars_by_year).astype(int)
     g["per_10k"] = g["occurrences"] / g["body_chars"] * 1e4
     return g.sort_values(["year", "origin"], kind="stable").reset_index(drop=True)
+
+
+PATTERN_ONLY = "pattern only (not in formulae.csv)"  # level of a local formula that formulae.csv does not list
+
+
+def formula_inventory(central: pd.DataFrame, rhetoric: pd.DataFrame, formula_lexicon: pd.DataFrame,
+                      glossary: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The formulae notebook 05 dates: every central formula (``read_central_formulae``) and every
+    formula notebook 03 detected (``rhetoric.csv``, device formula) that is not central, by
+    normalised form (variants included).
+
+    Returns (formulae, local_terms, detected_central): ``formulae`` has term, origin (central/local),
+    introduced ('' for local), english (central list, else glossary.csv), level (central list; for
+    a local formula the level ``formulae.csv`` records, or ``PATTERN_ONLY``) and kind (notebook 03's
+    subtype, '' if not detected)."""
+    central_forms = {normalise_formula(t) for t in central["term"]}
+    central_forms |= {normalise_formula(v) for vs in central["variant_list"] for v in vs}
+    detected = sorted(set(rhetoric.loc[rhetoric["device"] == "formula", "term"]))
+    local_terms = [t for t in detected if normalise_formula(t) not in central_forms]
+    detected_central = [t for t in detected if normalise_formula(t) in central_forms]
+    english = dict(zip(glossary["term"], glossary["english"])) if "english" in glossary.columns else {}
+    level_of = {normalise_formula(t): lv for t, lv in zip(formula_lexicon["term"], formula_lexicon["level"])}
+    formulae = pd.concat([
+        central.assign(origin="central")[["term", "origin", "introduced"]
+                                         + [c for c in ["english", "level"] if c in central.columns]],
+        pd.DataFrame({"term": local_terms, "origin": "local", "introduced": "",
+                      "english": [english.get(t, "") for t in local_terms],
+                      "level": [level_of.get(normalise_formula(t), PATTERN_ONLY) for t in local_terms]}),
+    ], ignore_index=True).fillna("")
+    kind = rhetoric[rhetoric["device"] == "formula"].drop_duplicates("term").set_index("term")["subtype"]
+    formulae["kind"] = formulae["term"].map(kind).fillna("")
+    return formulae, local_terms, detected_central
+
+
+def first_contexts(adoption: pd.DataFrame, central: pd.DataFrame, body: pd.DataFrame,
+                   st: RhetoricSettings) -> pd.DataFrame:
+    """For every central formula that occurs, its first occurrence in the document where it is first
+    seen (any listed spelling), as KWIC: formula, first_seen_date, left, match, right."""
+    forms_of = {t: [t] + vs for t, vs in zip(central["term"], central["variant_list"])}
+    contexts = []
+    for f in adoption[(adoption["origin"] == "central") & (adoption["occurrences"] > 0)].itertuples():
+        doc_body = body[body["doc_id"] == f.first_seen_doc]
+        k = pd.concat([kwic(doc_body, form, st) for form in forms_of[f.term]], ignore_index=True)
+        if len(k):
+            first = k.sort_values("para_id", kind="stable").iloc[0]
+            contexts.append((f.term, f.first_seen_date, first["left"], first["term"], first["right"]))
+    return pd.DataFrame(contexts, columns=["formula", "first_seen_date", "left", "match", "right"])
+
+
+def within_genre_changes(adoption: pd.DataFrame, counts: pd.DataFrame, documents: pd.DataFrame,
+                         formulae: pd.DataFrame, genres: list[str]) -> pd.DataFrame:
+    """Re-date every formula within each of ``genres`` alone (its documents only) and list the
+    formulae whose first document or status then differs from the whole-corpus ``adoption`` table:
+    genre, term, origin, status, status_within, first_seen_date(_within), lag_months_min/max_within."""
+    changes = []
+    for genre in genres:
+        docs_g = documents[documents["genre"] == genre]
+        within = adoption_table(counts[counts["doc_id"].isin(docs_g["doc_id"])], docs_g, formulae)
+        both = adoption.merge(within, on=["term", "origin"], suffixes=("", "_within"))
+        moved = both[(both["first_seen_doc"] != both["first_seen_doc_within"]) | (both["status"] != both["status_within"])]
+        changes.append(moved.assign(genre=genre)[["genre", "term", "origin", "status", "status_within",
+                                                  "first_seen_date", "first_seen_date_within",
+                                                  "lag_months_min_within", "lag_months_max_within"]])
+    return (pd.concat(changes, ignore_index=True) if changes
+            else pd.DataFrame(columns=["genre", "origin", "status", "status_within"]))

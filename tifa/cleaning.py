@@ -28,8 +28,8 @@ PARAGRAPH_COLUMNS = ["doc_id", "year", "para_id", "kind", "line_start", "line_en
 SENTENCE_COLUMNS = ["doc_id", "year", "para_id", "sent_id", "text"]
 AUDIT_COLUMNS = ["doc_id", "line_start", "line_end", "action", "reason", "text", "result",
                  "para_id", "offset", "scope"]
-PROTECTED_PUNCT = "！（），：；？～…"      # Chinese punctuation that NFKC would turn into ASCII: kept
-HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
+_PROTECTED_PUNCT = "！（），：；？～…"      # Chinese punctuation that NFKC would turn into ASCII: kept
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 _CJK_CONTEXT = re.compile(  # Chinese text: ideographs, CJK and full-width punctuation, curly quotes
     f"[{_CJK}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’—…·]")
@@ -65,9 +65,9 @@ class CleaningRules:
         return None
 
 
-REQUIRED_THRESHOLDS = ["box_gap_lines", "max_headline_chars", "max_label_chars", "max_caption_chars",
+_REQUIRED_THRESHOLDS = ["box_gap_lines", "max_headline_chars", "max_label_chars", "max_caption_chars",
                        "max_box_blocks", "min_list_lines", "min_duplicate_chars", "max_orphan_head_chars"]
-REQUIRED_PATTERNS = ["byline", "photo_credit", "credits_line", "furniture", "outline_number", "bullet"]
+_REQUIRED_PATTERNS = ["byline", "photo_credit", "credits_line", "furniture", "outline_number", "bullet"]
 
 
 def load_cleaning_rules(lexicon_dir: str | os.PathLike = LEXICON) -> CleaningRules:
@@ -90,8 +90,8 @@ def load_cleaning_rules(lexicon_dir: str | os.PathLike = LEXICON) -> CleaningRul
             chars[row["rule"]] = row["value"]
         else:
             raise CorpusError(f"{where}: kind '{row['kind']}' is not threshold, regex or characters")
-    missing = [r for r in REQUIRED_THRESHOLDS if r not in thresholds]
-    missing += [r for r in REQUIRED_PATTERNS if r not in patterns]
+    missing = [r for r in _REQUIRED_THRESHOLDS if r not in thresholds]
+    missing += [r for r in _REQUIRED_PATTERNS if r not in patterns]
     missing += [r for r in ["sentence_end", "closing_quotes"] if r not in chars]
     if missing:
         raise CorpusError(f"{path}: missing rule(s) {', '.join(missing)}")
@@ -103,7 +103,7 @@ def nonspace(text: str) -> str:
     return "".join(c for c in text if not c.isspace())
 
 
-def raw_lines(text: str) -> list[str]:
+def _raw_lines(text: str) -> list[str]:
     """Lines of a raw text as numbered in the audit (line breaks: \\n, \\r\\n or \\r)."""
     return re.split(r"\r\n|\r|\n", text)
 
@@ -128,7 +128,7 @@ def split_sentences(text: str, rules: CleaningRules) -> list[str]:
     return [s.strip() for s in out if s.strip()]
 
 
-def headline_shaped(text: str, rules: CleaningRules) -> bool:
+def _headline_shaped(text: str, rules: CleaningRules) -> bool:
     """A short line with no sentence punctuation, not a salutation, with its quotes and brackets closed,
     and no clause comma unless it starts with outline numbering (（一）…，…)."""
     core = nonspace(text)
@@ -154,10 +154,10 @@ class Block:
     box: int = -1             # photo box id, or -1
 
 
-def split_blocks(text: str) -> list[Block]:
-    """Non-blank lines of ``text`` (see ``raw_lines``) with the number of blank lines before each."""
+def _split_blocks(text: str) -> list[Block]:
+    """Non-blank lines of ``text`` (see ``_raw_lines``) with the number of blank lines before each."""
     blocks, blank = [], 0
-    for i, line in enumerate(raw_lines(text), start=1):
+    for i, line in enumerate(_raw_lines(text), start=1):
         if not line.strip():
             blank += 1
             continue
@@ -176,7 +176,7 @@ def classify_line(text: str, rules: CleaningRules) -> str:
     m = rules.match("photo_credit", text)
     if m and not rules.match("byline", text):
         return "credit" if not text[:m.start()].strip() else "caption"
-    if headline_shaped(text, rules):
+    if _headline_shaped(text, rules):
         return "headline"
     return "body"
 
@@ -278,7 +278,7 @@ def _mark_label_boxes(blocks: list[Block], rules: CleaningRules, box: int) -> in
     return box
 
 
-def classify_blocks(blocks: list[Block], rules: CleaningRules) -> list[Block]:
+def _classify_blocks(blocks: list[Block], rules: CleaningRules) -> list[Block]:
     """Classify every block in its layout context; modifies and returns ``blocks``.
 
     Order: each line by its own text (``classify_line``) and its byline; lists; photo boxes closed by
@@ -323,7 +323,7 @@ def _find_nfkc(text: str) -> list[tuple[int, int, str]]:
     spans = []
     for s, e in _cluster_spans(text):
         chunk = text[s:e]
-        if chunk in PROTECTED_PUNCT or unicodedata.normalize("NFKC", chunk) == chunk:
+        if chunk in _PROTECTED_PUNCT or unicodedata.normalize("NFKC", chunk) == chunk:
             continue
         if spans and spans[-1][1] == s:
             spans[-1] = (spans[-1][0], e)
@@ -342,7 +342,7 @@ def _find_fullwidth(text: str) -> list[tuple[int, int, str]]:
         if c in ",;:!?":
             between_digits = i > 0 and i + 1 < len(text) and text[i - 1].isdigit() and text[i + 1].isdigit()
             if (cjk(i - 1) or cjk(i + 1)) and not between_digits:
-                spans[i] = HALF_TO_FULL[c]
+                spans[i] = _HALF_TO_FULL[c]
     for m in re.finditer(r"\(([^()]*)\)", text):
         if _CJK_CHAR.search(m.group(1)) or cjk(m.start() - 1) or cjk(m.end()):
             spans[m.start()] = "（"
@@ -376,7 +376,7 @@ def _find_whitespace(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), " ") for m in re.finditer(r"\s+", text) if m.group() != " "]
 
 
-NORMALISERS = [("script", _find_script), ("nfkc", _find_nfkc), ("fullwidth_punct", _find_fullwidth),
+_NORMALISERS = [("script", _find_script), ("nfkc", _find_nfkc), ("fullwidth_punct", _find_fullwidth),
                ("number_space", _find_number_space), ("whitespace", _find_whitespace)]
 
 
@@ -389,7 +389,7 @@ def normalise(text: str) -> tuple[str, list[dict]]:
     (right to left) gives back ``text`` exactly: see ``denormalise``.
     """
     cells = [[c, c, ()] for c in text]          # [original, current, reasons]
-    for reason, finder in NORMALISERS:
+    for reason, finder in _NORMALISERS:
         cur = "".join(c[1] for c in cells)
         spans = finder(cur)
         if not spans:
@@ -436,7 +436,7 @@ def denormalise(text: str, edits: list[tuple[int, str, str]]) -> str:
 
 
 # ---- one document ----
-DROP_REASONS = {"label": "photo_label", "caption": "photo_caption", "credit": "photo_credit",
+_DROP_REASONS = {"label": "photo_label", "caption": "photo_caption", "credit": "photo_credit",
                 "credits": "credits", "furniture": "furniture"}
 
 
@@ -516,11 +516,11 @@ def clean_document(text: str, rules: CleaningRules) -> tuple[list[dict], list[di
 
     Paragraph dicts: para_id, kind, role, line_start, line_end, text, raw (before normalisation).
     Audit dicts: the AUDIT_COLUMNS except doc_id.  Steps: classify every line in its layout context
-    (``classify_blocks``); drop photo boxes, credits and furniture (a run of blocks dropped alike is
+    (``_classify_blocks``); drop photo boxes, credits and furniture (a run of blocks dropped alike is
     one row); build body paragraphs (``_body_paragraph``); cut a list bullet from a headline;
     normalise (``normalise``); drop duplicates (``_mark_duplicates``); number what is kept.
     """
-    blocks = classify_blocks(split_blocks(text), rules)
+    blocks = _classify_blocks(_split_blocks(text), rules)
     audit: list[dict] = []
     paras: list[dict] = []
 
@@ -535,8 +535,8 @@ def clean_document(text: str, rules: CleaningRules) -> tuple[list[dict], list[di
     for i, b in enumerate(blocks):
         if i in consumed:
             continue
-        if b.cls in DROP_REASONS:
-            reason = DROP_REASONS[b.cls]
+        if b.cls in _DROP_REASONS:
+            reason = _DROP_REASONS[b.cls]
             if last_drop and last_drop[0] == i - 1 and last_drop[1]["reason"] == reason \
                     and blocks[i - 1].box == b.box:
                 last_drop[1]["line_end"] = b.line
@@ -648,7 +648,7 @@ def account_for_characters(corpus: pd.DataFrame, paragraphs: pd.DataFrame, audit
     empty_drops, empty_paras = drops.iloc[:0], paragraphs.iloc[:0]
     rows = []
     for doc_id, raw in zip(corpus["doc_id"], corpus["text"]):
-        lines = raw_lines(raw)
+        lines = _raw_lines(raw)
         paras = paras_by_doc.get(doc_id, empty_paras)
         d_drops = drops_by_doc.get(doc_id, empty_drops)
         restored = {int(p.para_id): denormalise(p.text, edits.get((doc_id, int(p.para_id)), []))

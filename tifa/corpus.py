@@ -18,7 +18,7 @@ from .files import CorpusError
 METADATA_COLUMNS = ["doc_id", "file", "year", "date", "genre", "title", "sha256"]
 
 
-def decode_text(data: bytes, name: str) -> tuple[str, str]:
+def _decode_text(data: bytes, name: str) -> tuple[str, str]:
     """Decode bytes as UTF-8 (BOM allowed), else GB18030; return (text, encoding used).
 
     GB18030 is a superset of GBK and GB2312.  Bytes that are neither raise a CorpusError
@@ -47,7 +47,7 @@ def read_metadata(corpus_dir: Path) -> pd.DataFrame:
     path = Path(corpus_dir) / "metadata.csv"
     if not path.exists():
         raise CorpusError(f"{path}: metadata.csv is missing")
-    text, _ = decode_text(path.read_bytes(), str(path))
+    text, _ = _decode_text(path.read_bytes(), str(path))
     meta = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     missing = [c for c in METADATA_COLUMNS if c not in meta.columns]
     if missing:
@@ -97,7 +97,7 @@ def load_corpus(corpus_dir: str | os.PathLike = RAW, text_suffix: str = ".txt") 
         if row["sha256"].strip() and row["sha256"].strip().lower() != digest:
             raise CorpusError(f"{path}: sha256 {digest} does not match metadata.csv "
                               f"({row['sha256'].strip()}); the file changed since it was catalogued")
-        text, enc = decode_text(data, str(path))
+        text, enc = _decode_text(data, str(path))
         if not text.strip():
             raise CorpusError(f"{path}: the text is empty or whitespace only")
         texts.append(text)

@@ -11,7 +11,7 @@ import pandas as pd
 from .corpus import ALL_GENRES, comparison_groups
 from .stats import chi2_sf_1df, g2_log_likelihood, log_ratio
 
-NUMBER_TOKEN = re.compile(r"^[0-9.,%+\-]+$")  # numerals left out of keyness (years, amounts)
+_NUMBER_TOKEN = re.compile(r"^[0-9.,%+\-]+$")  # numerals left out of keyness (years, amounts)
 
 
 def _as_bool(s: pd.Series) -> pd.Series:
@@ -21,13 +21,13 @@ def _as_bool(s: pd.Series) -> pd.Series:
     return s.astype(str).str.strip().str.lower().map({"true": True, "false": False, "1": True, "0": False}).astype(bool)
 
 
-def keyness_tokens(tokens: pd.DataFrame, drop_numbers: bool = True) -> pd.DataFrame:
+def _keyness_tokens(tokens: pd.DataFrame, drop_numbers: bool = True) -> pd.DataFrame:
     """Tokens that keyness counts: stopwords (is_stop), punctuation/whitespace (is_punct) and, if
-    ``drop_numbers``, bare numerals (years, amounts: ``NUMBER_TOKEN``) left out."""
+    ``drop_numbers``, bare numerals (years, amounts: ``_NUMBER_TOKEN``) left out."""
     keep = ~_as_bool(tokens["is_stop"]) & ~_as_bool(tokens["is_punct"])
     keep &= tokens["token"].astype(str).str.strip().ne("")
     if drop_numbers:
-        keep &= ~tokens["token"].astype(str).str.match(NUMBER_TOKEN)
+        keep &= ~tokens["token"].astype(str).str.match(_NUMBER_TOKEN)
     return tokens[keep]
 
 
@@ -36,7 +36,7 @@ def keyness(tokens: pd.DataFrame, target, reference=None, min_freq: int = 5, alp
     """Keywords of a target against a reference: G2, Log Ratio, p and a Bonferroni-corrected verdict.
 
     ``target``: doc ids, or a boolean mask over ``tokens``; ``reference``: doc ids (None = every token
-    not in the target).  Counts use ``keyness_tokens`` (no stopwords, punctuation or bare numerals).
+    not in the target).  Counts use ``_keyness_tokens`` (no stopwords, punctuation or bare numerals).
     Terms with count_target + count_reference >= ``min_freq`` are tested; m = their number; a term is
     significant if p < alpha / m.  ``g2`` carries the sign of use: + more frequent in the target
     (overuse), - less (underuse); p = P(chi2_1 >= |g2|).  Sorted by g2 descending, ties by term.
@@ -51,7 +51,7 @@ def keyness(tokens: pd.DataFrame, target, reference=None, min_freq: int = 5, alp
         in_ref = tokens["doc_id"].isin(set(reference))
         if (in_ref & in_target).any():
             raise ValueError("target and reference share documents")
-    kept = keyness_tokens(tokens, drop_numbers)
+    kept = _keyness_tokens(tokens, drop_numbers)
     tgt = kept.loc[in_target[kept.index], "token"].value_counts()
     ref = kept.loc[in_ref[kept.index], "token"].value_counts()
     cols = ["term", "count_target", "count_reference", "total_target", "total_reference", "g2",

@@ -13,6 +13,8 @@ from .corpus import ALL_GENRES, date_bounds, missing_years
 from .settings import RhetoricSettings
 from .terms import gloss_label
 from .priorities import codebook_categories, direction_label
+from .style import PNG_DPI
+
 
 def wordcloud_array(freqs: dict[str, int], st: RhetoricSettings, font_path: str | os.PathLike) -> np.ndarray:
     """A word cloud (RGB array) from frequencies only (never from joined text), seeded with SEED."""
@@ -27,7 +29,7 @@ def wordcloud_array(freqs: dict[str, int], st: RhetoricSettings, font_path: str 
     return wc.generate_from_frequencies(freqs).to_array()
 
 
-# Figures of notebook 04 ---------------------------------------------------------------------------
+# Shared by the figures ---------------------------------------------------------------------------
 def _wrap(text: str, width: int = 14) -> str:
     """Wrap a label onto lines of at most ``width`` characters (at spaces)."""
     import textwrap
@@ -47,6 +49,240 @@ def mark_missing_years(ax, gaps: list[int], label: str | None = "top") -> None:
                     transform=ax.get_xaxis_transform())
 
 
+def genre_colors(genres: list[str]) -> dict[str, tuple]:
+    """One colour per genre (sorted genre names -> matplotlib's tab10 colours, in order)."""
+    import matplotlib.pyplot as plt
+
+    return dict(zip(genres, plt.get_cmap("tab10").colors))
+
+
+def document_bar_slots(documents: pd.DataFrame) -> list[tuple[object, float, float]]:
+    """Where each document's bar goes on a year axis: the documents of one year share the year's
+    0.8-wide slot side by side, in table order.  Returns (row, x centre, slot width) per document."""
+    slots = []
+    for year, docs in documents.groupby("year"):
+        width = 0.8 / len(docs)
+        for i, row in enumerate(docs.itertuples(index=False)):
+            slots.append((row, year - 0.4 + width * (i + 0.5), width))
+    return slots
+
+
+def _year_ticks(ax, years: list[int], gaps: list[int], label: str | None = "top") -> None:
+    """Every year from the first to the last as a tick; missing years stay visible as gaps, never filled."""
+    ax.set_xticks(range(min(years), max(years) + 1))
+    ax.set_xlim(min(years) - 0.6, max(years) + 0.6)
+    mark_missing_years(ax, gaps, label=label)
+
+
+def plot_length_by_year(documents: pd.DataFrame):
+    """Notebook 00: one bar per document (raw non-whitespace characters, ``chars``) on a year axis,
+    coloured by genre; documents of one year side by side; years without a text shaded."""
+    import matplotlib.pyplot as plt
+
+    gaps = missing_years(documents["year"])
+    colors = genre_colors(sorted(documents["genre"].unique()))
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    for d, x, width in document_bar_slots(documents):
+        ax.bar(x, d.chars, width=width * 0.95, color=colors[d.genre], label=d.genre)
+    mark_missing_years(ax, gaps, label="bottom")
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(dict(zip(labels, handles)).values(), dict(zip(labels, handles)).keys(), loc="upper left",
+              bbox_to_anchor=(1.0, 1.0))
+    ax.set_xticks(range(documents["year"].min(), documents["year"].max() + 1))
+    ax.set_xlabel("Year 年份")
+    ax.set_ylabel("Characters (raw, non-whitespace) 字数")
+    ax.set_title("Length of each document by year 各年份文本长度")
+    return fig
+
+
+_DROP_REASON_LABELS = {  # display names of the drop reasons of tifa.cleaning (codes are the data)
+    "photo_caption": "photo caption 图片说明", "photo_label": "photo label 图片标题", "photo_credit": "photo credit 摄影署名",
+    "credits": "credits block 版面署名", "byline": "byline 电头", "furniture": "document furniture 公文格式",
+    "duplicate": "printed twice 重复", "fragment_start": "fragment, start 残句（句首）",
+    "fragment_end": "fragment, end 残句（句尾）", "bullet": "list bullet 列表符号",
+}
+
+
+def plot_chars_kept_dropped(table: pd.DataFrame):
+    """Notebook 01: per document, kept vs dropped characters (left) and dropped characters by reason
+    (right).  ``table`` is ``account_for_characters`` with ``year``, one row per document in display
+    order; its ``dropped_<reason>`` columns with any characters are drawn, the largest first."""
+    import matplotlib.pyplot as plt
+
+    reasons = sorted((c for c in table.columns if c.startswith("dropped_") and table[c].sum() > 0),
+                     key=lambda c: (-table[c].sum(), c))
+    ylabels = [f"{d} ({y})" for d, y in zip(table["doc_id"], table["year"])]
+    ypos = list(range(len(table)))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 1.4 + 0.55 * len(table)), sharey=True,
+                                   gridspec_kw={"width_ratios": [1, 1.2]})
+    ax1.barh(ypos, table["kept"], color="#4C72B0", label="kept 保留")
+    ax1.barh(ypos, table["dropped"], left=table["kept"], color="#DD8452", label="dropped 删除")
+    for y, (k, d) in enumerate(zip(table["kept"], table["dropped"])):
+        ax1.text(k + d, y, f" {d / (k + d):.1%} dropped", va="center", fontsize=8)
+    ax1.set_xlim(0, (table["kept"] + table["dropped"]).max() * 1.45)
+    ax1.set_yticks(ypos, ylabels)
+    ax1.invert_yaxis()
+    ax1.set_xlabel("Characters (non-whitespace) 字数")
+    ax1.set_title("Kept vs dropped 保留与删除")
+    left = pd.Series(0, index=table.index)
+    colors = plt.get_cmap("tab10").colors
+    for i, col in enumerate(reasons):
+        code_ = col.removeprefix("dropped_")
+        ax2.barh(ypos, table[col], left=left, color=colors[i % len(colors)], label=_DROP_REASON_LABELS.get(code_, code_))
+        left = left + table[col]
+    ax2.set_xlabel("Dropped characters 删除字数")
+    ax2.set_title("Dropped, by reason 删除原因")
+    if reasons:
+        ax2.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8)
+    fig.tight_layout()
+    box1 = ax1.get_position()  # the kept/dropped key hangs below the left panel, clear of its axis label
+    fig.legend(*ax1.get_legend_handles_labels(), loc="upper center", bbox_to_anchor=((box1.x0 + box1.x1) / 2, 0),
+               ncol=2)
+    return fig
+
+
+# Figures of notebook 03 -------------------------------------------------------------------------
+_DEVICE_TITLES = {"formula": "formulae 提法", "slogan": "quoted spans 引号", "mobilisation": "mobilisation 动员",
+                 "ideology": "ideology 意识形态", "parallelism": "parallel runs 排比"}
+
+
+def plot_formula_density_by_doc(docs: pd.DataFrame, formula_split: pd.DataFrame):
+    """Notebook 03: numbered formulae per 10,000 body characters, one bar per document on a year
+    axis, coloured by genre, split into formulae of the lexicon and pattern-only ones (hatched).
+
+    ``docs``: doc_id, year, genre, body_chars; ``formula_split``: index doc_id (every document),
+    columns ``in lexicon`` and ``pattern only`` (occurrences, nested ones removed)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    years = sorted(docs["year"].unique())
+    genres = sorted(docs["genre"].unique())
+    genre_color = genre_colors(genres)
+    fig, ax = plt.subplots(figsize=(6.5, 3.3))
+    for rec, x, width in document_bar_slots(docs):
+        bottom = 0.0
+        for kind, hatch in [("in lexicon", None), ("pattern only", "///")]:
+            v = formula_split.loc[rec.doc_id, kind] * 10_000 / rec.body_chars if rec.body_chars else 0
+            ax.bar(x, v, width=width * 0.9, bottom=bottom, color=genre_color[rec.genre], hatch=hatch, edgecolor="white")
+            bottom += v
+        ax.text(x, bottom, f"{bottom:.0f}", ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(0, max(ax.get_ylim()[1], 1) * 1.15)
+    _year_ticks(ax, years, missing_years(docs["year"]))
+    legend = [Patch(color=genre_color[g], label=g) for g in genres]
+    if formula_split["pattern only"].sum() > 0:
+        legend.append(Patch(facecolor="0.6", edgecolor="white", hatch="///", label="pattern only (not in formulae.csv)"))
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_xlabel("Year 年份 (bar colour = genre: a year comparison is also a genre comparison)")
+    ax.set_ylabel("Numbered formulae per 10,000 chars")
+    ax.set_title("Density of numbered formulae 数字式提法密度")
+    return fig
+
+
+def plot_top_formulae(formula_rows: pd.DataFrame, top_formulae: list[str], docs: pd.DataFrame,
+                      glosses: dict[str, str]):
+    """Notebook 03: bubble chart of the most frequent formulae (rows, glossed) by year: circle area =
+    rate per 10,000 body characters of that year, number = count, '·' = none; years without a text
+    are shaded and their tick says 'no text'.  ``formula_rows``: doc_id, year, term, count."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    years = sorted(docs["year"].unique())
+    gaps = missing_years(docs["year"])
+    genre_of_year = docs.groupby("year")["genre"].agg(lambda g: ", ".join(sorted(set(g))))
+    fy = (formula_rows[formula_rows["term"].isin(top_formulae)].groupby(["term", "year"])["count"].sum()
+          .unstack("year").reindex(index=top_formulae, columns=range(min(years), max(years) + 1)))
+    year_chars = docs.groupby("year")["body_chars"].sum()
+    fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(top_formulae) + 1.6))
+    rate = fy.div(year_chars.reindex(fy.columns), axis=1) * 10_000
+    scale = 900 / max(float(np.nanmax(rate.to_numpy())), 1e-9)
+    for i, term in enumerate(top_formulae):
+        for y in fy.columns:
+            if y in gaps:
+                continue
+            n = fy.loc[term, y]
+            if n > 0:
+                ax.scatter(y, i, s=rate.loc[term, y] * scale, color="#3b6ea5", alpha=0.75, edgecolor="white")
+                ax.text(y + 0.28, i, f"{int(n)}", va="center", fontsize=7.5, color="0.25")
+            else:
+                ax.text(y, i, "·", ha="center", va="center", color="0.6")
+    ax.set_yticks(range(len(top_formulae)), [gloss_label(t, glosses) for t in top_formulae])
+    ax.invert_yaxis()
+    ax.set_xticks(list(fy.columns), [f"{y}\n" + "\n".join(textwrap.wrap(genre_of_year.get(y, "no text"), 12))
+                                     for y in fy.columns], fontsize=7.5)
+    ax.set_xlim(min(years) - 0.6, max(years) + 0.8)
+    mark_missing_years(ax, gaps, label=None)  # the tick label already says "no text"
+    ax.set_title("Most frequent numbered formulae by year 高频数字式提法\n(circle area = rate per 10,000 characters; "
+                 "number = count)", fontsize=10)
+    ax.spines[["left", "bottom"]].set_visible(False)
+    ax.tick_params(length=0)
+    return fig
+
+
+def plot_device_mix(device_rate: pd.DataFrame, devices: list[str]):
+    """Notebook 03: one small panel per rhetorical device, its rate per 10,000 body characters per
+    document (dots coloured by genre) on a year axis.  ``device_rate``: index doc_id, columns year,
+    genre and one column per device (NaN for a document without body text)."""
+    import matplotlib.pyplot as plt
+
+    years = sorted(device_rate["year"].unique())
+    gaps = missing_years(device_rate["year"])
+    genres = sorted(device_rate["genre"].unique())
+    genre_color = genre_colors(genres)
+    fig, axes = plt.subplots(1, len(devices), figsize=(11, 2.9), sharex=True)
+    for ax, device in zip(axes, devices):
+        for rec in device_rate.reset_index().itertuples():
+            v = getattr(rec, device)
+            if pd.notna(v):
+                ax.scatter(rec.year, v, color=genre_color[rec.genre], s=28, label=rec.genre, zorder=3)
+        top = device_rate[device].max(skipna=True)
+        ax.set_ylim(0, max(float(top) if pd.notna(top) else 0.0, 1.0) * 1.2)
+        _year_ticks(ax, years, gaps)
+        ax.tick_params(axis="x", labelrotation=90)
+        ax.set_title(_DEVICE_TITLES.get(device, device), fontsize=9)
+    axes[0].set_ylabel("per 10,000 chars")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(dict(zip(labels, handles)).values(), dict(zip(labels, handles)).keys(), loc="lower center",
+               ncol=len(genres), bbox_to_anchor=(0.5, -0.08))
+    fig.suptitle("Rhetorical devices by year (colour = genre) 修辞手段的年度分布", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_wordcloud(image: np.ndarray, title: str):
+    """Notebook 03: one word cloud (an RGB array of ``wordcloud_array``) on axes of the image's own
+    pixel size at the saved resolution (``PNG_DPI``), so the PNG shows it without resampling."""
+    import matplotlib.pyplot as plt
+
+    height, width = image.shape[:2]
+    fig = plt.figure(figsize=(width / PNG_DPI, height / PNG_DPI + 0.2))
+    ax = fig.add_axes((0, 0, 1, height / PNG_DPI / fig.get_figheight()))
+    ax.imshow(image, interpolation="nearest")
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=6)
+    return fig
+
+
+def plot_wordcloud_panel(clouds: dict[object, np.ndarray], titles: dict[object, str], ncol_max: int = 3):
+    """Notebook 03: the word clouds of several groups (years) in one panel figure, at most ``ncol_max``
+    per row, each panel close to the cloud's own pixel size at ``PNG_DPI`` (not blown up)."""
+    import matplotlib.pyplot as plt
+
+    height, width = next(iter(clouds.values())).shape[:2]
+    ncol = min(ncol_max, len(clouds))
+    nrow = -(-len(clouds) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(ncol * (width / PNG_DPI + 0.1),
+                                                  nrow * (height / PNG_DPI + 0.5)), squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, (group, img) in zip(axes.flat, clouds.items()):
+        ax.imshow(img, interpolation="antialiased")
+        ax.set_title(titles[group], fontsize=8)
+    fig.suptitle("Most frequent words by year (stopwords removed) 各年份高频词", fontsize=10)
+    fig.tight_layout(h_pad=1.0)
+    return fig
+
+# Figures of notebook 04 ---------------------------------------------------------------------------
 def plot_attention_heatmap(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int],
                            comparison: str = ALL_GENRES, value: str = "per_10k"):
     """Heatmap categories (rows, bilingual) x years (columns, with their genres); a year without a
@@ -350,7 +586,7 @@ def plot_keyness(kw: pd.DataFrame, years: list[int], comparison_years: dict[str,
     return fig
 
 
-ADOPTION_COLORS = {"adopted": "#1f77b4", "present in first text": "#9ecae1", "dating conflict": "#d62728",
+_ADOPTION_COLORS = {"adopted": "#1f77b4", "present in first text": "#9ecae1", "dating conflict": "#d62728",
                    "central": "#1f77b4", "local": "#ff7f0e"}
 
 
@@ -391,16 +627,16 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
             if start > hi + day:
                 ax.plot([hi + day, start], [y, y], color="0.4", lw=0.8, ls=":")
             censored = f["status"] == "present in first text"
-            ax.barh(y, end - start, left=start, height=0.55, color=ADOPTION_COLORS[f["status"]],
+            ax.barh(y, end - start, left=start, height=0.55, color=_ADOPTION_COLORS[f["status"]],
                     hatch="////" if censored else None, edgecolor="#3182bd" if censored else "none", lw=0.5)
             label = (f"≤{f['lag_months_max']} mo" if censored
                      else f"{f['lag_months_min']}–{f['lag_months_max']} mo")
             ax.text(end + 20 * day, y, label, va="center", fontsize=7)
         elif f["status"] == "dating conflict":
             x = pd.Timestamp(f["first_use_latest"])
-            ax.plot([x], [y], marker="x", color=ADOPTION_COLORS["dating conflict"], ms=6, mew=1.5)
+            ax.plot([x], [y], marker="x", color=_ADOPTION_COLORS["dating conflict"], ms=6, mew=1.5)
             ax.text(max(x, hi) + 40 * day, y, "in a text dated before introduction", va="center", fontsize=7,
-                    color=ADOPTION_COLORS["dating conflict"])
+                    color=_ADOPTION_COLORS["dating conflict"])
         elif f["status"] == "introduced after last text":  # the marker is the rightmost point: note to its left
             ax.text(lo - 40 * day, y, notes[f["status"]], va="center", ha="right", fontsize=7, color="0.35")
         else:
@@ -417,9 +653,9 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
     ax.tick_params(axis="x", labelrotation=90)
     ax.set_xlabel("Date 日期")
     handles = [Line2D([], [], color="black", marker="D", ms=4, lw=2.5, label="introduced 提出"),
-               Patch(color=ADOPTION_COLORS["adopted"],
+               Patch(color=_ADOPTION_COLORS["adopted"],
                      label="possible first local use 首次使用区间;\n'A–B mo': lower and upper bound on the lag"),
-               Patch(facecolor=ADOPTION_COLORS["present in first text"], edgecolor="#3182bd", hatch="////",
+               Patch(facecolor=_ADOPTION_COLORS["present in first text"], edgecolor="#3182bd", hatch="////",
                      label="…left-censored (in first text after introduction) 左删失;\n"
                            "'≤B mo': upper bound only, no lower bound")]
     handles += [Patch(color=gcol.get(g, "0.55"), alpha=0.3, label=f"text: {g}") for g in genres]
@@ -457,7 +693,7 @@ def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
     for k, origin in enumerate(origins):
         d = density[density["origin"] == origin].set_index("year")["per_10k"].reindex(years, fill_value=0.0)
         xs = years  # a year with a text but no formula of this origin is a zero bar, not a gap
-        bars = ax.bar([y - 0.2 + 0.4 * k for y in xs], [d[y] for y in xs], width=0.38, color=ADOPTION_COLORS[origin],
+        bars = ax.bar([y - 0.2 + 0.4 * k for y in xs], [d[y] for y in xs], width=0.38, color=_ADOPTION_COLORS[origin],
                       label={"central": "listed central formulae (numbered or not) 中央提法清单",
                              "local": "locally detected numbered formulae 本地检出的数字提法"}[origin])
         ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)

@@ -271,7 +271,7 @@ def _end_points(counts: pd.DataFrame, cats: list[str], ids: list[str]) -> tuple[
         return _shares(obs[:len(cats)]), obs[:len(cats)] / obs[len(cats)] * 1e4
 
 
-def comparison_ends(documents: pd.DataFrame) -> list[tuple[str, tuple[int, list[str]], tuple[int, list[str]]]]:
+def _comparison_ends(documents: pd.DataFrame) -> list[tuple[str, tuple[int, list[str]], tuple[int, list[str]]]]:
     """For every comparison of ``comparison_groups`` with two or more years: (label, (first year, its
     sorted doc ids), (last year, its sorted doc ids)) - the two ends a first->last change compares."""
     out = []
@@ -298,7 +298,7 @@ def attention_change(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd
     """
     cats = list(codebook_categories(codebook)["category"])
     k, rows = len(cats), []
-    for label, (first_year, first_ids), (last_year, last_ids) in comparison_ends(documents):
+    for label, (first_year, first_ids), (last_year, last_ids) in _comparison_ends(documents):
         ends = []
         for ids in (first_ids, last_ids):
             rep = sum(draws[d] for d in ids)
@@ -419,7 +419,7 @@ def change_without_terms(counts: pd.DataFrame, hits: pd.DataFrame, codebook: pd.
     """
     cats = list(codebook_categories(codebook)["category"])
     rows = []
-    for label, (first_year, first_ids), (last_year, last_ids) in comparison_ends(documents):
+    for label, (first_year, first_ids), (last_year, last_ids) in _comparison_ends(documents):
         ends = [first_ids, last_ids]
         obs = [counts.loc[counts["doc_id"].isin(ids), cats].to_numpy(float).sum(axis=0) for ids in ends]
 

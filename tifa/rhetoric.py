@@ -14,7 +14,7 @@ import pandas as pd
 from .files import CorpusError
 from .settings import RhetoricSettings
 from .stats import g2
-from .terms import find_term, normalise_span, per_10k, squeeze
+from .terms import count_terms, find_term, normalise_span, per_10k, squeeze
 
 # Rhetoric (notebook 03): numbered formulae, quoted slogans, lexicon devices (mobilisation, ideology),
 # parallelism; rates, dispersion (DPnorm), KWIC, collocation (G2), word-cloud frequencies, glosses.
@@ -23,8 +23,8 @@ from .terms import find_term, normalise_span, per_10k, squeeze
 # text whose length h.body_chars() measures, so every rate has the same denominator.  Matches that
 # are not uses (data/lexicon/false_matches.csv) travel with the settings and are left out by find_term.
 RHETORIC_DEVICES = ["formula", "slogan", "mobilisation", "ideology", "parallelism"]
-CJK_CHARS = "\u4e00-\u9fff"
-QUOTE_PAIRS = {"double": ("“", "”"), "single": ("‘", "’")}
+_CJK_CHARS = "\u4e00-\u9fff"
+_QUOTE_PAIRS = {"double": ("“", "”"), "single": ("‘", "’")}
 
 
 # Quoted spans (slogans) -------------------------------------------------------------------------
@@ -36,14 +36,14 @@ def quoted_spans(text: str) -> list[tuple[int, int, str, str]]:
     ``start``/``end`` are the span's own characters (marks excluded).
     """
     out = []
-    for mark, (o, c) in QUOTE_PAIRS.items():
+    for mark, (o, c) in _QUOTE_PAIRS.items():
         for m in re.finditer(f"{o}([^{o}{c}]*){c}", text):
             if m.group(1).strip():
                 out.append((m.start(1), m.end(1), m.group(1), mark))
     return sorted(out)
 
 
-def span_kind(span: str, formulae: set[str], st: RhetoricSettings) -> str:
+def _span_kind(span: str, formulae: set[str], st: RhetoricSettings) -> str:
     """'formula' if the normalised span is a numbered formula; 'quotation' if it is longer than
     ``slogan_max_len`` or ends like a sentence (reported speech, a cited line); else 'slogan'."""
     if span in formulae:
@@ -57,7 +57,7 @@ def extract_slogans(body: pd.DataFrame, formulae: set[str], st: RhetoricSettings
     """Every quoted span of the body paragraphs, one row per occurrence, in text order.
 
     Columns: doc_id, year, para_id, start, mark (double/single), raw, term (normalised), kind
-    (formula/slogan/quotation, see ``span_kind``), has_formula (a formula occurs inside the span).
+    (formula/slogan/quotation, see ``_span_kind``), has_formula (a formula occurs inside the span).
     """
     rows = []
     for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
@@ -66,7 +66,7 @@ def extract_slogans(body: pd.DataFrame, formulae: set[str], st: RhetoricSettings
             if not term:
                 continue
             has = any(f in term for f in formulae)
-            rows.append((doc_id, year, para_id, start, mark, raw, term, span_kind(term, formulae, st), has))
+            rows.append((doc_id, year, para_id, start, mark, raw, term, _span_kind(term, formulae, st), has))
     return pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "start", "mark", "raw", "term", "kind",
                                        "has_formula"])
 
@@ -83,7 +83,7 @@ def is_counting_phrase(s: str, st: RhetoricSettings) -> bool:
     return bool(re.search(f"[{re.escape(st.ordinal_prefix)}][{n}0-9]", s))
 
 
-def formula_shape(s: str, st: RhetoricSettings, loose_tail: bool = False) -> str | None:
+def _formula_shape(s: str, st: RhetoricSettings, loose_tail: bool = False) -> str | None:
     """Name of the numbered-formula shape that ``s`` has in running text, or None.
 
     Shapes (numeral N = a character of ``st.numerals``; X = a CJK character that is not a numeral):
@@ -101,14 +101,14 @@ def formula_shape(s: str, st: RhetoricSettings, loose_tail: bool = False) -> str
         return "five-year plan"
     if not 4 <= len(s) <= st.formula_max_len or is_counting_phrase(s, st):
         return None
-    x = f"(?:(?![{n}])[{CJK_CHARS}])"
+    x = f"(?:(?![{n}])[{_CJK_CHARS}])"
     tail = "{1,2}" if loose_tail else ""
     if re.fullmatch(f"(?:[{n}]+{x})+[{n}]+{x}{tail}", s) or re.fullmatch(f"[{n}]+{x}{{1,2}}合一", s):
         return "compound"
     return None
 
 
-def quoted_formula_shape(span: str, st: RhetoricSettings) -> str | None:
+def _quoted_formula_shape(span: str, st: RhetoricSettings) -> str | None:
     """'quoted' if a normalised quoted span looks like a numbered formula, else None.
 
     The quotation marks are the text's own sign that the span is a fixed expression, so no shape
@@ -121,8 +121,8 @@ def quoted_formula_shape(span: str, st: RhetoricSettings) -> str | None:
     if not 2 <= len(span) <= st.formula_max_len:
         return None
     if re.search(r"[0-9]", span):
-        return "quoted" if formula_shape(span, st) == "digits+N" else None
-    if not re.fullmatch(f"[{CJK_CHARS}A-Za-z+]+", span):
+        return "quoted" if _formula_shape(span, st) == "digits+N" else None
+    if not re.fullmatch(f"[{_CJK_CHARS}A-Za-z+]+", span):
         return None
     strong = [c for c in span if c in st.numerals and c not in st.weak_numerals]
     weak = [c for c in span if c in st.weak_numerals]
@@ -139,7 +139,7 @@ def _blocked(text: str, not_formulae: list[str]) -> list[tuple[int, int]]:
 
 
 def _shaped_matches(text: str, st: RhetoricSettings, bounds: set[int] | None, free) -> list[dict]:
-    """Unquoted ``formula_shape`` matches, left to right, longest first at each numeral that does not
+    """Unquoted ``_formula_shape`` matches, left to right, longest first at each numeral that does not
     continue a number or an ordinal; with ``bounds`` a match starts and ends on a token boundary.
     ``free(a, b)`` says whether a span is still available (not blocked, not already found)."""
     n_re = re.compile(f"[{re.escape(st.numerals)}0-9]")
@@ -152,7 +152,7 @@ def _shaped_matches(text: str, st: RhetoricSettings, bounds: set[int] | None, fr
         for j in range(min(len(text), i + max(st.formula_max_len, 12)), i + 1, -1):
             if bounds is not None and j not in bounds:
                 continue
-            shape = formula_shape(text[i:j], st, loose_tail=bounds is not None)
+            shape = _formula_shape(text[i:j], st, loose_tail=bounds is not None)
             if shape and free(i, j):
                 out.append({"start": i, "end": j, "term": text[i:j], "shape": shape})
                 i = j - 1
@@ -189,8 +189,8 @@ def find_formula_candidates(text: str, st: RhetoricSettings, not_formulae: list[
     """Numbered formulae that the pattern finds in one text (a sentence or paragraph).
 
     Two routes, both general rules rather than lists:
-    1. quoted spans that look like numbered formulae (``quoted_formula_shape``);
-    2. unquoted shapes in running text (``formula_shape``): at each numeral or digit that does not
+    1. quoted spans that look like numbered formulae (``_quoted_formula_shape``);
+    2. unquoted shapes in running text (``_formula_shape``): at each numeral or digit that does not
        continue a number or an ordinal, the longest shaped string is taken.  If ``tokens`` (the
        segmentation of ``text``) are given, a match must start and end on token boundaries (so
        一府两院 is not read as 一府两院工 in 一府两院工作) and may end in a two-character unit;
@@ -216,7 +216,7 @@ def find_formula_candidates(text: str, st: RhetoricSettings, not_formulae: list[
 
     for start, end, raw, _mark in quoted_spans(text_sq):
         span = normalise_span(raw)
-        if quoted_formula_shape(span, st) and free(start, end) and span not in not_formulae:
+        if _quoted_formula_shape(span, st) and free(start, end) and span not in not_formulae:
             found.append({"start": start, "end": end, "term": span, "shape": "quoted"})
 
     bounds = None
@@ -239,9 +239,9 @@ def find_formula_candidates(text: str, st: RhetoricSettings, not_formulae: list[
 
 
 # Parallelism (排比) -------------------------------------------------------------------------------
-CLAUSE_MARKS = "，、；：,;:！？!?。"
+_CLAUSE_MARKS = "，、；：,;:！？!?。"
 _DROP_IN_CLAUSES = "“”‘’「」『』《》（）()"
-NAME_TAGS = ("ns", "nr", "nt", "nrt", "nrfg")
+_NAME_TAGS = ("ns", "nr", "nt", "nrt", "nrfg")
 
 
 @dataclass(frozen=True)
@@ -255,13 +255,13 @@ class Unit:
     is_name: bool = False
 
 
-def split_units(text: str, tokens: list[str] | None = None, pos: list[str] | None = None,
-                marks: str = CLAUSE_MARKS) -> list[Unit]:
+def _split_units(text: str, tokens: list[str] | None = None, pos: list[str] | None = None,
+                marks: str = _CLAUSE_MARKS) -> list[Unit]:
     """Split ``text`` at the characters of ``marks`` into units, with quote marks, brackets and
     whitespace removed first (so “四个意识” and 四个意识 open a clause alike).
 
     With ``tokens`` (which must join to ``text``) each unit carries its word boundaries; with
-    ``pos`` too, a unit that is exactly one token tagged in ``NAME_TAGS`` is marked as a name.
+    ``pos`` too, a unit that is exactly one token tagged in ``_NAME_TAGS`` is marked as a name.
     """
     if tokens is None:
         tokens = list(text)
@@ -283,7 +283,7 @@ def split_units(text: str, tokens: list[str] | None = None, pos: list[str] | Non
         b = frozenset([i for i, (_, start, _) in enumerate(cur) if start] + [len(cur)]) if bounded else None
         toks = {k for _, _, k in cur}
         name = (bounded and pos is not None and len(toks) == 1
-                and pos[next(iter(toks))] in NAME_TAGS and tokens[next(iter(toks))].strip() == s)
+                and pos[next(iter(toks))] in _NAME_TAGS and tokens[next(iter(toks))].strip() == s)
         units.append(Unit(s, b, bool(name)))
         cur.clear()
 
@@ -298,17 +298,12 @@ def split_units(text: str, tokens: list[str] | None = None, pos: list[str] | Non
     return units
 
 
-def split_clauses(sentence: str) -> list[str]:
-    """Clauses of a sentence (texts only; see ``split_units``)."""
-    return [u.text for u in split_units(sentence)]
-
-
 def _mask(s: str, st: RhetoricSettings) -> str:
     """Numerals replaced by '#', so 一是 / 二是 / 三是 share the opening '#是'."""
     return "".join("#" if c in st.numerals else c for c in s)
 
 
-def prefix_runs(units: list[Unit], st: RhetoricSettings, max_gap: int) -> list[tuple[list[int], str]]:
+def _prefix_runs(units: list[Unit], st: RhetoricSettings, max_gap: int) -> list[tuple[list[int], str]]:
     """Runs of ``parallel_min_run`` or more units that open with the same frame.
 
     A frame is a shared opening of at least ``parallel_min_prefix`` characters (numerals masked),
@@ -341,7 +336,7 @@ def prefix_runs(units: list[Unit], st: RhetoricSettings, max_gap: int) -> list[t
     return sorted(runs)
 
 
-def template_runs(units: list[Unit], st: RhetoricSettings, skip: set[int] = frozenset()) -> list[tuple[list[int], str]]:
+def _template_runs(units: list[Unit], st: RhetoricSettings, skip: set[int] = frozenset()) -> list[tuple[list[int], str]]:
     """Runs of ``parallel_min_run`` or more adjacent clauses of equal length (``template_min_len`` to
     ``template_max_len``) that agree on the characters at one or more of the same positions:
     幼有所育、学有所教、劳有所得 (frame …有所…), 厚植大生态、连通大管网、畅通大交通 (…大…),
@@ -371,9 +366,9 @@ def template_runs(units: list[Unit], st: RhetoricSettings, skip: set[int] = froz
 def parallel_runs(sentences: pd.DataFrame, st: RhetoricSettings, tokens: pd.DataFrame | None = None) -> pd.DataFrame:
     """Parallelism found by two general rules over ``sentences`` (doc_id, year, para_id, sent_id, text).
 
-    - level 'clause': within one sentence, clauses opening with the same frame (``prefix_runs`` with
+    - level 'clause': within one sentence, clauses opening with the same frame (``_prefix_runs`` with
       gap ``parallel_max_gap``; rule 'prefix'), and, among the clauses left, adjacent equal-length
-      clauses sharing characters in place (``template_runs``; rule 'template');
+      clauses sharing characters in place (``_template_runs``; rule 'template');
     - level 'sentence': within one paragraph, consecutive sentences opening with the same frame
       (开启新征程，必须… four times; rule 'prefix', no gap).
     With ``tokens`` (tokens.csv rows of the same sentences) frames end on word boundaries and lists
@@ -393,18 +388,18 @@ def parallel_runs(sentences: pd.DataFrame, st: RhetoricSettings, tokens: pd.Data
         toks, pos = seg.get((doc_id, sent_id), (None, None))
         if toks is not None and "".join(toks) != text:
             toks = pos = None   # tokens of another version of the text: compare characters only
-        clauses = split_units(text, toks, pos)
-        pre = prefix_runs(clauses, st, st.parallel_max_gap)
+        clauses = _split_units(text, toks, pos)
+        pre = _prefix_runs(clauses, st, st.parallel_max_gap)
         used = {i for idx, _ in pre for i in idx}
-        for rule, found in [("prefix", pre), ("template", template_runs(clauses, st, used))]:
+        for rule, found in [("prefix", pre), ("template", _template_runs(clauses, st, used))]:
             for idx, frame in found:
                 rows.append((doc_id, year, para_id, sent_id, "clause", rule, frame, len(idx),
                              " | ".join(clauses[i].text for i in idx)))
-        whole = split_units(text, toks, pos, marks="")
+        whole = _split_units(text, toks, pos, marks="")
         if whole:
             by_para.setdefault((doc_id, para_id), []).append((year, sent_id, whole[0], clauses[0].text if clauses else ""))
     for (doc_id, para_id), items in sorted(by_para.items()):
-        for idx, frame in prefix_runs([u for _, _, u, _ in items], st, 0):
+        for idx, frame in _prefix_runs([u for _, _, u, _ in items], st, 0):
             year, sent_id = items[idx[0]][0], items[idx[0]][1]
             rows.append((doc_id, year, para_id, sent_id, "sentence", "prefix", frame, len(idx),
                          " | ".join(items[i][3] + "…" for i in idx)))
@@ -566,3 +561,126 @@ def summarise_terms(rows: pd.DataFrame, para_counts: pd.DataFrame, body: pd.Data
     res = pd.DataFrame(out, columns=cols)
     return res.sort_values(["scope", "group", "device", "count", "term"], ascending=[True, True, True, False, True],
                            kind="stable").reset_index(drop=True)
+
+
+# Assembling notebook 03's tables ----------------------------------------------------------------
+RHETORIC_COLUMNS = ["doc_id", "year", "device", "subtype", "term", "count", "nested", "per_10k", "source", "in_lexicon"]
+FORMULA_HIT_COLUMNS = ["doc_id", "year", "para_id", "sent_id", "term", "shape", "known", "sentence"]
+
+
+def formula_pattern_hits(sentences: pd.DataFrame, tokens: pd.DataFrame, st: RhetoricSettings,
+                         not_formulae: list[str], listed: list[str]) -> pd.DataFrame:
+    """Every occurrence the numbered-formula pattern proposes (``find_formula_candidates``), sentence
+    by sentence, with the sentence's tokens and POS tags when they spell the same text (otherwise the
+    character rules alone).  Columns: doc_id, year, para_id, sent_id, term, shape, known, sentence."""
+    tok_by_sent = {k: (g["token"].astype(str).tolist(), g["pos"].astype(str).tolist())
+                   for k, g in tokens.sort_values(["doc_id", "token_id"], kind="stable")
+                   .groupby(["doc_id", "sent_id"], sort=False)}
+    hits = []
+    for doc_id, year, para_id, sent_id, text in sentences[["doc_id", "year", "para_id", "sent_id", "text"]].itertuples(index=False):
+        toks, pos = tok_by_sent.get((doc_id, sent_id), (None, None))
+        if toks is not None and "".join(toks) != text:
+            toks = pos = None  # tokens of another version of the sentence: character rules only
+        for f in find_formula_candidates(text, st, not_formulae, toks, pos, known=listed):
+            hits.append((doc_id, year, para_id, sent_id, f["term"], f["shape"], f["known"], text))
+    return pd.DataFrame(hits, columns=FORMULA_HIT_COLUMNS)
+
+
+def formula_candidate_table(pattern_hits: pd.DataFrame, lexicon_terms: set[str]) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
+    """What the pattern finds that the lexicon lacks.
+
+    Returns (candidates, new_terms, recut): ``candidates`` is formula_candidates.csv (term, in_lexicon,
+    shape, found, docs, years, example: one row per new string, sorted by term); ``new_terms`` the
+    sorted new strings; ``recut`` the hits cut differently from a listed formula at the same place
+    (``known`` not empty: the lexicon's boundary is kept, so they are not new)."""
+    outside = ~pattern_hits["term"].isin(lexicon_terms)
+    recut = pattern_hits[outside & (pattern_hits["known"] != "")]
+    new_terms = sorted(set(pattern_hits.loc[outside & (pattern_hits["known"] == ""), "term"]))
+    cand = (pattern_hits[pattern_hits["term"].isin(new_terms)]
+            .groupby("term", sort=True)
+            .agg(shape=("shape", lambda s: ", ".join(sorted(set(s)))), found=("term", "size"),
+                 docs=("doc_id", lambda d: ", ".join(sorted(set(d)))),
+                 years=("year", lambda y: ", ".join(map(str, sorted(set(y))))),
+                 example=("sentence", "first"))
+            .reset_index())
+    cand.insert(1, "in_lexicon", False)
+    return cand, new_terms, recut
+
+
+def formula_rows(formula_counts: pd.DataFrame, inventory: list[str], formulae: pd.DataFrame,
+                 pattern_terms: set[str], chars_by_doc: pd.Series) -> pd.DataFrame:
+    """The formula rows of rhetoric.csv: per (document, formula) with count > 0, subtype = the kind
+    of ``formulae.csv`` ('pattern candidate' for a string only the pattern found), source = lexicon,
+    pattern or lexicon+pattern, in_lexicon = listed in ``formulae.csv``."""
+    lexicon_terms = set(formulae["term"])
+    source = {t: ("lexicon+pattern" if t in lexicon_terms and t in pattern_terms else "lexicon" if t in lexicon_terms
+                  else "pattern") for t in inventory}
+    formula_kind = dict(zip(formulae["term"], formulae["kind"]))
+    rows = rhetoric_rows(formula_counts, "formula", chars_by_doc,
+                         {t: formula_kind.get(t, "pattern candidate") for t in inventory})
+    rows["source"] = rows["term"].map(source)
+    rows["in_lexicon"] = rows["term"].isin(lexicon_terms)
+    return rows
+
+
+def top_terms(rows: pd.DataFrame, n: int) -> list[str]:
+    """The ``n`` terms with the most occurrences in ``rows`` (count), ties broken by term."""
+    return (rows.groupby("term")["count"].sum().reset_index()
+            .sort_values(["count", "term"], ascending=[False, True], kind="stable")["term"].head(n).tolist())
+
+
+def lexicon_device_rows(body: pd.DataFrame, lexicon: pd.DataFrame, device: str, chars_by_doc: pd.Series,
+                        st: RhetoricSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Count a device lexicon (mobilisation, ideology: term, subtype) in the body paragraphs; returns
+    (paragraph counts, rhetoric.csv rows with source 'lexicon')."""
+    counts = count_terms(body, lexicon["term"].tolist(), st)
+    rows = rhetoric_rows(counts, device, chars_by_doc, dict(zip(lexicon["term"], lexicon["subtype"])))
+    rows["source"] = "lexicon"
+    rows["in_lexicon"] = True
+    return counts, rows
+
+
+def parallelism_rows(runs: pd.DataFrame, chars_by_doc: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Parallel runs as counts of their frame per paragraph (subtype = level + rule); returns
+    (paragraph counts, rhetoric.csv rows with source 'pattern')."""
+    counts = (runs.assign(term=runs["frame"], subtype=runs["level"] + " " + runs["rule"])
+              .groupby(["doc_id", "year", "para_id", "term", "subtype"], as_index=False).size()
+              .rename(columns={"size": "count"}))
+    rows = rhetoric_rows(counts, "parallelism", chars_by_doc, dict(zip(counts["term"], counts["subtype"])))
+    rows["source"] = "pattern"
+    rows["in_lexicon"] = False
+    return counts, rows
+
+
+def assemble_rhetoric(device_rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """rhetoric.csv from the per-device row tables: the columns of ``RHETORIC_COLUMNS``, sorted by
+    document, device (in ``RHETORIC_DEVICES`` order), subtype and term."""
+    present = [r[RHETORIC_COLUMNS] for r in device_rows if len(r)]
+    rhetoric = pd.concat(present, ignore_index=True) if present else pd.DataFrame(columns=RHETORIC_COLUMNS)
+    rhetoric["device"] = pd.Categorical(rhetoric["device"], categories=RHETORIC_DEVICES, ordered=True)
+    rhetoric = rhetoric.sort_values(["doc_id", "device", "subtype", "term"], kind="stable").reset_index(drop=True)
+    rhetoric["device"] = rhetoric["device"].astype(str)
+    return rhetoric
+
+
+def device_rates_by_doc(rhetoric: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
+    """Per document: year, genre and, per device, occurrences per 10,000 body characters (nested
+    occurrences removed; NaN for a document without body text).  ``docs``: doc_id, year, genre,
+    body_chars.  Index doc_id, in the order of ``docs``."""
+    spans = rhetoric.assign(spans=rhetoric["count"] - rhetoric["nested"])
+    device_doc = (spans.groupby(["doc_id", "device"])["spans"].sum().unstack("device")
+                  .reindex(index=docs["doc_id"], columns=RHETORIC_DEVICES).fillna(0).astype(int))
+    device_rate = device_doc.div(docs.set_index("doc_id")["body_chars"].replace(0, np.nan), axis=0) * 10_000
+    device_rate.insert(0, "genre", docs.set_index("doc_id")["genre"])
+    device_rate.insert(0, "year", docs.set_index("doc_id")["year"])
+    return device_rate
+
+
+def formula_split_by_doc(rhetoric: pd.DataFrame, doc_ids: list[str] | pd.Series) -> pd.DataFrame:
+    """Numbered-formula occurrences per document (nested ones removed), split into formulae of the
+    lexicon ('in lexicon') and strings only the pattern found ('pattern only'); every document listed."""
+    spans = rhetoric.assign(spans=rhetoric["count"] - rhetoric["nested"])
+    return (spans[spans["device"] == "formula"]
+            .assign(kind=lambda d: np.where(d["in_lexicon"].astype(bool), "in lexicon", "pattern only"))
+            .groupby(["doc_id", "kind"])["spans"].sum().unstack("kind")
+            .reindex(index=doc_ids, columns=["in lexicon", "pattern only"]).fillna(0))

@@ -1,6 +1,6 @@
 """Research settings read from ``data/lexicon``: the thresholds of notebook 03 (and notebook 05's
 coinage levels) in ``rhetoric_settings.csv``, with the false matches of ``false_matches.csv`` that
-travel with them.
+travel with them; the decisions of notebook 04 in ``priorities_settings.csv``.
 """
 from __future__ import annotations
 
@@ -68,24 +68,20 @@ def read_false_matches(path: str | os.PathLike = LEXICON / "false_matches.csv") 
     return df
 
 
-def rhetoric_settings(path: str | os.PathLike = LEXICON / "rhetoric_settings.csv",
-                      false_matches: str | os.PathLike | None = None) -> RhetoricSettings:
-    """Read the settings file (``name,value,note`` with a ``#`` header); errors name file and setting.
-
-    The exclusions of ``false_matches.csv`` (``read_false_matches``) travel with the settings, so every
-    count made with them (``find_term``, ``count_terms``, ``kwic``) honours them; the file is read from
-    ``false_matches`` or, by default, from the folder of the settings file.
-    """
+def _typed_settings(path: str | os.PathLike, cls, key: str, note: str, skip: tuple[str, ...] = ()) -> dict:
+    """Read a settings file (``key,value,note`` columns with a ``#`` header) into the fields of the
+    dataclass ``cls``, each converted to its field's type (int, float or str).  Errors name the file
+    and the setting: listed twice, missing, empty, or not a number where a number is required."""
     from dataclasses import fields
 
-    df = read_lexicon_csv(path, ["name", "value", "note"], term_column="name")
-    dup = df["name"][df["name"].duplicated()]
+    df = read_lexicon_csv(path, [key, "value", note], term_column=key)
+    dup = df[key][df[key].duplicated()]
     if len(dup):
         raise CorpusError(f"{path}: setting(s) listed twice: {', '.join(sorted(set(dup)))}")
-    raw = dict(zip(df["name"], df["value"]))
+    raw = dict(zip(df[key], df["value"]))
     values = {}
-    for f in fields(RhetoricSettings):
-        if f.name == "false_matches":
+    for f in fields(cls):
+        if f.name in skip:
             continue
         if f.name not in raw:
             raise CorpusError(f"{path}: setting '{f.name}' is missing")
@@ -94,10 +90,58 @@ def rhetoric_settings(path: str | os.PathLike = LEXICON / "rhetoric_settings.csv
             if not re.fullmatch(r"\d+", value):
                 raise CorpusError(f"{path}: setting '{f.name}' must be a non-negative integer, got {value!r}")
             values[f.name] = int(value)
+        elif f.type in ("float", float):
+            if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", value):
+                raise CorpusError(f"{path}: setting '{f.name}' must be a non-negative number, got {value!r}")
+            values[f.name] = float(value)
         else:
             if not value:
                 raise CorpusError(f"{path}: setting '{f.name}' is empty")
             values[f.name] = value
+    return values
+
+
+def rhetoric_settings(path: str | os.PathLike = LEXICON / "rhetoric_settings.csv",
+                      false_matches: str | os.PathLike | None = None) -> RhetoricSettings:
+    """Read the settings file (``name,value,note`` with a ``#`` header); errors name file and setting.
+
+    The exclusions of ``false_matches.csv`` (``read_false_matches``) travel with the settings, so every
+    count made with them (``find_term``, ``count_terms``, ``kwic``) honours them; the file is read from
+    ``false_matches`` or, by default, from the folder of the settings file.
+    """
+    values = _typed_settings(path, RhetoricSettings, "name", "note", skip=("false_matches",))
     fm = read_false_matches(Path(path).parent / "false_matches.csv" if false_matches is None else false_matches)
     values["false_matches"] = tuple(zip(fm["term"], fm["context"], fm["reason"]))
     return RhetoricSettings(**values)
+
+
+G2_FORMS = ("two_term", "four_cell")
+
+
+@dataclass(frozen=True)
+class PrioritySettings:
+    """The research decisions of notebook 04 (one row each in ``priorities_settings.csv``)."""
+
+    n_resamples: int    # bootstrap replicates (at least 1,000)
+    ci: float           # level of the percentile intervals (0 < ci < 1)
+    min_freq: int       # keyness: minimum frequency of a term, target + reference
+    alpha: float        # keyness: family-wise error rate; per-term threshold alpha / m (Bonferroni)
+    g2_form: str        # keyness: 'two_term' (UCREL) or 'four_cell' (full 2x2 G-test)
+    top_n: int          # keywords drawn per year in the keyness figure
+    top_table: int      # keywords listed per comparison and year in the table and findings
+    audit_rows: int     # terms shown in the substring audit
+
+
+def priorities_settings(path: str | os.PathLike = LEXICON / "priorities_settings.csv") -> PrioritySettings:
+    """Read notebook 04's decisions (``setting,value,rationale`` with a ``#`` header).  Errors name the
+    file and the setting: missing, listed twice, of the wrong type, or out of range (``ci`` and
+    ``alpha`` strictly between 0 and 1, ``n_resamples`` at least 1,000, ``g2_form`` one of ``G2_FORMS``)."""
+    values = _typed_settings(path, PrioritySettings, "setting", "rationale")
+    for name in ("ci", "alpha"):
+        if not 0 < values[name] < 1:
+            raise CorpusError(f"{path}: setting '{name}' must lie strictly between 0 and 1, got {values[name]}")
+    if values["n_resamples"] < 1000:
+        raise CorpusError(f"{path}: setting 'n_resamples' should be at least 1000, got {values['n_resamples']}")
+    if values["g2_form"] not in G2_FORMS:
+        raise CorpusError(f"{path}: setting 'g2_form' must be one of {', '.join(G2_FORMS)}, got {values['g2_form']!r}")
+    return PrioritySettings(**values)

@@ -34,7 +34,7 @@ def per_10k(count, chars):
 
 
 # Term occurrences -------------------------------------------------------------------------------
-def term_regex(term: str, st: RhetoricSettings) -> re.Pattern:
+def _term_regex(term: str, st: RhetoricSettings) -> re.Pattern:
     """Regex of one term's occurrences.
 
     A term that begins with a numeral is not matched where that numeral continues a longer number
@@ -52,15 +52,15 @@ def _occurrences(text: str, s: str) -> list[tuple[int, int]]:
     return [(m.start(), m.start() + len(s)) for m in re.finditer(f"(?={re.escape(s)})", text)]
 
 
-def split_false_matches(text: str, term: str, st: RhetoricSettings) -> tuple[list[tuple[int, int]], list[tuple]]:
-    """The occurrences of ``term`` in ``text`` (``term_regex``), split by ``st.false_matches``.
+def _split_false_matches(text: str, term: str, st: RhetoricSettings) -> tuple[list[tuple[int, int]], list[tuple]]:
+    """The occurrences of ``term`` in ``text`` (``_term_regex``), split by ``st.false_matches``.
 
     Returns (kept spans, excluded) where excluded holds (start, end, context, reason) for each
     occurrence that lies inside an occurrence of one of the term's listed contexts.
     """
     if term not in text:
         return [], []
-    spans = [m.span() for m in term_regex(term, st).finditer(text)]
+    spans = [m.span() for m in _term_regex(term, st).finditer(text)]
     rules = [(c, r) for t, c, r in st.false_matches if t == term and c in text]
     if not rules:
         return spans, []
@@ -76,9 +76,9 @@ def split_false_matches(text: str, term: str, st: RhetoricSettings) -> tuple[lis
 
 
 def find_term(text: str, term: str, st: RhetoricSettings) -> list[tuple[int, int]]:
-    """(start, end) of every non-overlapping occurrence of ``term`` in ``text`` (see ``term_regex``),
+    """(start, end) of every non-overlapping occurrence of ``term`` in ``text`` (see ``_term_regex``),
     except those inside a listed false-match context (``st.false_matches``, from false_matches.csv)."""
-    return split_false_matches(text, term, st)[0]
+    return _split_false_matches(text, term, st)[0]
 
 
 def excluded_matches(body: pd.DataFrame, st: RhetoricSettings, terms: list[str] | None = None,
@@ -94,7 +94,7 @@ def excluded_matches(body: pd.DataFrame, st: RhetoricSettings, terms: list[str] 
     rows = []
     for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
         for term in wanted:
-            for a, b, context, reason in split_false_matches(text, term, st)[1]:
+            for a, b, context, reason in _split_false_matches(text, term, st)[1]:
                 rows.append((doc_id, year, para_id, term, context, reason,
                              text[max(0, a - width):a], text[b:b + width]))
     out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "term", "context", "reason", "left", "right"])
