@@ -35,6 +35,9 @@ from tifa.cleaning import (
     account_for_characters, clean_corpus, CLEANING_RULES_FILE, DROP_ACTIONS, load_cleaning_rules,
     nonspace,
 )
+from tifa.articles import (
+    add_article_ids, assign_articles, read_article_rules,
+)
 from tifa.segmentation import (
     codebook_terms, lexicon_integrity, plain_jieba, protected_terms, read_gold,
     read_split_exceptions, SEGMENT_HMM, segmentation_errors, segmentation_scores, stopwords,
