@@ -36,6 +36,9 @@ from tifa.cleaning import (
     nonspace,
 )
 from tifa.articles import (
+    add_article_ids, assign_articles, document_layouts, read_article_rules,
+)
+from tifa.articles import (
     add_article_ids, assign_articles, read_article_rules,
 )
 from tifa.segmentation import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tifa.articles import add_article_ids, assign_articles, document_rule, read_article_rules
+from tifa.articles import add_article_ids, assign_articles, document_layouts, document_rule, read_article_rules
 from tifa.config import LEXICON
 from tifa.files import CorpusError
 
@@ -114,3 +114,14 @@ def test_rules_file_errors_name_the_setting(tmp_path):
                    encoding="utf-8")
     with pytest.raises(CorpusError, match="min_sections"):
         read_article_rules(tmp_path)
+
+
+def test_genre_decides_first_and_only_given_layouts_count():
+    p = page("r", [(H, "一、回顾"), (B, "甲。"), (H, "小标题"), (B, "乙。")])  # one section heading: no structure
+    assert document_rule(p, RULES) == "headline_group"
+    assert document_rule(p, RULES, layout="newspaper_page", genre="government work report") == "numbered_section"
+    corpus = pd.DataFrame({"doc_id": ["a", "b"], "layout": ["clean_text", "newspaper_page"],
+                           "layout_given": [True, False]})
+    assert document_layouts(corpus) == {"a": "clean_text"}
+    assert document_layouts(corpus.drop(columns="layout_given")) == {"a": "clean_text", "b": "newspaper_page"}
+    assert document_layouts(corpus.drop(columns=["layout", "layout_given"])) == {}

@@ -31,6 +31,7 @@ class ArticleRules:
 
     section_layouts: str    # '|'-separated layouts split at numbered sections
     headline_layouts: str   # '|'-separated layouts split at headline groups
+    section_genres: str     # '|'-separated genres split at numbered sections whatever their layout
     section_pattern: str    # regex: start of a top-level section heading (一、)
     section_max_chars: int  # a body paragraph matching the pattern is a heading only up to this length
     min_sections: int       # text rule: this many section headings make a sectioned text
@@ -64,12 +65,26 @@ def _is_section(kind: str, text: str, rules: ArticleRules) -> bool:
     return kind == "headline" or len(re.sub(r"\s", "", text)) <= rules.section_max_chars
 
 
-def document_rule(doc: pd.DataFrame, rules: ArticleRules, layout: str | None = None) -> str:
+def document_layouts(corpus: pd.DataFrame) -> dict[str, str]:
+    """doc_id -> layout for the documents whose metadata names a layout (column ``layout``; where the
+    corpus also has ``layout_given``, only the rows where it is True: a default filled in for a missing
+    cell is no evidence of structure).  Empty when the corpus has no layout column."""
+    if "layout" not in corpus.columns:
+        return {}
+    given = corpus["layout_given"].astype(bool) if "layout_given" in corpus.columns else corpus["layout"].notna()
+    rows = corpus[given & corpus["layout"].astype(str).str.strip().ne("")]
+    return dict(zip(rows["doc_id"], rows["layout"].astype(str).str.strip()))
+
+
+def document_rule(doc: pd.DataFrame, rules: ArticleRules, layout: str | None = None, genre: str | None = None) -> str:
     """Which split applies to one document's paragraphs: 'numbered_section' or 'headline_group'.
 
-    A known layout decides (``section_layouts`` / ``headline_layouts``); otherwise the text rule: at
-    least ``min_sections`` section headings make a sectioned text, else headline groups.
+    A genre in ``section_genres`` gives numbered sections; else a known layout decides
+    (``section_layouts`` / ``headline_layouts``); otherwise the text rule: at least ``min_sections``
+    section headings make a sectioned text, else headline groups.
     """
+    if genre is not None and not pd.isna(genre) and str(genre).strip() in _names(rules.section_genres):
+        return "numbered_section"
     if layout is not None and not pd.isna(layout):
         if str(layout) in _names(rules.section_layouts):
             return "numbered_section"
@@ -88,11 +103,12 @@ def _starts(doc: pd.DataFrame, rule: str, rules: ArticleRules) -> list[bool]:
 
 
 def assign_articles(paragraphs: pd.DataFrame, rules: ArticleRules,
-                    layouts: Mapping[str, str] | pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    layouts: Mapping[str, str] | pd.Series | None = None,
+                    genres: Mapping[str, str] | pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Give every paragraph its ``article_id`` and list the articles of each document.
 
     ``paragraphs`` has doc_id, para_id, kind (body/headline) and text; ``layouts`` maps doc_id ->
-    layout (optional; see ``document_rule``).  ``article_id`` is an int counting from 1 within each
+    layout and ``genres`` doc_id -> genre (both optional; see ``document_rule``).  ``article_id`` is an int counting from 1 within each
     document, in text order; every paragraph belongs to exactly one article.  Returns (paragraphs with
     ``article_id`` added after ``para_id``, rows in their input order, the article table): one row per article with doc_id,
     article_id, rule (what opened it: 'headline_group', 'numbered_section', 'leading_body' for text
@@ -102,10 +118,11 @@ def assign_articles(paragraphs: pd.DataFrame, rules: ArticleRules,
     its body paragraphs).  The input is not changed.
     """
     layouts = {} if layouts is None else dict(layouts)
+    genres = {} if genres is None else dict(genres)
     out = paragraphs.reset_index(drop=True).sort_values(["doc_id", "para_id"], kind="stable")
     ids, rows = [], []
     for doc_id, doc in out.groupby("doc_id", sort=False):
-        rule = document_rule(doc, rules, layouts.get(doc_id))
+        rule = document_rule(doc, rules, layouts.get(doc_id), genres.get(doc_id))
         starts = _starts(doc, rule, rules)
         kinds, texts, paras = list(doc["kind"]), [str(t) for t in doc["text"]], list(doc["para_id"])
         groups: list[tuple[str, list[int]]] = []
