@@ -51,6 +51,16 @@ def body_of(*paras: str, doc_id: str = "d", year: int = 2020) -> pd.DataFrame:
                                          "kind": "body", "text": list(paras)}))
 
 
+def settings_with(tmp_path: Path, rows: str):
+    """The project's rhetoric settings with a false_matches file of the given CSV rows: (settings, its path)."""
+    from tifa.settings import rhetoric_settings
+
+    p = tmp_path / "false_matches.csv"
+    p.write_text("# source: test; rule: term inside context is not counted\nterm,context,reason\n" + rows,
+                 encoding="utf-8")
+    return rhetoric_settings(false_matches=p), p
+
+
 def token_table(sentences: list[tuple[str, int, int, list[str]]]) -> pd.DataFrame:
     """(doc_id, year, para_id, tokens) per sentence -> a token table shaped like tokens.csv."""
     from tifa.segmentation import is_punct

@@ -1,9 +1,6 @@
-"""Notebook 05 (adoption of central formulae): month arithmetic, the first-use interval, counting,
-and the notebook on a corpus where no central formula occurs."""
+"""tifa.adoption (notebook 05): the first-use interval on hand-made dates and as a property, counting the
+central formulae, reading their list, and the adoption tables."""
 from __future__ import annotations
-
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -18,40 +15,17 @@ from tifa.adoption import (
     adoption_by_year, adoption_table, count_formulae, density_by_origin, first_use_interval,
     normalise_formula, read_central_formulae,
 )
-from conftest import ROOT, write_corpus
+from conftest import ADOPTION_CHARS, ADOPTION_COUNTS, ADOPTION_DOCS, ADOPTION_FORMULAE
 
-# A corpus shaped like the project's: one text a year, dates known to the day, month or year only.
-DOCS = pd.DataFrame({
-    "doc_id": ["r2018", "f2019", "n2020", "n2021", "n2023"],
-    "year": [2018, 2019, 2020, 2021, 2023],
-    "date": ["2018-01-18", "2019", "2020-05", "2021-02", "2023-06"],
-    "genre": ["work report", "newspaper", "newspaper", "newspaper", "newspaper"],
-})
+# A corpus shaped like the project's (conftest.ADOPTION_*): one text a year, dates known to the day,
+# month or year only; central and local formulae and their counts.
+DOCS, FORMULAE, COUNTS, CHARS = ADOPTION_DOCS, ADOPTION_FORMULAE, ADOPTION_COUNTS, ADOPTION_CHARS
+
 B = document_date_bounds(DOCS)
 
 
 def ts(s: str) -> pd.Timestamp:
     return pd.Timestamp(s)
-
-
-# --- whole months -----------------------------------------------------------------------------
-@pytest.mark.parametrize("start, end, floor, ceil", [
-    ("2018-01-18", "2018-01-18", 0, 0),
-    ("2018-01-18", "2018-03-17", 1, 2),
-    ("2018-01-18", "2018-03-18", 2, 2),
-    ("2018-01-31", "2018-02-28", 1, 1),   # DateOffset clips 31 Jan + 1 month to 28 Feb
-    ("2017-10-01", "2018-01-18", 3, 4),
-    ("2018-03-01", "2018-01-01", -2, -2),
-    ("2018-03-15", "2018-01-01", -3, -2),
-])
-def test_whole_months_floor_and_ceil(start, end, floor, ceil):
-    assert whole_months(ts(start), ts(end), "floor") == floor
-    assert whole_months(ts(start), ts(end), "ceil") == ceil
-
-
-def test_whole_months_rejects_unknown_rounding():
-    with pytest.raises(ValueError, match="rounding"):
-        whole_months(ts("2018-01-01"), ts("2019-01-01"), "round")
 
 
 # --- the first-use interval on hand-made dates -------------------------------------------------
@@ -224,17 +198,6 @@ def test_read_central_formulae_validates_dates_and_duplicates(tmp_path):
 
 
 # --- tables ------------------------------------------------------------------------------------
-FORMULAE = pd.DataFrame({
-    "term": ["四个意识", "两个确立", "中国式现代化", "三区建设"],
-    "origin": ["central", "central", "central", "local"],
-    "introduced": ["2016-01", "2021-11", "2022-10", ""],
-})
-COUNTS = pd.DataFrame({"doc_id": ["n2021", "n2023", "n2020", "n2021"],
-                       "term": ["四个意识", "四个意识", "三区建设", "三区建设"], "count": [3, 1, 2, 1],
-                       "nested": [1, 0, 0, 0]})
-CHARS = pd.Series({2018: 10000, 2019: 2000, 2020: 5000, 2021: 5000, 2023: 4000})
-
-
 def test_adoption_table_rows_and_columns():
     t = adoption_table(COUNTS, DOCS, FORMULAE).set_index("term")
     for col in ["origin", "introduced", "first_seen_doc", "first_seen_date", "last_absent_date",
@@ -274,37 +237,3 @@ def test_empty_inputs_give_empty_tables_not_errors():
     assert t.empty and "lag_months_min" in t.columns
     t = adoption_table(none, DOCS, FORMULAE)
     assert set(t["status"]) == {"absent"} and t["occurrences"].sum() == 0
-
-
-# --- the notebook on a corpus where no central formula occurs ----------------------------------
-PLAIN = [
-    {"doc_id": "p_a", "year": 2009, "date": "2009-03", "genre": "work report",
-     "text": "工作报告\n\n各位代表：\n\n过去一年，全区经济平稳运行，城乡居民收入继续增长。我们修建道路，整治河道，改善学校条件。\n"},
-    {"doc_id": "p_b", "year": 2011, "date": "2011-06", "genre": "newspaper",
-     "text": "社区新闻\n\n本报讯（记者张三）6月1日，某社区举办文艺演出，居民踊跃参加。\n\n演出结束后，志愿者为老人测量血压。\n"},
-]
-
-
-def test_notebook_05_runs_when_no_central_formula_occurs(tmp_path):
-    needed = [f"{n:02d}_" for n in range(6)]
-    have = {p.name[:3] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
-    if not all(n in have for n in needed):
-        pytest.skip("notebooks 00-05 are not all present yet")
-    corpus = write_corpus(tmp_path / "corpus", PLAIN)
-    out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "run_notebooks.py"), "--corpus", str(corpus),
-                           "--out", str(out), "--only", "0[0-5]_*.ipynb", "--no-html"],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    t = pd.read_csv(out / "processed" / "adoption.csv", keep_default_na=False)
-    central = t[t["origin"] == "central"]
-    assert len(central) > 0 and (central["occurrences"] == 0).all()
-    assert set(central["status"]) <= {"absent", "introduced after last text", "undetermined"}
-    assert (central["first_seen_doc"] == "").all() and (central["lag_months_min"] == "").all()
-    by = pd.read_csv(out / "processed" / "adoption_by_year.csv")
-    assert set(by["year"]) <= {2009, 2011}
-    for name in ["05_adoption_timeline", "05_formula_density_by_year"]:
-        assert (out / "figures" / f"{name}.png").exists()
-
-
-# --- figures -------------------------------------------------------------------------------------

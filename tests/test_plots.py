@@ -23,8 +23,8 @@ from tifa.keyness import keyness_by_year
 from tifa.adoption import adoption_by_year, adoption_table, density_by_origin
 from tifa import plots
 from tifa.plots import (
-    mark_missing_years, plot_adoption_timeline, plot_attention_heatmap, plot_change, plot_formula_density,
-    plot_keyness, plot_slope, plot_trends, wordcloud_array,
+    figure_image, mark_missing_years, plot_adoption_timeline, plot_attention_heatmap, plot_change,
+    plot_formula_density, plot_keyness, plot_slope, plot_term_by_year, plot_trends, wordcloud_array,
 )
 from tifa.style import cjk_font_path, setup_style
 from tifa.notebook import save_figure
@@ -338,6 +338,39 @@ def test_figures_draw_every_status_and_an_empty_table(plt, tmp_path):
     save_figure(fig, "05_test_density", paths)
     plt.close("all")
     assert len(list(tmp_path.glob("05_test_*.png"))) == 3
+
+
+# --- figures of the term explorer (tifa.explore) ---------------------------------------------------------
+def term_counts() -> pd.DataFrame:
+    """A counts_by_year-shaped table: 2019 with hits, 2020 without text, 2021 with a text but no hit."""
+    return pd.DataFrame({"year": [2019, 2020, 2021], "has_text": [True, False, True], "count": [4, np.nan, 0],
+                         "per_10k": [2.0, np.nan, 0.0], "per_10k_ci_low": [1.0, np.nan, 0.0],
+                         "per_10k_ci_high": [3.5, np.nan, 0.0]})
+
+
+def test_term_by_year_smoke(plt):
+    fig = plot_term_by_year(term_counts(), title="党建", ci=0.9)
+    assert is_figure(fig) and len(fig.axes) == 1 and not plt.get_fignums()   # not managed by pyplot
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == "党建" and ax.get_ylabel() == "per 10,000 characters 每万字"
+    assert list(ax.get_xticks()) == [2019, 2020, 2021]
+    texts = [t.get_text() for t in ax.texts]
+    assert "bars: 90% bootstrap interval" in texts and texts.count("no text\n无文本") == 1
+    assert ticks(fig.legends[0].get_texts()) == ["rate (hits per 10,000 characters) 每万字频率",
+                                                 "none found (zero observed) 未见"]
+    assert plot_term_by_year(term_counts()).axes[0].get_title(loc="left") == "Rate per year 每年频率"
+
+
+def test_figure_image_is_the_figure_at_display_size(plt):
+    import io
+
+    from PIL import Image
+
+    fig = plot_term_by_year(term_counts())
+    shown = figure_image(fig, dpi=200)
+    png = Image.open(io.BytesIO(shown.data))
+    assert shown.format == "png" and png.size[0] > fig.get_figwidth() * 200 * 0.8
+    assert shown.width == round(png.size[0] * 100 / 200)               # figure.dpi 100 of the style
 
 
 # --- every plot function has a smoke test here --------------------------------------------------------------

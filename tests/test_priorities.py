@@ -1,7 +1,7 @@
-"""Notebook 04's methods: codebook matching on whole tokens, attention and its bootstrap, keyness."""
+"""tifa.priorities: codebook matching on whole tokens, attention and its bootstrap, changes and their
+survival within genre, leave-one-out checks, and the committed priorities.csv."""
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -10,47 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tifa.config import LEXICON, PROCESSED, SEED
+from tifa.config import LEXICON, SEED
 from tifa.files import CorpusError
-from tifa.corpus import ALL_GENRES, body_chars, comparison_groups
-from tifa.stats import chi2_sf_1df, g2_log_likelihood, log_ratio
-from tifa.segmentation import is_punct
+from tifa.corpus import ALL_GENRES, body_chars
 from tifa.priorities import (
     attention, attention_change, change_without_terms, codebook_categories, direction_leave_one_out,
     direction_survival, leading_categories, match_terms, priorities_by_doc, priorities_by_year,
     priority_counts, read_priorities, resample_paragraphs, term_audit,
 )
-from tifa.keyness import keyness, keyness_by_year, keyness_survival
-
-
-# --- small synthetic tables ------------------------------------------------------------------------
-def token_table(sentences: list[tuple[str, int, int, list[str]]]) -> pd.DataFrame:
-    """(doc_id, year, para_id, tokens) per sentence -> a token table shaped like tokens.csv."""
-    rows = []
-    for sent_id, (doc, year, para, toks) in enumerate(sentences):
-        rows += [(doc, year, para, sent_id, t) for t in toks]
-    df = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "sent_id", "token"])
-    df.insert(4, "token_id", df.groupby("doc_id").cumcount())
-    df["pos"] = "x"
-    df["is_punct"] = df["token"].map(is_punct)
-    df["is_stop"] = df["token"].isin({"的", "和"})
-    return df
-
-
-def paragraph_table(tokens: pd.DataFrame) -> pd.DataFrame:
-    """Body paragraphs whose text is the concatenation of their tokens."""
-    return (tokens.groupby(["doc_id", "year", "para_id"], sort=True)["token"].agg("".join)
-            .rename("text").reset_index().assign(kind="body"))
-
-
-CODEBOOK = pd.DataFrame({
-    "category": ["party", "party", "economy", "rural", "rural"],
-    "category_zh": ["党的建设", "党的建设", "经济发展", "乡村振兴", "乡村振兴"],
-    "category_en": ["Party building", "Party building", "Economy", "Rural revitalisation", "Rural revitalisation"],
-    "term": ["党建", "党风廉政", "营商环境", "乡村振兴", "乡村"],
-    "scope_note": ["", "", "", "", ""],
-})
-CATS = ["party", "economy", "rural"]
+from conftest import CATS, CODEBOOK, coded_corpus, committed_table, paragraph_table, token_table
 
 
 def write_codebook(path, rows: list[str]) -> None:
@@ -115,21 +83,19 @@ def test_a_category_hits_equal_the_count_of_its_terms_in_the_token_table(sentenc
         assert counts[cat].sum() == tok["token"].isin(terms).sum()
 
 
+def test_term_audit_separates_nested_terms_from_exclusions():
+    tok = token_table([("d", 2001, 0, ["党建引领", "发展", "，", "乡村振兴", "和", "乡村", "治理"]),
+                       ("d", 2001, 1, ["党", "建设"])])
+    sentences = tok.groupby(["doc_id", "sent_id"], sort=True)["token"].agg("".join).rename("text").reset_index()
+    audit = term_audit(tok, sentences, CODEBOOK, match_terms(tok, CODEBOOK)).set_index("term")
+    assert audit.loc["乡村", ["hits", "substring", "in_other_terms", "excluded"]].tolist() == [1, 2, 1, 0]
+    assert audit.loc["党建", ["hits", "substring", "in_other_terms", "excluded"]].tolist() == [0, 2, 0, 2]
+    assert audit.loc["党建", "inside_tokens"] == "党建引领×1"
+
+
 # --- attention and its bootstrap -----------------------------------------------------------------------
-def corpus():
-    tok = token_table([("a", 2001, 0, ["加强", "党建", "，", "优化", "营商环境", "。"]),
-                       ("a", 2001, 1, ["推进", "乡村振兴", "和", "党建", "。"]),
-                       ("a", 2001, 2, ["党建", "引领", "。"]),
-                       ("b", 2003, 0, ["发展", "工作", "。"]),                       # no coded term at all
-                       ("b", 2003, 1, ["推进", "工作", "。"]),
-                       ("c", 2003, 0, ["营商环境", "乡村", "。"])])
-    docs = pd.DataFrame({"doc_id": ["a", "b", "c"], "year": [2001, 2003, 2003],
-                         "genre": ["report", "news", "news"]})
-    return tok, paragraph_table(tok), docs
-
-
 def test_document_without_coded_terms_gets_zero_rows_for_every_category():
-    tok, paras, docs = corpus()
+    tok, paras, docs = coded_corpus()
     counts = priority_counts(match_terms(tok, CODEBOOK), paras, CATS)
     draws = resample_paragraphs(counts, CATS, docs["doc_id"], 200, SEED)
     pr = priorities_by_doc(counts, CODEBOOK, docs, draws)
@@ -142,7 +108,7 @@ def test_document_without_coded_terms_gets_zero_rows_for_every_category():
 
 
 def test_attention_values_by_hand():
-    tok, paras, docs = corpus()
+    tok, paras, docs = coded_corpus()
     counts = priority_counts(match_terms(tok, CODEBOOK), paras, CATS)
     assert counts.groupby("doc_id")["chars"].sum().equals(body_chars(paras).astype(counts["chars"].dtype))
     draws = resample_paragraphs(counts, CATS, docs["doc_id"], 200, SEED)
@@ -202,7 +168,7 @@ def test_bootstrap_interval_is_a_percentile_interval_around_the_estimate():
 
 
 def test_bootstrap_resamples_paragraphs_within_each_document():
-    tok, paras, docs = corpus()
+    tok, paras, docs = coded_corpus()
     counts = priority_counts(match_terms(tok, CODEBOOK), paras, CATS)
     draws = resample_paragraphs(counts, CATS, docs["doc_id"], 500, SEED)
     chars = counts.groupby("doc_id")["chars"].apply(set)
@@ -222,8 +188,9 @@ def test_bootstrap_is_fast_on_a_realistic_matrix():
     assert time.perf_counter() - start < 1.0
 
 
+# --- changes, their survival, leave-one-out ------------------------------------------------------------
 def test_change_and_its_survival_within_genre():
-    tok, paras, docs = corpus()
+    tok, paras, docs = coded_corpus()
     docs = pd.concat([docs, pd.DataFrame({"doc_id": ["d"], "year": [2002], "genre": ["news"]})], ignore_index=True)
     tok = pd.concat([tok, token_table([("d", 2002, 0, ["党建", "党建", "营商环境", "。"])])], ignore_index=True)
     paras = paragraph_table(tok)
@@ -295,7 +262,7 @@ def test_leave_one_term_out_finds_the_term_a_change_rests_on():
 
 
 def test_leading_categories_report_overlap_and_bootstrap_lead():
-    tok, paras, docs = corpus()
+    tok, paras, docs = coded_corpus()
     counts = priority_counts(match_terms(tok, CODEBOOK), paras, CATS)
     draws = resample_paragraphs(counts, CATS, docs["doc_id"], 500, SEED)
     by_year = priorities_by_year(counts, CODEBOOK, docs, draws)
@@ -312,136 +279,19 @@ def test_leading_categories_report_overlap_and_bootstrap_lead():
     assert (b["first"], b["second"]) == ("economy", "rural") and b["overlap"] and b["p_first_leads"] == 0
 
 
-# --- figures ---------------------------------------------------------------------------------------------
-
-
-# --- keyness ---------------------------------------------------------------------------------------------
-def test_g2_matches_a_hand_computed_two_by_two_example():
-    a, b, c, d = 10, 20, 100, 400
-    e1, e2 = c * (a + b) / (c + d), d * (a + b) / (c + d)          # 6 and 24
-    two_term = 2 * (a * math.log(a / e1) + b * math.log(b / e2))    # 2.9236...
-    n = c + d
-    four_cell = two_term + 2 * ((c - a) * math.log((c - a) / (c * (n - a - b) / n))
-                                + (d - b) * math.log((d - b) / (d * (n - a - b) / n)))
-    assert two_term == pytest.approx(2.92365, abs=1e-4)
-    assert g2_log_likelihood(a, b, c, d) == pytest.approx(two_term, rel=1e-12)
-    assert g2_log_likelihood(a, b, c, d, form="four_cell") == pytest.approx(four_cell, rel=1e-12)
-    assert log_ratio(a, b, c, d) == pytest.approx(math.log2((10 / 100) / (20 / 400)))  # = 1
-    assert chi2_sf_1df(3.841458820694124)[0] == pytest.approx(0.05, abs=1e-9)
-
-
-def test_keyness_function_reproduces_the_hand_example_from_a_token_table():
-    target = ["甲"] * 10 + ["乙"] * 90 + ["的", "，", "2018"] * 7   # stopwords, punctuation, numerals: not counted
-    reference = ["甲"] * 20 + ["乙"] * 380
-    tok = token_table([("t", 2001, 0, target), ("r", 2002, 0, reference)])
-    kw = keyness(tok, ["t"], ["r"], min_freq=5, alpha=0.05).set_index("term")
-    assert set(kw.index) == {"甲", "乙"}
-    assert kw.loc["甲", ["count_target", "count_reference", "total_target", "total_reference"]].tolist() == [10, 20, 100, 400]
-    assert kw.loc["甲", "g2"] == pytest.approx(2.92365, abs=1e-4)
-    assert kw.loc["乙", "g2"] < 0 and kw.loc["乙", "direction"] == "underuse"
-    assert kw.loc["甲", "p"] == pytest.approx(math.erfc(math.sqrt(kw.loc["甲", "g2"] / 2)))
-    assert (kw["n_tested"] == 2).all() and (kw["p_threshold"] == 0.025).all()
-    assert not kw["significant"].any()
-
-
-def test_log_ratio_with_a_zero_count_uses_half():
-    assert log_ratio(0, 8, 100, 200) == pytest.approx(math.log2((0.5 / 100) / (8 / 200)))
-    assert log_ratio(8, 0, 100, 200) == pytest.approx(math.log2((8 / 100) / (0.5 / 200)))
-    tok = token_table([("t", 2001, 0, ["甲"] * 50 + ["乙"] * 50), ("r", 2002, 0, ["乙"] * 60 + ["丙"] * 40)])
-    kw = keyness(tok, ["t"], ["r"], min_freq=1).set_index("term")
-    assert kw.loc["甲", "log_ratio"] == pytest.approx(math.log2((50 / 100) / (0.5 / 100)))
-    assert kw.loc["丙", "log_ratio"] == pytest.approx(math.log2((0.5 / 100) / (40 / 100)))
-
-
-def test_keyness_bonferroni_min_freq_and_deterministic_order():
-    target = ["甲"] * 40 + ["乙"] * 40 + ["丁"] * 3 + ["戊"] * 17
-    reference = ["甲"] * 40 + ["乙"] * 40 + ["丙"] * 4 + ["戊"] * 316
-    tok = token_table([("t", 2001, 0, target), ("r", 2002, 0, reference)])
-    kw = keyness(tok, ["t"], ["r"], min_freq=5, alpha=0.05)
-    assert "丙" not in set(kw["term"]) and "丁" not in set(kw["term"])  # below min_freq (4 and 3)
-    assert list(kw["term"][:2]) == ["乙", "甲"]    # equal G2: ties broken by term (code point order)
-    assert kw["n_tested"].iloc[0] == 3
-    assert (kw["significant"] == (kw["p"] < 0.05 / 3)).all()
-    assert kw["significant"].any()
-    again = keyness(tok.sample(frac=1, random_state=1), ["t"], ["r"], min_freq=5, alpha=0.05)
-    pd.testing.assert_frame_equal(kw, again)
-
-
-def test_keyness_by_year_skips_a_single_year_and_uses_genres_from_metadata():
-    tok = token_table([("x", 2009, 0, ["甲"] * 5), ("y", 2009, 0, ["乙"] * 5)])
-    docs = pd.DataFrame({"doc_id": ["x", "y"], "year": [2009, 2009], "genre": ["a", "b"]})
-    assert keyness_by_year(tok, docs).empty
-    docs = pd.DataFrame({"doc_id": ["r", "n1", "n2", "n3"], "year": [2009, 2010, 2010, 2012],
-                         "genre": ["report", "news", "news", "news"]})
-    groups = dict(comparison_groups(docs))
-    assert groups == {ALL_GENRES: ["n1", "n2", "n3", "r"], "news only": ["n1", "n2", "n3"]}
-    tok = token_table([("r", 2009, 0, ["甲"] * 20 + ["乙"] * 5), ("n1", 2010, 0, ["乙"] * 20),
-                       ("n2", 2010, 0, ["甲"] * 3 + ["丙"] * 9), ("n3", 2012, 0, ["丙"] * 10 + ["乙"] * 10)])
-    kw = keyness_by_year(tok, docs, min_freq=1)
-    assert set(kw.loc[kw["comparison"] == "news only", "year"]) == {2010, 2012}
-    assert set(kw.loc[kw["comparison"] == ALL_GENRES, "year"]) == {2009, 2010, 2012}
-    surv = keyness_survival(kw)
-    assert set(surv.columns) >= {"year", "term", "comparison", "same_direction", "significant_within"}
-
-
-def test_single_genre_corpus_has_no_separate_within_genre_comparison():
-    docs = pd.DataFrame({"doc_id": ["a", "b"], "year": [2001, 2002], "genre": ["news", "news"]})
-    assert [label for label, _ in comparison_groups(docs)] == [ALL_GENRES]
-
-
-def test_keyness_accepts_a_boolean_mask_as_target():
-    tok = token_table([("t", 2001, 0, ["甲"] * 10 + ["乙"] * 90), ("r", 2002, 0, ["甲"] * 20 + ["乙"] * 380)])
-    by_ids = keyness(tok, ["t"], ["r"], min_freq=5)
-    by_mask = keyness(tok, tok["doc_id"] == "t", min_freq=5)
-    pd.testing.assert_frame_equal(by_ids, by_mask)
-    with pytest.raises(ValueError, match="share documents"):
-        keyness(tok, ["t"], ["t", "r"])
-
-
-def test_term_audit_separates_nested_terms_from_exclusions():
-    tok = token_table([("d", 2001, 0, ["党建引领", "发展", "，", "乡村振兴", "和", "乡村", "治理"]),
-                       ("d", 2001, 1, ["党", "建设"])])
-    sentences = tok.groupby(["doc_id", "sent_id"], sort=True)["token"].agg("".join).rename("text").reset_index()
-    audit = term_audit(tok, sentences, CODEBOOK, match_terms(tok, CODEBOOK)).set_index("term")
-    assert audit.loc["乡村", ["hits", "substring", "in_other_terms", "excluded"]].tolist() == [1, 2, 1, 0]
-    assert audit.loc["党建", ["hits", "substring", "in_other_terms", "excluded"]].tolist() == [0, 2, 0, 2]
-    assert audit.loc["党建", "inside_tokens"] == "党建引领×1"
-
-
-# --- the committed outputs of notebook 04 ------------------------------------------------------------------
-def committed(name: str) -> pd.DataFrame:
-    path = PROCESSED / f"{name}.csv"
-    if not path.exists():
-        pytest.skip(f"{path.name} not built yet")
-    return pd.read_csv(path, keep_default_na=False, na_values=[""])
-
-
+# --- the committed output of notebook 04 ---------------------------------------------------------------
 def test_committed_priorities_count_whole_tokens_and_cover_every_category():
     """Assumes the segmenter keeps every codebook term whole (tests/test_segmentation.py checks that)."""
-    pr, tokens, docs = committed("priorities"), committed("tokens"), committed("documents")
+    pr, tokens, docs = committed_table("priorities"), committed_table("tokens"), committed_table("documents")
     codebook = read_priorities(LEXICON / "priorities.csv")
     assert len(pr) == len(docs) * codebook["category"].nunique()
     assert set(pr["doc_id"]) == set(docs["doc_id"])
     for (doc, cat), hits in pr.set_index(["doc_id", "category"])["hits"].items():
         terms = set(codebook.loc[codebook["category"] == cat, "term"])
         assert hits == (tokens["token"][tokens["doc_id"] == doc].isin(terms)).sum(), (doc, cat)
-    chars = body_chars(committed("paragraphs"))
+    chars = body_chars(committed_table("paragraphs"))
     assert (pr["chars"] == pr["doc_id"].map(chars)).all()
     assert np.allclose(pr["per_10k"], pr["hits"] / pr["chars"] * 1e4)
     shares = pr.groupby("doc_id")["share"].sum()
     assert np.allclose(shares[pr.groupby("doc_id")["hits"].sum() > 0], 1)
     assert (pr["ci_low"] <= pr["ci_high"]).all()
-
-
-def test_committed_keyness_is_sorted_and_corrected():
-    kw = committed("keyness")
-    if kw.empty:
-        pytest.skip("no keyness rows")
-    assert (kw["significant"] == (kw["p"] < kw["p_threshold"])).all()
-    alpha = kw["p_threshold"] * kw["n_tested"]          # Bonferroni: one family-wise alpha for every test
-    assert np.allclose(alpha, alpha.iloc[0])
-    for (_, _), g in kw.groupby(["comparison", "year"], sort=False):
-        assert len(g) == g["n_tested"].iloc[0]
-        assert (np.diff(g["g2"].to_numpy()) <= 0).all()
-        for _, tie in g.groupby("g2"):
-            assert list(tie["term"]) == sorted(tie["term"])

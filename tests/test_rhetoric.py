@@ -1,26 +1,27 @@
-"""Notebook 03 (rhetoric): each detector on small real sentences of the corpus, the measures on hand
+"""tifa.rhetoric (notebook 03): each detector on small real sentences of the corpus, the measures on hand
 examples, and the committed tables against the clean text they were counted on."""
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from tifa.config import LEXICON, project_paths
-from tifa.files import CorpusError, read_lexicon_csv, read_table
+from tifa.files import read_table
 from tifa.corpus import body_chars
-from tifa.settings import read_false_matches, rhetoric_settings
+from tifa.settings import rhetoric_settings
 from tifa.stats import dp_norm, g2
-from tifa.terms import body_paragraphs, count_terms, excluded_matches, find_term, gloss_label, gloss_map, kwic
+from tifa.terms import body_paragraphs, count_terms, find_term
 from tifa.segmentation import tokenizer
 from tifa.rhetoric import (
     cloud_frequencies, collocates, extract_slogans, find_formula_candidates, is_counting_phrase,
     parallel_runs, quoted_spans, RHETORIC_DEVICES, rhetoric_rows, summarise_terms,
 )
+from conftest import body_of
+
 
 ST = rhetoric_settings()
 
@@ -37,24 +38,6 @@ def found(text, seg=None, not_formulae=()):
     toks = seg.cut(text)
     return [f["term"] for f in find_formula_candidates(text, ST, list(not_formulae), toks,
                                                          [seg.tag(t) for t in toks])]
-
-
-def body_of(*paras, doc_id="d", year=2020):
-    return body_paragraphs(pd.DataFrame({"doc_id": doc_id, "year": year, "para_id": range(1, len(paras) + 1),
-                                           "kind": "body", "text": list(paras)}))
-
-
-# --- settings --------------------------------------------------------------------------------------
-def test_settings_file_is_complete_and_errors_name_the_setting(tmp_path):
-    assert ST.parallel_min_run >= 3 and "一" in ST.numerals and "届" in ST.counting_units.split("|")
-    bad = tmp_path / "s.csv"
-    lines = (LEXICON / "rhetoric_settings.csv").read_text(encoding="utf-8").splitlines()
-    bad.write_text("\n".join(l for l in lines if not l.startswith("kwic_width")), encoding="utf-8")
-    with pytest.raises(CorpusError, match="kwic_width"):
-        rhetoric_settings(bad)
-    bad.write_text("\n".join(l.replace("kwic_width,20", "kwic_width,twenty") for l in lines), encoding="utf-8")
-    with pytest.raises(CorpusError, match="kwic_width.*integer"):
-        rhetoric_settings(bad)
 
 
 # --- numbered formulae ----------------------------------------------------------------------------
@@ -111,68 +94,6 @@ def test_counting_phrase_rule():
         assert is_counting_phrase(s, ST), s
     for s in ["四个意识", "六稳", "五位一体", "一府两院", "门前五包"]:
         assert not is_counting_phrase(s, ST), s
-
-
-def test_term_counts_skip_numbers_and_ordinals_and_report_nesting():
-    body = body_of("全市第三产业增加值增长，“三产”比重提高，三产企业增加。",
-                   "做到两个维护，坚决做到两个维护。")
-    c = count_terms(body, ["三产", "两个维护", "坚决做到两个维护"], ST).set_index(["para_id", "term"])
-    assert c.loc[(1, "三产"), "count"] == 2                      # not the one in 第三产业
-    assert c.loc[(2, "两个维护"), "count"] == 2 and c.loc[(2, "两个维护"), "nested"] == 1
-    assert c.loc[(2, "坚决做到两个维护"), "count"] == 1 and c.loc[(2, "坚决做到两个维护"), "nested"] == 0
-
-
-# --- false matches (data/lexicon/false_matches.csv) -------------------------------------------------
-def settings_with(tmp_path, rows: str):
-    """The project's settings with a false_matches file of the given CSV rows."""
-    p = tmp_path / "false_matches.csv"
-    p.write_text("# source: test; rule: term inside context is not counted\nterm,context,reason\n" + rows,
-                 encoding="utf-8")
-    return rhetoric_settings(false_matches=p), p
-
-
-def test_a_listed_context_is_not_counted_and_the_same_term_elsewhere_is(tmp_path):
-    st, _ = settings_with(tmp_path, "主题教育,文化主题教育展,a themed exhibition\n")
-    body = body_of("建设农耕用具文化主题教育展1处。深入开展主题教育，巩固主题教育成果。",
-                   "文化主题教育展",
-                   "扎实开展主题教育。")
-    c = count_terms(body, ["主题教育"], st).set_index("para_id")["count"]
-    assert c.to_dict() == {1: 2, 3: 1}                       # paragraph 2 holds only the excluded context
-    assert count_terms(body, ["主题教育"], replace(st, false_matches=()))["count"].sum() == 5
-    assert len(kwic(body, "主题教育", st)) == 3             # KWIC agrees with the counts
-    ex = excluded_matches(body, st)
-    assert ex[["para_id", "term", "context"]].values.tolist() == [[1, "主题教育", "文化主题教育展"],
-                                                                  [2, "主题教育", "文化主题教育展"]]
-    assert ex["right"].iloc[0].startswith("展1处") and ex["reason"].iloc[0] == "a themed exhibition"
-    assert excluded_matches(body, st, terms=["六稳"]).empty
-
-
-def test_false_match_nested_counting_uses_the_kept_occurrences_only(tmp_path):
-    st, _ = settings_with(tmp_path, "六稳,六稳定,not the formula\n")
-    body = body_of("落实六稳六保，保持六稳定。")
-    c = count_terms(body, ["六稳", "六稳六保"], st).set_index("term")
-    assert c.loc["六稳", "count"] == 1 and c.loc["六稳", "nested"] == 1
-
-
-@pytest.mark.parametrize("rows, message", [
-    (",文化主题教育展,no term\n", r"false_matches.csv line 3: empty term"),
-    ("六稳,六稳定,ok\n主题教育,,no context\n", r"false_matches.csv line 4: empty context"),
-    ("主题教育,文化展,context lacks the term\n", r"line 3: context '文化展' does not contain term '主题教育'"),
-    ("六稳,六稳定,a\n六稳,六稳定,b\n", r"line 4: same term and context as line 3"),
-])
-def test_false_match_rows_are_validated_with_the_line_named(tmp_path, rows, message):
-    with pytest.raises(CorpusError, match=message):
-        settings_with(tmp_path, rows)
-
-
-def test_project_false_matches_contain_their_term_and_each_context_occurs_in_the_clean_text():
-    fm = read_false_matches()
-    assert (LEXICON / "false_matches.csv").read_text(encoding="utf-8").startswith("#")
-    assert len(fm) and set(ST.false_matches) == set(zip(fm["term"], fm["context"], fm["reason"]))
-    paragraphs = read_table(project_paths(), "paragraphs")
-    text = "\n".join(body_paragraphs(paragraphs)["text"])
-    for term, context in zip(fm["term"], fm["context"]):
-        assert term in context and context in text, f"{context}: not in the clean body text (stale rule?)"
 
 
 # --- quoted slogans -------------------------------------------------------------------------------
@@ -232,18 +153,7 @@ def test_no_parallelism_in_plain_clauses_or_name_lists(seg):
     assert parallel_runs(sents_of(names), ST, tokens).empty     # tokens: a list of place names
 
 
-# --- dispersion, rates ----------------------------------------------------------------------------
-def test_dp_norm_hand_values():
-    # s = (1/3, 1/3, 1/3), v = (1, 0, 0): DP = ½(2/3 + 1/3 + 1/3) = 2/3, DPnorm = (2/3)/(1 − 1/3) = 1
-    assert dp_norm([1, 0, 0], [1, 1, 1]) == pytest.approx(1.0)
-    assert dp_norm([2, 2, 2], [5, 5, 5]) == pytest.approx(0.0)
-    # s = (.5, .25, .25), v = (.5, .5, 0): DP = ½(0 + .25 + .25) = .25, DPnorm = .25/.75
-    assert dp_norm([1, 1, 0], [2, 1, 1]) == pytest.approx(1 / 3)
-    assert math.isnan(dp_norm([0, 0], [1, 1])) and math.isnan(dp_norm([3], [10]))
-    with pytest.raises(ValueError):
-        dp_norm([1, 2], [1, 0])
-
-
+# --- rows and summaries ---------------------------------------------------------------------------
 def test_sparse_rows_give_correct_year_aggregates():
     docs = pd.DataFrame({"doc_id": ["a", "b", "c"], "year": [2011, 2011, 2009], "genre": ["n", "n", "r"]})
     paragraphs = pd.DataFrame({"doc_id": ["a", "b", "b", "c"], "year": [2011, 2011, 2011, 2009],
@@ -264,24 +174,7 @@ def test_sparse_rows_give_correct_year_aggregates():
     assert summ.loc[("corpus", "all"), "count"] == 2
 
 
-# --- KWIC and collocation -------------------------------------------------------------------------
-def test_kwic_hand_example():
-    body = body_of("我们要坚持六稳，也要坚持六保。", "第六稳定")
-    k = kwic(body, "六稳", ST, width=3)
-    assert k[["left", "term", "right"]].values.tolist() == [["要坚持", "六稳", "，也要"]]
-    assert list(k.columns) == ["doc_id", "year", "para_id", "left", "term", "right"]
-    assert kwic(body, "六保", ST, width=50)["right"].tolist() == ["。"]
-
-
-def test_g2_against_hand_computed_values():
-    # O = [[2, 2], [1, 5]], rows 4, 6, columns 3, 7, N = 10: E = [[1.2, 2.8], [1.8, 4.2]]
-    hand = 2 * (2 * math.log(2 / 1.2) + 2 * math.log(2 / 2.8) + 1 * math.log(1 / 1.8) + 5 * math.log(5 / 4.2))
-    assert g2(2, 4, 3, 10) == pytest.approx(hand) == pytest.approx(1.265374, abs=1e-6)
-    assert g2(1, 2, 2, 4) == pytest.approx(0.0, abs=1e-12)   # observed = expected
-    with pytest.raises(ValueError):
-        g2(5, 4, 3, 10)
-
-
+# --- collocation and word-cloud frequencies ---------------------------------------------------------
 def tok_table(*sentences, stop=("的",), punct=("。",)):
     rows = []
     for sid, toks in enumerate(sentences):
@@ -314,7 +207,6 @@ def test_collocates_merge_a_node_split_over_tokens():
     assert c["collocate"].tolist() == ["增强"] and c["o11"].tolist() == [2]
 
 
-# --- word clouds and glosses ----------------------------------------------------------------------
 def test_cloud_frequencies_drop_stop_punct_numbers():
     tokens = pd.DataFrame({"year": [2011] * 6 + [2009],
                            "token": ["四个意识", "四个意识", "的", "。", "2018", "发展", "发展"],
@@ -322,12 +214,6 @@ def test_cloud_frequencies_drop_stop_punct_numbers():
                            "is_punct": [False, False, False, True, False, False, False]})
     f = cloud_frequencies(tokens)
     assert f == {2009: {"发展": 1}, 2011: {"四个意识": 2, "发展": 1}}
-
-
-def test_gloss_label_uses_glossary_then_pinyin():
-    g = gloss_map(pd.DataFrame({"term": ["六稳"], "pinyin": ["liù wěn"], "english": ["six stabilities"]}))
-    assert gloss_label("六稳", g) == "六稳  six stabilities"
-    assert gloss_label("六保", g) == "六保  liù bǎo"
 
 
 # --- the committed tables against the clean text ---------------------------------------------------
@@ -429,16 +315,3 @@ def test_summary_dispersion_equals_direct_dp_norm(committed):
         freqs = [len(find_term(t, rec.term, ST)) for t in body["text"]]
         assert sum(freqs) == rec.count
         assert rec.dp_norm == pytest.approx(dp_norm(freqs, body["chars"].to_numpy())), rec.term
-
-
-def test_mobilisation_and_ideology_terms_on_a_real_sentence():
-    mob = read_lexicon_csv(LEXICON / "mobilisation.csv", ["term", "subtype"])
-    body = body_of("坚持以人民为中心，着力保障就业、教育、养老，持续推进生态环境保护，深化改革开放。")
-    c = dict(zip(*count_terms(body, mob["term"].tolist(), ST)[["term", "count"]].T.values))
-    assert {t: c.get(t, 0) for t in ["坚持", "着力", "持续", "推进", "深化", "落实"]} == \
-        {"坚持": 1, "着力": 1, "持续": 1, "推进": 1, "深化": 1, "落实": 0}
-    ideo = read_lexicon_csv(LEXICON / "ideology.csv", ["term", "subtype"])
-    body = body_of("深入贯彻习近平新时代中国特色社会主义思想和党的十九大精神。")
-    c = count_terms(body, ideo["term"].tolist(), ST).set_index("term")
-    assert c.loc["习近平新时代中国特色社会主义思想", "count"] == 1 and c.loc["党的十九大", "count"] == 1
-    assert c.loc["十九大", "nested"] == 1      # inside 党的十九大: counted, but not twice in the device total

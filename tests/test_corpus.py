@@ -1,4 +1,5 @@
-"""Loading the corpus: every validation error names the file or row; encodings are decoded, not garbled."""
+"""tifa.corpus: loading and validating a corpus (every error names the file or row; encodings are decoded,
+not garbled), and the facts about its documents the stages share (years, gaps, genres, dates, comparisons)."""
 from __future__ import annotations
 
 import csv
@@ -7,9 +8,13 @@ import hashlib
 import pandas as pd
 import pytest
 
-from tifa.config import LEXICON, project_paths, RAW
-from tifa.files import CorpusError, write_csv
-from tifa.corpus import date_bounds, genre_spans, load_corpus, missing_years
+from tifa.config import RAW
+from tifa.files import CorpusError
+from tifa.corpus import (
+    ALL_GENRES, body_chars, comparison_groups, date_bounds, document_date_bounds, genre_spans, load_corpus,
+    missing_years, whole_months, year_axis,
+)
+
 
 TEXT_A = "卫东区坚持稳中求进工作总基调，持续打好“四张牌”。"
 TEXT_B = "本报讯（记者王孟鹤）5月15日下午，卫东区委中心组举行集中学习。"
@@ -30,6 +35,7 @@ def rows_of(folder):
     return list(csv.DictReader(open(folder / "metadata.csv", encoding="utf-8")))
 
 
+# --- loading and validation ---------------------------------------------------------------------------
 def test_project_corpus_loads_and_verifies():
     corpus = load_corpus(RAW)
     assert len(corpus) == len(rows_of(RAW))
@@ -128,6 +134,7 @@ def test_loading_never_writes_raw_files(tmp_path, corpus_writer):
     assert before == {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()}
 
 
+# --- dates, years, genres ----------------------------------------------------------------------------
 def test_date_bounds():
     assert date_bounds("2019") == (pd.Timestamp("2019-01-01"), pd.Timestamp("2019-12-31"))
     assert date_bounds("2020-02") == (pd.Timestamp("2020-02-01"), pd.Timestamp("2020-02-29"))
@@ -145,23 +152,46 @@ def test_missing_years_and_genre_spans():
     assert spans.loc["news", "spans_several_years"] and spans.loc["news", "documents"] == 3
 
 
-def test_write_csv_leaves_no_partial_file_on_failure(tmp_path):
-    class Boom:
-        def __str__(self):
-            raise RuntimeError("cannot format")
-    target = tmp_path / "t.csv"
-    write_csv(pd.DataFrame({"a": [1]}), target)
-    good = target.read_bytes()
-    with pytest.raises(RuntimeError):
-        write_csv(pd.DataFrame({"a": [Boom()]}), target)
-    assert target.read_bytes() == good
-    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+def ts(s: str) -> pd.Timestamp:
+    return pd.Timestamp(s)
 
 
-def test_project_paths_takes_another_lexicon_folder_and_rejects_a_missing_one(tmp_path):
-    (tmp_path / "lex").mkdir()
-    paths = project_paths("", str(tmp_path / "out"), str(tmp_path / "lex"))
-    assert paths.lexicon == (tmp_path / "lex").resolve() and paths.processed == (tmp_path / "out" / "processed").resolve()
-    assert project_paths("", str(tmp_path / "out")).lexicon == LEXICON
-    with pytest.raises(FileNotFoundError, match="no_such_lexicon"):
-        project_paths("", str(tmp_path / "out"), str(tmp_path / "no_such_lexicon"))
+@pytest.mark.parametrize("start, end, floor, ceil", [
+    ("2018-01-18", "2018-01-18", 0, 0),
+    ("2018-01-18", "2018-03-17", 1, 2),
+    ("2018-01-18", "2018-03-18", 2, 2),
+    ("2018-01-31", "2018-02-28", 1, 1),   # DateOffset clips 31 Jan + 1 month to 28 Feb
+    ("2017-10-01", "2018-01-18", 3, 4),
+    ("2018-03-01", "2018-01-01", -2, -2),
+    ("2018-03-15", "2018-01-01", -3, -2),
+])
+def test_whole_months_floor_and_ceil(start, end, floor, ceil):
+    assert whole_months(ts(start), ts(end), "floor") == floor
+    assert whole_months(ts(start), ts(end), "ceil") == ceil
+
+
+def test_whole_months_rejects_unknown_rounding():
+    with pytest.raises(ValueError, match="rounding"):
+        whole_months(ts("2018-01-01"), ts("2019-01-01"), "round")
+
+
+def test_single_genre_corpus_has_no_separate_within_genre_comparison():
+    docs = pd.DataFrame({"doc_id": ["a", "b"], "year": [2001, 2002], "genre": ["news", "news"]})
+    assert [label for label, _ in comparison_groups(docs)] == [ALL_GENRES]
+
+
+def test_body_chars_counts_non_space_characters_of_body_paragraphs_only():
+    paragraphs = pd.DataFrame({"doc_id": ["a", "a", "b"], "year": [2001, 2001, 2003],
+                               "kind": ["headline", "body", "body"], "text": ["标题", "坚持 六稳。", "落\u3000实\n"]})
+    assert body_chars(paragraphs).to_dict() == {"a": 5, "b": 2}
+    assert body_chars(paragraphs, by="year").to_dict() == {2001: 5, 2003: 2}
+
+
+def test_year_axis_comparisons_and_document_date_bounds():
+    docs = pd.DataFrame({"doc_id": ["r", "n1", "n2"], "year": [2018, 2019, 2021], "date": ["2018-01-18", "2019", "2021-02"],
+                         "genre": ["report", "news", "news"]})
+    assert year_axis(docs) == [2018, 2019, 2020, 2021]                     # the gap year is on the axis
+    assert comparison_groups(docs) == [(ALL_GENRES, ["n1", "n2", "r"]), ("news only", ["n1", "n2"])]
+    b = document_date_bounds(docs).set_index("doc_id")
+    assert (b.loc["n1", "date_lo"], b.loc["n1", "date_hi"]) == (pd.Timestamp("2019-01-01"), pd.Timestamp("2019-12-31"))
+    assert b.loc["n2", "date_hi"] == pd.Timestamp("2021-02-28") and b.loc["r", "date_lo"] == pd.Timestamp("2018-01-18")

@@ -1,0 +1,93 @@
+"""tifa.files: atomic CSV writes, reading the tables of earlier notebooks, and the ``#``-headed lexicon CSVs."""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+import tifa.files
+from tifa.config import Paths
+from tifa.files import CorpusError, lexicon_header_line, LexiconError, read_lexicon_csv, read_table, write_csv
+
+
+def test_write_csv_leaves_no_partial_file_on_failure(tmp_path):
+    class Boom:
+        def __str__(self):
+            raise RuntimeError("cannot format")
+    target = tmp_path / "t.csv"
+    write_csv(pd.DataFrame({"a": [1]}), target)
+    good = target.read_bytes()
+    with pytest.raises(RuntimeError):
+        write_csv(pd.DataFrame({"a": [Boom()]}), target)
+    assert target.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+
+
+def test_write_csv_is_atomic_and_reads_back(tmp_path):
+    df = pd.DataFrame({"doc_id": ["a", "b"], "term": ["四个意识", "NA"], "count": [3, 0], "share": [1 / 3, None]})
+    target = tmp_path / "new" / "t.csv"                          # the folder is made
+    assert write_csv(df, target) == target
+    assert [p.name for p in target.parent.iterdir()] == ["t.csv"]  # no temporary file left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask          # not mkstemp's 0600
+    back = read_table(Paths(raw=tmp_path, processed=target.parent, figures=tmp_path), "t")
+    assert list(back.columns) == list(df.columns) and back["term"].tolist() == ["四个意识", "NA"]  # "NA" is a term
+    assert back["count"].tolist() == [3, 0] and back["share"].iloc[0] == pytest.approx(1 / 3, rel=1e-5)
+    assert pd.isna(back["share"].iloc[1])
+    assert b"\r" not in target.read_bytes()
+
+
+def test_a_failure_after_writing_leaves_no_half_file_and_no_temporary_file(tmp_path, monkeypatch):
+    target = tmp_path / "t.csv"
+    write_csv(pd.DataFrame({"a": [1]}), target)
+    good = target.read_bytes()
+
+    def disk_full(tmp, path):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tifa.files, "publish_file", disk_full)     # the rename step fails
+    with pytest.raises(OSError, match="disk full"):
+        write_csv(pd.DataFrame({"a": list(range(1000))}), target)
+    assert target.read_bytes() == good                             # the old table, whole
+    with pytest.raises(OSError, match="disk full"):
+        write_csv(pd.DataFrame({"a": [2]}), tmp_path / "other.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]   # nothing half-written, no temporary file
+
+
+def test_read_table_names_the_missing_table_and_its_notebook(tmp_path):
+    paths = Paths(raw=tmp_path, processed=tmp_path / "processed", figures=tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"processed/keyness\.csv does not exist: run the notebook that "
+                                                r"writes 'keyness\.csv' first"):
+        read_table(paths, "keyness")
+
+
+def write_lexicon(path, body: str) -> None:
+    path.write_text("# source: a test\n# rule: one term a line\n" + body, encoding="utf-8")
+
+
+def test_read_lexicon_csv_skips_the_header_and_strips_terms(tmp_path):
+    p = tmp_path / "lex.csv"
+    write_lexicon(p, "term,subtype\n 六稳 ,a\n四个意识,\n")
+    df = read_lexicon_csv(p, ["term", "subtype"])
+    assert df["term"].tolist() == ["六稳", "四个意识"] and df["subtype"].tolist() == ["a", ""]
+    assert lexicon_header_line(p) == 3
+
+
+@pytest.mark.parametrize("body, error, message", [
+    ("term,subtype\n六稳,a\n  ,b\n", CorpusError, r"lex\.csv line 5: empty term"),
+    ("term\n六稳\n", CorpusError, r"lex\.csv: missing column\(s\) subtype"),
+    ('term,subtype\n"六稳,a\n', CorpusError, r"lex\.csv: malformed CSV after line 2"),
+])
+def test_read_lexicon_csv_errors_name_the_file_and_line(tmp_path, body, error, message):
+    p = tmp_path / "lex.csv"
+    write_lexicon(p, body)
+    with pytest.raises(error, match=message):
+        read_lexicon_csv(p, ["term", "subtype"])
+
+
+def test_a_missing_lexicon_file_is_named_and_lexicon_errors_are_corpus_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"nothing\.csv: lexicon file is missing"):
+        read_lexicon_csv(tmp_path / "nothing.csv", ["term"])
+    assert issubclass(LexiconError, CorpusError) and issubclass(CorpusError, ValueError)

@@ -1,0 +1,98 @@
+"""tifa.terms: matching a term in clean text (numbers, ordinals, nesting, false matches), counting, KWIC and
+glosses, on small real sentences of the corpus."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from tifa.config import LEXICON
+from tifa.files import read_lexicon_csv
+from tifa.settings import rhetoric_settings
+from tifa.terms import (
+    body_paragraphs, count_terms, excluded_matches, find_term, gloss_label, gloss_map, kwic, normalise_span, per_10k,
+    squeeze,
+)
+from conftest import body_of, settings_with
+
+
+ST = rhetoric_settings()
+
+
+# --- counting: numbers, ordinals, nesting ---------------------------------------------------------------
+def test_term_counts_skip_numbers_and_ordinals_and_report_nesting():
+    body = body_of("全市第三产业增加值增长，“三产”比重提高，三产企业增加。",
+                   "做到两个维护，坚决做到两个维护。")
+    c = count_terms(body, ["三产", "两个维护", "坚决做到两个维护"], ST).set_index(["para_id", "term"])
+    assert c.loc[(1, "三产"), "count"] == 2                      # not the one in 第三产业
+    assert c.loc[(2, "两个维护"), "count"] == 2 and c.loc[(2, "两个维护"), "nested"] == 1
+    assert c.loc[(2, "坚决做到两个维护"), "count"] == 1 and c.loc[(2, "坚决做到两个维护"), "nested"] == 0
+
+
+def test_mobilisation_and_ideology_terms_on_a_real_sentence():
+    mob = read_lexicon_csv(LEXICON / "mobilisation.csv", ["term", "subtype"])
+    body = body_of("坚持以人民为中心，着力保障就业、教育、养老，持续推进生态环境保护，深化改革开放。")
+    c = dict(zip(*count_terms(body, mob["term"].tolist(), ST)[["term", "count"]].T.values))
+    assert {t: c.get(t, 0) for t in ["坚持", "着力", "持续", "推进", "深化", "落实"]} == \
+        {"坚持": 1, "着力": 1, "持续": 1, "推进": 1, "深化": 1, "落实": 0}
+    ideo = read_lexicon_csv(LEXICON / "ideology.csv", ["term", "subtype"])
+    body = body_of("深入贯彻习近平新时代中国特色社会主义思想和党的十九大精神。")
+    c = count_terms(body, ideo["term"].tolist(), ST).set_index("term")
+    assert c.loc["习近平新时代中国特色社会主义思想", "count"] == 1 and c.loc["党的十九大", "count"] == 1
+    assert c.loc["十九大", "nested"] == 1      # inside 党的十九大: counted, but not twice in the device total
+
+
+# --- false matches (data/lexicon/false_matches.csv) -------------------------------------------------
+def test_a_listed_context_is_not_counted_and_the_same_term_elsewhere_is(tmp_path):
+    st, _ = settings_with(tmp_path, "主题教育,文化主题教育展,a themed exhibition\n")
+    body = body_of("建设农耕用具文化主题教育展1处。深入开展主题教育，巩固主题教育成果。",
+                   "文化主题教育展",
+                   "扎实开展主题教育。")
+    c = count_terms(body, ["主题教育"], st).set_index("para_id")["count"]
+    assert c.to_dict() == {1: 2, 3: 1}                       # paragraph 2 holds only the excluded context
+    assert count_terms(body, ["主题教育"], replace(st, false_matches=()))["count"].sum() == 5
+    assert len(kwic(body, "主题教育", st)) == 3             # KWIC agrees with the counts
+    ex = excluded_matches(body, st)
+    assert ex[["para_id", "term", "context"]].values.tolist() == [[1, "主题教育", "文化主题教育展"],
+                                                                  [2, "主题教育", "文化主题教育展"]]
+    assert ex["right"].iloc[0].startswith("展1处") and ex["reason"].iloc[0] == "a themed exhibition"
+    assert excluded_matches(body, st, terms=["六稳"]).empty
+
+
+def test_false_match_nested_counting_uses_the_kept_occurrences_only(tmp_path):
+    st, _ = settings_with(tmp_path, "六稳,六稳定,not the formula\n")
+    body = body_of("落实六稳六保，保持六稳定。")
+    c = count_terms(body, ["六稳", "六稳六保"], st).set_index("term")
+    assert c.loc["六稳", "count"] == 1 and c.loc["六稳", "nested"] == 1
+
+
+# --- KWIC and glosses ----------------------------------------------------------------------------------
+def test_kwic_hand_example():
+    body = body_of("我们要坚持六稳，也要坚持六保。", "第六稳定")
+    k = kwic(body, "六稳", ST, width=3)
+    assert k[["left", "term", "right"]].values.tolist() == [["要坚持", "六稳", "，也要"]]
+    assert list(k.columns) == ["doc_id", "year", "para_id", "left", "term", "right"]
+    assert kwic(body, "六保", ST, width=50)["right"].tolist() == ["。"]
+
+
+def test_gloss_label_uses_glossary_then_pinyin():
+    g = gloss_map(pd.DataFrame({"term": ["六稳"], "pinyin": ["liù wěn"], "english": ["six stabilities"]}))
+    assert gloss_label("六稳", g) == "六稳  six stabilities"
+    assert gloss_label("六保", g) == "六保  liù bǎo"
+
+
+# --- body paragraphs, rates, spans ------------------------------------------------------------------------
+def test_body_paragraphs_keep_body_text_and_count_its_non_space_characters():
+    paragraphs = pd.DataFrame({"doc_id": "d", "year": 2020, "para_id": [1, 2, 3], "kind": ["headline", "body", "body"],
+                               "text": ["标题", "坚持 六稳，\u3000做好六保。", "落实"]})
+    body = body_paragraphs(paragraphs)
+    assert body["para_id"].tolist() == [2, 3] and body["chars"].tolist() == [10, 2]
+    assert squeeze("坚持 六稳，\u3000做好\n六保。") == "坚持六稳，做好六保。"
+    assert per_10k(3, 20_000) == pytest.approx(1.5)
+
+
+def test_find_term_gives_spans_and_normalise_span_makes_punctuation_full_width():
+    text = "坚持六稳，落实六稳六保，第六稳定"
+    assert find_term(text, "六稳", ST) == [(2, 4), (7, 9)]                     # not the one after 第
+    assert normalise_span("开局就要决战,起步就要冲刺") == "开局就要决战，起步就要冲刺"
