@@ -74,5 +74,5 @@ from tifa.plots import (
     plot_wordcloud_panel, wordcloud_array,
 )
 from tifa.notebook import (
-    colophon, save_figure,
+    colophon, save_figure, show_table,
 )

@@ -21,15 +21,23 @@ def publish_file(tmp: str, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write a UTF-8 CSV atomically (temporary file, then rename): never a half-written table."""
+CSV_ENCODING = "utf-8-sig"  # UTF-8 with a byte-order mark: Excel then shows Chinese when a table is double-clicked
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The bytes every table of the project is written as: UTF-8 with a BOM, ``\\n`` line ends, no index,
+    floats with 6 significant digits (so a re-run is byte-identical)."""
+    return df.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode(CSV_ENCODING)
+
+
+def write_bytes_atomic(data: bytes, path: str | os.PathLike) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = df.to_csv(index=False, lineterminator="\n", float_format="%.6g")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         publish_file(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -37,12 +45,24 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     return path
 
 
+def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a table as CSV atomically (temporary file, then rename): never a half-written table.
+
+    The file is UTF-8 with a byte-order mark (``utf-8-sig``), so that Excel, which otherwise reads a
+    CSV in the system's legacy code page, shows Chinese correctly when the file is double-clicked.
+    pandas, R's readr and LibreOffice read the mark as such; Python's ``csv`` module needs
+    ``encoding="utf-8-sig"``, or the first column is named ``"\\ufeffdoc_id"``.
+    """
+    return write_bytes_atomic(csv_bytes(df), path)
+
+
 def read_table(paths: Paths, name: str) -> pd.DataFrame:
-    """Read a table an earlier notebook wrote (``processed/<name>.csv``), with a clear error if absent."""
+    """Read a table an earlier notebook wrote (``processed/<name>.csv``), with a clear error if absent.
+    A byte-order mark is accepted and dropped (tables are written with one), as is its absence."""
     path = paths.processed / f"{name}.csv"
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run the notebook that writes '{name}.csv' first")
-    return pd.read_csv(path, encoding="utf-8", keep_default_na=False, na_values=[""])
+    return pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=False, na_values=[""])  # BOM or not
 
 
 class CorpusError(ValueError):
