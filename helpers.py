@@ -63,6 +63,8 @@ from tifa.keyness import (
 from tifa.adoption import (
     adoption_by_year, ADOPTION_STATUS, adoption_table, count_formulae, density_by_origin,
     first_contexts, formula_inventory, normalise_formula, read_central_formulae, within_genre_changes,
+    add_paraphrase_counts, lags_under_alternative_dates, paraphrase_matches, read_paraphrases,
+    with_alternative_dates,
 )
 from tifa.style import (
     cjk_font_path, PNG_DPI, setup_style,

@@ -33,7 +33,7 @@ MOBILISATION_SUBTYPES = {"directive verb", "intensifier", "quality marker"}
 IDEOLOGY_SUBTYPES = {"leader thought", "party congress/plenum", "campaign/education", "loyalty formula",
                      "regime doctrine"}
 FORMULA_KINDS = {"ideological", "policy", "mechanism", "institution", "plan period", "technical"}
-FORMULA_LEVELS = {"central", "provincial", "municipal", "district", "grassroots", "national", "unclear"}
+FORMULA_LEVELS = {"central", "central (Henan-specific)", "provincial", "municipal", "district", "grassroots", "national", "unclear"}
 FORMULA_STRUCTURES = {"N+head", "N+head+N+head", "N+N", "prefix+N+head", "digits"}
 PINYIN_SYLLABLE = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+")
 DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?")
@@ -207,3 +207,57 @@ def test_glossary_pinyin_has_one_syllable_per_chinese_character():
         n_cjk = len(re.findall(r"[\u4e00-\u9fff]", t))
         syllables = [s for s in py.split() if PINYIN_SYLLABLE.fullmatch(s)]
         assert len(syllables) == n_cjk, f"{t}: {py}"
+
+
+def test_every_term_has_one_gloss_across_glossary_and_lexicon_files():
+    """A term is glossed once: glossary.csv lists it once, and every lexicon file that has an `english`
+    column gives it that same gloss (issue 15: 卫生城市 and its campaign were glossed two ways)."""
+    g = load("glossary.csv")
+    dup = sorted(g.loc[g["term"].duplicated(), "term"])
+    assert not dup, f"glossary.csv lists these terms twice: {dup}"
+    glosses: dict[str, set[str]] = {t: {e} for t, e in zip(g["term"], g["english"])}
+    for name in ["formulae.csv", "ideology.csv", "mobilisation.csv", "central_formulae.csv"]:
+        df = load(name)
+        for t, e in zip(df["term"], df["english"]):
+            glosses.setdefault(t, set()).add(e)
+    several = {t: sorted(e) for t, e in glosses.items() if len(e) > 1}
+    assert not several, f"terms with more than one gloss: {several}"
+    # the codebook's category labels use the glossary's rendering of the campaign they name
+    cb = read_priorities(LEX / "priorities.csv")
+    label = cb.loc[cb["term"] == "卫生城市", "category_en"].iloc[0]
+    assert glosses["卫生城市"] == {"hygienic city"} and "hygienic-city" in label and "health-city" not in label
+
+
+@pytest.mark.parametrize("term, gloss", [
+    ("一府两院", "the government, the court and the procuratorate"),
+    ("五星", "Five-Star Party Branch campaign"),
+    ("政治生态", "political climate"),
+])
+def test_corrected_glosses(term, gloss):
+    g = load("glossary.csv")
+    assert g.loc[g["term"] == term, "english"].tolist() == [gloss]
+
+
+def test_formula_records_corrected_in_issue_15():
+    """三清 is central and dated; 四张牌 and 四个着力 have one level in both files; 生命至上 is its own formula;
+    共同富裕 and 中国式现代化 are dated by first use with the relaunch kept as alternative_date; every
+    level-central formula of formulae.csv that occurs in the corpus is dated, the others say why not."""
+    f = load("formulae.csv").set_index("term")
+    c = read_central_formulae(LEX / "central_formulae.csv").set_index("term")
+    assert f.at["三清", "level"] == "central" and c.at["三清", "introduced"] == "2013-01-22"
+    for t in ["四张牌", "四个着力"]:
+        assert f.at[t, "level"] == c.at[t, "level"] == "central (Henan-specific)"
+    assert "生命至上" in c.index and c.at["人民至上", "variant_list"] == []
+    assert (c.at["共同富裕", "introduced"], c.at["共同富裕", "alternative_date"]) == ("2020-10-29", "2021-08-17")
+    assert (c.at["中国式现代化", "introduced"], c.at["中国式现代化", "alternative_date"]) == ("2021-07-01", "2022-10-16")
+    for t, r in c.iterrows():
+        assert r["source"].strip(), t
+        if r["alternative_date"].strip():
+            date_bounds(r["alternative_date"])
+            assert r["alternative_basis"].strip(), t
+    central_level = f[f["level"] == "central"]
+    undated = central_level[~central_level.index.isin(c.index)]
+    assert undated["undated_reason"].str.strip().ne("").all(), list(undated.index[undated["undated_reason"] == ""])
+    assert set(undated.index) & set(c.index) == set()
+    assert (undated["listed_because"] == "reference").all(), "a central formula found in the corpus is undated"
+    assert f.loc[~f.index.isin(undated.index), "undated_reason"].eq("").all()

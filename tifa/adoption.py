@@ -314,3 +314,91 @@ def within_genre_changes(adoption: pd.DataFrame, counts: pd.DataFrame, documents
                                                   "lag_months_min_within", "lag_months_max_within"]])
     return (pd.concat(changes, ignore_index=True) if changes
             else pd.DataFrame(columns=["genre", "origin", "status", "status_within"]))
+
+
+# --- paraphrases: a central formula written in other words (rules as data, paraphrases.csv) ------------
+def read_paraphrases(path: str | os.PathLike, central_terms: list[str] | None = None) -> pd.DataFrame:
+    """Read ``paraphrases.csv`` (``#`` header): term, pattern (a regular expression), reason.
+
+    Every pattern must compile, must not match its own term (the term is counted anyway, and a
+    pattern that matched it would count one occurrence twice) and, if ``central_terms`` is given,
+    name a term of the central list.  Errors name the file and line.
+    """
+    path = Path(path)
+    df = read_lexicon_csv(path, ["term", "pattern", "reason"])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith("#"))
+    for i, row in df.iterrows():
+        where = f"{path} line {header + i + 2} ({row['term']})"
+        try:
+            rx = re.compile(row["pattern"])
+        except re.error as err:
+            raise CorpusError(f"{where}: pattern does not compile: {err}") from None
+        if rx.search(row["term"]):
+            raise CorpusError(f"{where}: pattern matches the term itself")
+        if central_terms is not None and row["term"] not in set(central_terms):
+            raise CorpusError(f"{where}: term is not on the central list")
+    return df
+
+
+def paraphrase_matches(body: pd.DataFrame, paraphrases: pd.DataFrame, width: int = 15) -> pd.DataFrame:
+    """Every match of a paraphrase rule in the body paragraphs (``body_paragraphs``), as KWIC:
+    doc_id, year, para_id, term (the formula it stands for), match, left, right, pattern.
+    Matches of one pattern do not overlap; the caller shows each one before it is counted."""
+    rows = []
+    for rule in paraphrases.itertuples(index=False):
+        rx = re.compile(rule.pattern)
+        for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
+            for m in rx.finditer(text):
+                rows.append((doc_id, year, para_id, rule.term, m.group(0), text[max(0, m.start() - width):m.start()],
+                             text[m.end():m.end() + width], rule.pattern))
+    cols = ["doc_id", "year", "para_id", "term", "match", "left", "right", "pattern"]
+    return pd.DataFrame(rows, columns=cols).sort_values(["doc_id", "para_id", "term"], kind="stable").reset_index(drop=True)
+
+
+def add_paraphrase_counts(counts: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
+    """``counts`` (count_formulae) with every paraphrase match counted as one occurrence of its term
+    (``nested`` unchanged: a paraphrase lies inside no listed formula's spelling)."""
+    if not len(matches):
+        return counts
+    extra = matches.groupby(["doc_id", "term"]).size().rename("count").reset_index().assign(nested=0)
+    out = pd.concat([counts, extra], ignore_index=True).groupby(["doc_id", "term"], as_index=False)[["count", "nested"]].sum()
+    out = out.astype({"doc_id": str, "term": str, "count": int, "nested": int})
+    return out.sort_values(["doc_id", "term"], kind="stable").reset_index(drop=True)
+
+
+# --- the dating rule: lags under the alternative dates ---------------------------------------------------
+def with_alternative_dates(formulae: pd.DataFrame, central: pd.DataFrame) -> pd.DataFrame:
+    """``formulae`` (formula_inventory) with each central formula's ``introduced`` replaced by the
+    ``alternative_date`` of central_formulae.csv where one is given (rows without one unchanged)."""
+    if "alternative_date" not in central.columns:
+        return formulae.copy()
+    alt = {t: d.strip() for t, d in zip(central["term"], central["alternative_date"].fillna("")) if d.strip()}
+    for t, d in alt.items():
+        try:
+            date_bounds(d)
+        except ValueError as err:
+            raise CorpusError(f"central_formulae.csv ({t}): alternative_date: {err}") from None
+    out = formulae.copy()
+    is_alt = (out["origin"] == "central") & out["term"].isin(alt)
+    out.loc[is_alt, "introduced"] = out.loc[is_alt, "term"].map(alt)
+    return out
+
+
+def lags_under_alternative_dates(adoption: pd.DataFrame, adoption_alt: pd.DataFrame,
+                                 central: pd.DataFrame) -> pd.DataFrame:
+    """One row per central formula that has an alternative date: its date_basis and introduction,
+    status and lag under the file's rule, then the alternative (alternative_basis, alternative_date,
+    status_alt, lag_months_min_alt, lag_months_max_alt) and ``changed`` (status or a lag bound differs)."""
+    cols = ["term", "introduced", "status", "lag_months_min", "lag_months_max"]
+    both = adoption.loc[adoption["origin"] == "central", cols].merge(
+        adoption_alt.loc[adoption_alt["origin"] == "central", cols], on="term", suffixes=("", "_alt"))
+    info = central[["term", "date_basis", "alternative_date", "alternative_basis"]] if "alternative_date" in central.columns \
+        else pd.DataFrame(columns=["term", "date_basis", "alternative_date", "alternative_basis"])
+    both = info[info["alternative_date"].fillna("").str.strip() != ""].merge(both, on="term")
+    same = lambda a, b: (a == b) | (a.isna() & b.isna())  # noqa: E731
+    both["changed"] = ~(same(both["status"], both["status_alt"]) & same(both["lag_months_min"], both["lag_months_min_alt"])
+                        & same(both["lag_months_max"], both["lag_months_max_alt"]))
+    return both[["term", "date_basis", "introduced", "status", "lag_months_min", "lag_months_max",
+                 "alternative_date", "alternative_basis", "status_alt", "lag_months_min_alt", "lag_months_max_alt",
+                 "changed"]].reset_index(drop=True)

@@ -13,7 +13,7 @@ from .corpus import ALL_GENRES, date_bounds, missing_years
 from .settings import RhetoricSettings
 from .terms import gloss_label
 from .priorities import codebook_categories, direction_label
-from .style import PNG_DPI
+from .style import OKABE_ITO, PNG_DPI
 
 
 def wordcloud_array(freqs: dict[str, int], st: RhetoricSettings, font_path: str | os.PathLike) -> np.ndarray:
@@ -50,10 +50,9 @@ def mark_missing_years(ax, gaps: list[int], label: str | None = "top") -> None:
 
 
 def genre_colors(genres: list[str]) -> dict[str, tuple]:
-    """One colour per genre (sorted genre names -> matplotlib's tab10 colours, in order)."""
-    import matplotlib.pyplot as plt
-
-    return dict(zip(genres, plt.get_cmap("tab10").colors))
+    """One colour per genre (sorted genre names -> the Okabe-Ito colours of tifa.style, in order; cycled
+    past eight genres)."""
+    return {g: OKABE_ITO[i % len(OKABE_ITO)] for i, g in enumerate(genres)}
 
 
 def document_bar_slots(documents: pd.DataFrame) -> list[tuple[object, float, float]]:
@@ -115,8 +114,8 @@ def plot_chars_kept_dropped(table: pd.DataFrame):
     ypos = list(range(len(table)))
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 1.4 + 0.55 * len(table)), sharey=True,
                                    gridspec_kw={"width_ratios": [1, 1.2]})
-    ax1.barh(ypos, table["kept"], color="#4C72B0", label="kept 保留")
-    ax1.barh(ypos, table["dropped"], left=table["kept"], color="#DD8452", label="dropped 删除")
+    ax1.barh(ypos, table["kept"], color=OKABE_ITO[0], label="kept 保留")
+    ax1.barh(ypos, table["dropped"], left=table["kept"], color=OKABE_ITO[5], label="dropped 删除")
     for y, (k, d) in enumerate(zip(table["kept"], table["dropped"])):
         ax1.text(k + d, y, f" {d / (k + d):.1%} dropped", va="center", fontsize=8)
     ax1.set_xlim(0, (table["kept"] + table["dropped"]).max() * 1.45)
@@ -125,10 +124,10 @@ def plot_chars_kept_dropped(table: pd.DataFrame):
     ax1.set_xlabel("Characters (non-whitespace) 字数")
     ax1.set_title("Kept vs dropped 保留与删除")
     left = pd.Series(0, index=table.index)
-    colors = plt.get_cmap("tab10").colors
-    for i, col in enumerate(reasons):
+    for i, col in enumerate(reasons):  # Okabe-Ito colours; past eight reasons the colours repeat, hatched
         code_ = col.removeprefix("dropped_")
-        ax2.barh(ypos, table[col], left=left, color=colors[i % len(colors)], label=_DROP_REASON_LABELS.get(code_, code_))
+        ax2.barh(ypos, table[col], left=left, color=OKABE_ITO[i % len(OKABE_ITO)], edgecolor="white", lw=0.3,
+                 hatch="////" if i >= len(OKABE_ITO) else None, label=_DROP_REASON_LABELS.get(code_, code_))
         left = left + table[col]
     ax2.set_xlabel("Dropped characters 删除字数")
     ax2.set_title("Dropped, by reason 删除原因")
@@ -586,8 +585,8 @@ def plot_keyness(kw: pd.DataFrame, years: list[int], comparison_years: dict[str,
     return fig
 
 
-_ADOPTION_COLORS = {"adopted": "#1f77b4", "present in first text": "#9ecae1", "dating conflict": "#d62728",
-                   "central": "#1f77b4", "local": "#ff7f0e"}
+_ADOPTION_COLORS = {"adopted": OKABE_ITO[0], "present in first text": OKABE_ITO[4], "dating conflict": OKABE_ITO[5],
+                   "central": OKABE_ITO[0], "local": OKABE_ITO[1]}
 
 
 def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
@@ -628,7 +627,7 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
                 ax.plot([hi + day, start], [y, y], color="0.4", lw=0.8, ls=":")
             censored = f["status"] == "present in first text"
             ax.barh(y, end - start, left=start, height=0.55, color=_ADOPTION_COLORS[f["status"]],
-                    hatch="////" if censored else None, edgecolor="#3182bd" if censored else "none", lw=0.5)
+                    hatch="////" if censored else None, edgecolor=OKABE_ITO[0] if censored else "none", lw=0.5)
             label = (f"≤{f['lag_months_max']} mo" if censored
                      else f"{f['lag_months_min']}–{f['lag_months_max']} mo")
             ax.text(end + 20 * day, y, label, va="center", fontsize=7)
@@ -655,7 +654,7 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
     handles = [Line2D([], [], color="black", marker="D", ms=4, lw=2.5, label="introduced 提出"),
                Patch(color=_ADOPTION_COLORS["adopted"],
                      label="possible first local use 首次使用区间;\n'A–B mo': lower and upper bound on the lag"),
-               Patch(facecolor=_ADOPTION_COLORS["present in first text"], edgecolor="#3182bd", hatch="////",
+               Patch(facecolor=_ADOPTION_COLORS["present in first text"], edgecolor=OKABE_ITO[0], hatch="////",
                      label="…left-censored (in first text after introduction) 左删失;\n"
                            "'≤B mo': upper bound only, no lower bound")]
     handles += [Patch(color=gcol.get(g, "0.55"), alpha=0.3, label=f"text: {g}") for g in genres]

@@ -19,6 +19,12 @@ def cjk_font_path() -> Path:
     return path
 
 
+# Categorical palette of every figure: Okabe & Ito (2008), "Color Universal Design", distinguishable with the
+# common colour-vision deficiencies (https://jfly.uni-koeln.de/color/). Black is last so that it is used only for a
+# ninth category; sequential maps stay viridis/cividis (or ColorBrewer's sequential and diverging ramps).
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+OKABE_ITO_NAMES = ("blue", "orange", "bluish green", "reddish purple", "sky blue", "vermillion", "yellow", "black")
+
 GLYPH_MISSING = r".*[Gg]lyph.*missing from.*"  # matplotlib's warning, turned into an error
 PNG_DPI, DISPLAY_REDUCTION = 300, 2           # saved PNG resolution; shown in notebooks at 1/2 of it
 

@@ -1,0 +1,92 @@
+"""tifa.validation: codebook_decisions.csv covers the project corpus, its reader rejects bad rows
+naming them, coded compounds join the codebook; the Wilson interval and the seeded precision sample."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tifa.config import LEXICON, PROCESSED
+from tifa.files import CorpusError
+from tifa.priorities import read_priorities
+from tifa.validation import (
+    apply_codebook_decisions, compound_tokens, draw_precision_sample, read_codebook_decisions,
+    undecided_compounds, wilson_interval,
+)
+
+CODEBOOK = pd.DataFrame({"category": ["clean_gov", "clean_gov", "economy"],
+                         "category_zh": ["廉政", "廉政", "经济"], "category_en": ["clean", "clean", "economy"],
+                         "term": ["廉政", "清廉", "经济"], "scope_note": ["c", "c", "e"]})
+TOKENS = pd.DataFrame({"doc_id": ["a", "a", "a", "b", "b"], "token": ["清廉卫东", "经济社会", "廉政", "清廉卫东", "，"],
+                       "is_punct": [False, False, False, False, True]})
+
+
+def write(tmp_path, rows: str):
+    p = tmp_path / "codebook_decisions.csv"
+    p.write_text("# header\ntoken,decision,category,reason\n" + rows, encoding="utf-8")
+    return p
+
+
+def test_compound_tokens_and_undecided():
+    c = compound_tokens(TOKENS, CODEBOOK)
+    assert list(c["token"]) == ["清廉卫东", "经济社会"]
+    assert c.set_index("token").loc["清廉卫东", "occurrences"] == 2
+    dec = pd.DataFrame({"token": ["清廉卫东"], "decision": ["code"], "category": ["clean_gov"], "reason": ["r"]})
+    assert list(undecided_compounds(TOKENS, CODEBOOK, dec)["token"]) == ["经济社会"]
+
+
+def test_apply_adds_coded_compounds_only():
+    dec = pd.DataFrame({"token": ["清廉卫东", "经济社会"], "decision": ["code", "exclude"],
+                        "category": ["clean_gov", ""], "reason": ["r", "r"]})
+    out = apply_codebook_decisions(CODEBOOK, dec)
+    added = out[out["term_source"] == "codebook_decisions.csv"]
+    assert list(added["term"]) == ["清廉卫东"] and added["category_zh"].iloc[0] == "廉政"
+    assert "经济社会" not in set(out["term"])
+
+
+@pytest.mark.parametrize("rows, message", [
+    ("清廉卫东,count,clean_gov,r\n", "line 3 .清廉卫东.: decision must be code or exclude"),
+    ("清廉卫东,code,,r\n", "line 3 .清廉卫东.: a coded token needs a category"),
+    ("经济社会,exclude,economy,r\n", "line 3 .经济社会.: an excluded token has no category"),
+    ("清廉卫东,code,clean_gov,\n", "line 3 .清廉卫东.: empty reason"),
+    ("清廉卫东,code,clean_gov,r\n清廉卫东,exclude,,r\n", "line 4 .清廉卫东.: token decided twice"),
+    ("清廉卫东,code,nowhere,r\n", "line 3 .清廉卫东.: category 'nowhere' is not in the codebook"),
+])
+def test_reader_rejects_bad_rows_naming_them(tmp_path, rows, message):
+    with pytest.raises(CorpusError, match=message):
+        read_codebook_decisions(write(tmp_path, rows), ["clean_gov", "economy"])
+
+
+def test_decision_file_covers_the_project_corpus():
+    """Every compound token type of the committed tokens.csv is decided; none is both coded and
+    excluded; coded categories exist; the coded compounds become codebook terms."""
+    codebook = read_priorities(LEXICON / "priorities.csv")
+    decisions = read_codebook_decisions(LEXICON / "codebook_decisions.csv", list(codebook["category"].unique()))
+    tokens = pd.read_csv(PROCESSED / "tokens.csv", dtype={"token": str}, keep_default_na=False)
+    undecided = undecided_compounds(tokens, codebook, decisions)
+    assert undecided.empty, f"undecided compounds: {list(undecided['token'])}"
+    both = decisions.groupby("token")["decision"].nunique()
+    assert (both == 1).all()
+    assert not set(decisions["token"]) & set(codebook["term"])
+    extended = apply_codebook_decisions(codebook, decisions)
+    assert len(extended) == len(codebook) + int((decisions["decision"] == "code").sum())
+    assert {"清廉卫东", "纪委监委", "党风廉政", "廉政建设", "中央八项规定"} <= set(
+        extended.loc[extended["category"] == "clean_gov", "term"])
+
+
+def test_wilson_interval_against_a_hand_computed_value():
+    # k=8, n=10, z=1.96: centre (8 + 1.9208) / 13.8416 = 0.71674; half-width
+    # 1.96 * sqrt(1.6 + 0.9604) / 13.8416 = 0.22658 -> (0.49016, 0.94332) to 5 decimals
+    lo, hi = wilson_interval(8, 10)
+    assert lo == pytest.approx(0.49016, abs=1e-5) and hi == pytest.approx(0.94332, abs=1e-5)
+    assert wilson_interval(0, 20)[0] == 0.0 and wilson_interval(20, 20)[1] == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        wilson_interval(3, 2)
+
+
+def test_precision_sample_is_seeded_and_capped():
+    hits = pd.DataFrame({"category": ["a"] * 30 + ["b"] * 5, "term": [f"t{i}" for i in range(35)]})
+    s1, s2 = draw_precision_sample(hits, 20, seed=7), draw_precision_sample(hits, 20, seed=7)
+    pd.testing.assert_frame_equal(s1, s2)
+    assert s1["category"].value_counts().to_dict() == {"a": 20, "b": 5}
+    assert not s1.duplicated(["term"]).any()
+    assert not draw_precision_sample(hits, 20, seed=8).equals(s1)
