@@ -66,6 +66,10 @@ from tifa.adoption import (
     add_paraphrase_counts, lags_under_alternative_dates, paraphrase_matches, read_paraphrases,
     with_alternative_dates,
 )
+from tifa.validation import (
+    apply_codebook_decisions, compound_tokens, draw_precision_sample, read_codebook_decisions,
+    undecided_compounds, wilson_interval,
+)
 from tifa.style import (
     cjk_font_path, PNG_DPI, setup_style,
 )
