@@ -295,3 +295,104 @@ def test_committed_priorities_count_whole_tokens_and_cover_every_category():
     shares = pr.groupby("doc_id")["share"].sum()
     assert np.allclose(shares[pr.groupby("doc_id")["hits"].sum() > 0], 1)
     assert (pr["ci_low"] <= pr["ci_high"]).all()
+
+
+# --- cluster bootstrap over articles, change tests and their multiplicity adjustment (issue 14) --------
+from tifa.priorities import (  # noqa: E402  (this section's own imports)
+    adjust_p, bootstrap_draws, bootstrap_p, change_tests, interval_widening, resample_units, unit_counts,
+)
+
+
+def _article_fixture():
+    """Two documents: 'a' (2001) with three articles of 2, 1 and 1 body paragraphs (article 3 without a
+    coded hit), 'b' (2003) with two articles; counts per paragraph for categories x and y."""
+    counts = pd.DataFrame({"doc_id": ["a", "a", "a", "a", "b", "b"], "year": [2001] * 4 + [2003] * 2,
+                           "para_id": [2, 3, 5, 7, 1, 2], "chars": [10, 20, 30, 40, 50, 60],
+                           "x": [1, 2, 0, 0, 4, 0], "y": [0, 1, 3, 0, 0, 2]})
+    paragraphs = pd.DataFrame({"doc_id": ["a"] * 6 + ["b"] * 2, "para_id": [1, 2, 3, 4, 5, 7, 1, 2],
+                               "article_id": [1, 1, 1, 2, 2, 3, 1, 2],
+                               "kind": ["headline", "body", "body", "headline", "body", "body", "body", "body"]})
+    return counts, paragraphs
+
+
+def test_unit_counts_sum_articles_and_keep_articles_without_hits_as_zeros():
+    counts, paragraphs = _article_fixture()
+    art = unit_counts(counts, paragraphs, ["x", "y"], "article")
+    assert art.values.tolist() == [["a", 2001, 1, 30, 3, 1], ["a", 2001, 2, 30, 0, 3], ["a", 2001, 3, 40, 0, 0],
+                                   ["b", 2003, 1, 50, 4, 0], ["b", 2003, 2, 60, 0, 2]]
+    para = unit_counts(counts, paragraphs, ["x", "y"], "paragraph")
+    assert para["unit_id"].tolist() == counts["para_id"].tolist()
+    with pytest.raises(CorpusError, match="article_id"):
+        unit_counts(counts, paragraphs.drop(columns="article_id"), ["x", "y"], "article")
+    with pytest.raises(ValueError, match="bootstrap unit"):
+        unit_counts(counts, paragraphs, ["x", "y"], "sentence")
+
+
+def test_article_bootstrap_is_seeded_stratified_and_draws_whole_articles():
+    counts, paragraphs = _article_fixture()
+    d1 = bootstrap_draws(counts, paragraphs, ["x", "y"], ["a", "b"], "article", 500, seed=7)
+    d2 = bootstrap_draws(counts, paragraphs, ["x", "y"], ["a", "b"], "article", 500, seed=7)
+    d3 = bootstrap_draws(counts, paragraphs, ["x", "y"], ["a", "b"], "article", 500, seed=8)
+    assert all(np.array_equal(d1[k], d2[k]) for k in d1) and not np.array_equal(d1["a"], d3["a"])
+    # stratified: every replicate of 'a' holds exactly 3 articles, so its chars are a sum of three of 30, 30, 40
+    assert set(d1["a"][:, 2]) <= {90, 100, 110, 120} and d1["a"].shape == (500, 3)
+    # whole articles: x and y of article 1 (3, 1) travel together, so x = 3 * (draws of article 1)
+    assert np.allclose(d1["a"][:, 0] % 3, 0)
+    # the zero article is drawn too: some replicates of 'a' have no x at all (article 1 never drawn)
+    assert (d1["a"][:, 0] == 0).any()
+    # hand-checkable: one replicate = the multinomial weights of the seeded generator times the article rows
+    w = np.random.default_rng(7).multinomial(3, [1 / 3] * 3, size=500)
+    assert np.array_equal(d1["a"], w @ np.array([[3, 1, 30], [0, 3, 30], [0, 0, 40]], dtype=float))
+
+
+def test_paragraph_units_reproduce_the_paragraph_bootstrap():
+    counts, paragraphs = _article_fixture()
+    old = resample_paragraphs(counts, ["x", "y"], ["a", "b"], 200, seed=3)
+    new = resample_units(unit_counts(counts, paragraphs, ["x", "y"], "paragraph"), ["x", "y"], ["a", "b"], 200, 3)
+    assert all(np.array_equal(old[k], new[k]) for k in old)
+
+
+def test_a_document_of_one_article_has_a_degenerate_interval():
+    counts = pd.DataFrame({"doc_id": ["a", "a"], "year": [2001, 2001], "para_id": [1, 2], "chars": [10, 10],
+                           "x": [1, 0], "y": [0, 1]})
+    paragraphs = pd.DataFrame({"doc_id": ["a", "a"], "para_id": [1, 2], "article_id": [1, 1]})
+    d = bootstrap_draws(counts, paragraphs, ["x", "y"], ["a"], "article", 100, seed=1)
+    assert (d["a"] == [1, 1, 20]).all()
+
+
+def test_bootstrap_p_by_hand():
+    reps = np.array([[0.1, -0.2, 0.0, np.nan], [0.3, -0.1, 0.0, np.nan], [0.2, 0.1, 0.0, np.nan],
+                     [-0.1, -0.3, 0.0, np.nan]])
+    p = bootstrap_p(reps)
+    # column 0: one of 4 replicates <= 0 -> 2 * (1 + 1) / 5 = 0.8; column 1: one >= 0 -> 0.8;
+    # column 2: all exactly 0 -> capped at 1; column 3: nothing defined -> NaN
+    assert p[:3].tolist() == pytest.approx([0.8, 0.8, 1.0]) and np.isnan(p[3])
+    assert bootstrap_p(np.arange(1, 100, dtype=float)[:, None])[0] == pytest.approx(2 / 100)
+
+
+def test_adjust_p_against_hand_computed_holm_and_bh():
+    p = [0.01, 0.04, 0.03, 0.20, np.nan]
+    # Holm: sorted 0.01, 0.03, 0.04, 0.20 times 4, 3, 2, 1 = 0.04, 0.09, 0.08, 0.20; running max 0.04, 0.09, 0.09, 0.20
+    assert adjust_p(p, "holm")[:4].tolist() == pytest.approx([0.04, 0.09, 0.09, 0.20])
+    # BH: 0.01*4/1 = 0.04, 0.03*4/2 = 0.06, 0.04*4/3 = 0.0533, 0.20*4/4 = 0.20; running min from the top
+    assert adjust_p(p, "bh")[:4].tolist() == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.20])
+    assert np.isnan(adjust_p(p, "holm")[4]) and adjust_p([0.6, 0.5], "holm").tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError):
+        adjust_p(p, "bonferroni-ish")
+
+
+def test_change_tests_table():
+    counts, paragraphs = _article_fixture()
+    codebook = pd.DataFrame({"category": ["x", "y"], "category_zh": ["甲", "乙"], "category_en": ["x", "y"],
+                             "term": ["甲", "乙"], "scope_note": ["", ""]})
+    docs = pd.DataFrame({"doc_id": ["a", "b"], "year": [2001, 2003], "genre": ["g", "g"]})
+    draws = bootstrap_draws(counts, paragraphs, ["x", "y"], ["a", "b"], "article", 2000, seed=5)
+    t = change_tests(counts, codebook, docs, draws, 0.95, "holm")
+    assert list(t.columns) == ["comparison", "category", "first_year", "last_year", "change", "ci_low", "ci_high",
+                               "p", "p_adjusted", "method"]
+    # shares: a = x 3/7, y 4/7; b = x 4/6, y 2/6
+    assert t["change"].tolist() == pytest.approx([4 / 6 - 3 / 7, 2 / 6 - 4 / 7])
+    assert (t["p_adjusted"] >= t["p"]).all() and (t["p"].between(0, 1)).all()
+    assert t["method"].iloc[0].startswith("Holm over") and "articles" in t["method"].iloc[0]
+    wide = interval_widening(t, t.assign(ci_low=t["ci_low"] / 2, ci_high=t["ci_high"] / 2), ["comparison", "category"])
+    assert wide["ratio"].tolist() == pytest.approx([2.0, 2.0])

@@ -1,7 +1,7 @@
 """Priorities (notebook 04): the codebook (``data/lexicon/priorities.csv``) read and validated, terms
 matched on whole tokens, attention as hits per 10,000 body characters and share of coded hits,
-percentile-bootstrap intervals over paragraphs within each document, changes from first to last year,
-their survival within genre, leaving out a document or a term, and the validity spot check.
+percentile-bootstrap intervals over articles (or paragraphs) within each document, changes from first
+to last year with bootstrap p-values adjusted for multiplicity, their survival within genre, leaving out a document or a term, and the validity spot check.
 """
 from __future__ import annotations
 
@@ -187,6 +187,126 @@ def resample_paragraphs(counts: pd.DataFrame, categories: list[str], doc_ids: li
     return out
 
 
+BOOTSTRAP_UNITS = ("article", "paragraph")
+P_ADJUST_METHODS = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
+
+
+def unit_counts(counts: pd.DataFrame, paragraphs: pd.DataFrame, categories: list[str],
+                unit: str = "article") -> pd.DataFrame:
+    """The count matrix of ``priority_counts`` summed to the bootstrap unit: one row per unit.
+
+    ``unit`` 'paragraph' keeps one row per body paragraph; 'article' sums the paragraphs of each
+    article (``article_id`` of ``paragraphs``, notebook 01).  Columns: doc_id, year, unit_id, chars,
+    then one column per category.  Every article with a body paragraph has a row, an article without
+    any coded hit a row of zeros; an article without body text (a headline alone) has no text to
+    resample and no row.  A body paragraph without an article is an error.
+    """
+    if unit not in BOOTSTRAP_UNITS:
+        raise ValueError(f"bootstrap unit must be one of {', '.join(BOOTSTRAP_UNITS)}, got {unit!r}")
+    cols = ["chars"] + list(categories)
+    if unit == "paragraph":
+        out = counts.rename(columns={"para_id": "unit_id"})
+        return out[["doc_id", "year", "unit_id"] + cols].reset_index(drop=True)
+    if "article_id" not in paragraphs.columns:
+        raise CorpusError("paragraphs have no article_id: run notebook 01 (articles) first")
+    key = paragraphs[["doc_id", "para_id", "article_id"]]
+    merged = counts.merge(key, on=["doc_id", "para_id"], how="left", validate="one_to_one")
+    if merged["article_id"].isna().any():
+        raise CorpusError("body paragraphs without an article_id in the paragraph table")
+    out = (merged.groupby(["doc_id", "year", "article_id"], sort=True)[cols].sum().reset_index()
+           .rename(columns={"article_id": "unit_id"}))
+    out["unit_id"] = out["unit_id"].astype(int)
+    return out[["doc_id", "year", "unit_id"] + cols]
+
+
+def resample_units(units: pd.DataFrame, categories: list[str], doc_ids: list[str], n_resamples: int,
+                   seed: int = SEED) -> dict[str, np.ndarray]:
+    """Cluster bootstrap: replicates of each document from its units (articles or paragraphs) drawn
+    with replacement within the document (stratified by document).
+
+    For a document of n units, each replicate draws n units with replacement (multinomial weights)
+    and sums their rows of ``units`` (``unit_counts``).  Returns doc_id -> array (n_resamples, K + 1):
+    the K category hits, then body characters.  One numpy Generator seeded with ``seed``, documents in
+    sorted order: the same seed gives identical replicates.  A document with one unit gets its observed
+    counts in every replicate (no variation can be estimated from one cluster); one without units, zeros.
+    """
+    if n_resamples < 1:
+        raise ValueError("n_resamples must be at least 1")
+    rng = np.random.default_rng(seed)
+    cols = list(categories) + ["chars"]
+    ordered = units.sort_values(["doc_id", "unit_id"], kind="stable")
+    out = {}
+    for doc in sorted(set(doc_ids)):
+        m = ordered.loc[ordered["doc_id"] == doc, cols].to_numpy(dtype=float)
+        n = len(m)
+        if n == 0:
+            out[doc] = np.zeros((n_resamples, len(cols)))
+            continue
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_resamples)
+        out[doc] = weights @ m
+    return out
+
+
+def bootstrap_draws(counts: pd.DataFrame, paragraphs: pd.DataFrame, categories: list[str], doc_ids: list[str],
+                    unit: str, n_resamples: int, seed: int = SEED) -> dict[str, np.ndarray]:
+    """``resample_units`` of ``unit_counts``: the replicates every interval of notebook 04 is taken from."""
+    return resample_units(unit_counts(counts, paragraphs, categories, unit), categories, doc_ids, n_resamples, seed)
+
+
+def interval_widening(primary: pd.DataFrame, sensitivity: pd.DataFrame, keys: list[str],
+                      low: str = "ci_low", high: str = "ci_high") -> pd.DataFrame:
+    """Interval widths of two runs of the same table side by side (e.g. article against paragraph
+    bootstrap): ``keys`` identify a row; columns keys, width (primary), width_sensitivity and ratio
+    (width / width_sensitivity; NaN where the sensitivity interval has zero width)."""
+    a = primary[keys + [low, high]].assign(width=lambda d: d[high] - d[low])
+    b = sensitivity[keys + [low, high]].assign(width_sensitivity=lambda d: d[high] - d[low])
+    out = a[keys + ["width"]].merge(b[keys + ["width_sensitivity"]], on=keys, how="inner", validate="one_to_one")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["ratio"] = np.where(out["width_sensitivity"] > 0, out["width"] / out["width_sensitivity"].where(
+            out["width_sensitivity"] > 0, 1), np.nan)
+    return out
+
+
+def bootstrap_p(reps: np.ndarray) -> np.ndarray:
+    """Two-sided bootstrap p-value of 'no change' per column of replicate changes (NaN rows ignored).
+
+    p = min(1, 2 (1 + min(#{d* <= 0}, #{d* >= 0})) / (B + 1)), B the defined replicates: twice the
+    smaller tail beyond 0, with the +1 that keeps a p-value of B replicates from being 0 (Davison &
+    Hinkley 1997, eq. 4.11).  It is the smallest level at which the percentile interval would just
+    touch 0, so p < 1 - ci goes with an interval that excludes 0.  NaN where no replicate is defined.
+    """
+    reps = np.asarray(reps, dtype=float)
+    ok = ~np.isnan(reps)
+    b = ok.sum(axis=0)
+    below = (np.where(ok, reps, np.inf) <= 0).sum(axis=0)
+    above = (np.where(ok, reps, -np.inf) >= 0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.minimum(1.0, 2 * (1 + np.minimum(below, above)) / (b + 1))
+    return np.where(b > 0, p, np.nan)
+
+
+def adjust_p(p, method: str = "holm") -> np.ndarray:
+    """p-values adjusted for multiple comparisons: 'holm' (Holm 1979, family-wise error) or 'bh'
+    (Benjamini & Hochberg 1995, false discovery rate).  NaN p-values are left out of the family and
+    stay NaN; adjusted values are capped at 1 and keep the order of the raw ones."""
+    if method not in P_ADJUST_METHODS:
+        raise ValueError(f"method must be one of {', '.join(P_ADJUST_METHODS)}, got {method!r}")
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    idx = np.flatnonzero(~np.isnan(p))
+    m = len(idx)
+    if m == 0:
+        return out
+    order = idx[np.argsort(p[idx], kind="stable")]
+    ranked = p[order]
+    if method == "holm":
+        adj = np.maximum.accumulate(ranked * (m - np.arange(m)))
+    else:
+        adj = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
 def _shares(hits: np.ndarray) -> np.ndarray:
     """Share of each category in the coded hits of each row; NaN where a row has no coded hit."""
     total = hits.sum(axis=-1, keepdims=True)
@@ -319,6 +439,41 @@ def attention_change(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd
         "share_change_ci_low", "share_change_ci_high", "per_10k_first", "per_10k_last", "per_10k_change",
         "per_10k_change_ci_low", "per_10k_change_ci_high", "direction", "ci_excludes_zero",
         "first_doc_ids", "last_doc_ids"])
+
+
+CHANGE_COLUMNS = ["comparison", "category", "first_year", "last_year", "change", "ci_low", "ci_high", "p",
+                  "p_adjusted", "method"]
+
+
+def change_tests(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd.DataFrame,
+                 draws: dict[str, np.ndarray], ci: float = 0.95, method: str = "holm",
+                 unit: str = "article") -> pd.DataFrame:
+    """priorities_change.csv: the first->last change of every category's share, tested, with the
+    p-values adjusted across all categories and comparisons together.
+
+    For every comparison of ``comparison_groups`` with two or more years and every category: change
+    (last - first share, as a proportion), its percentile interval and ``bootstrap_p`` over the
+    replicate differences of ``draws`` (replicates without a coded hit at either end left out), then
+    ``adjust_p`` over the whole table (``method``; a change that is undefined, because an end year has
+    no coded hit, has p NaN and is not in the family).  ``method`` names the adjustment, the size of the
+    family and the bootstrap unit, e.g. 'Holm over 24 tests; bootstrap p over articles'.
+    """
+    cats = list(codebook_categories(codebook)["category"])
+    k, rows, reps = len(cats), [], []
+    for label, (first_year, first_ids), (last_year, last_ids) in _comparison_ends(documents):
+        f_obs, l_obs = (_end_points(counts, cats, ids)[0] for ids in (first_ids, last_ids))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d = _shares(sum(draws[i] for i in last_ids)[:, :k]) - _shares(sum(draws[i] for i in first_ids)[:, :k])
+        lo, hi = percentile_interval(d, ci)
+        p = bootstrap_p(d)
+        for j, cat in enumerate(cats):
+            change = l_obs[j] - f_obs[j]
+            rows.append([label, cat, first_year, last_year, change, lo[j], hi[j], p[j] if not np.isnan(change) else np.nan])
+    out = pd.DataFrame(rows, columns=CHANGE_COLUMNS[:8])
+    out["p_adjusted"] = adjust_p(out["p"].to_numpy(), method)
+    out["method"] = (f"{P_ADJUST_METHODS[method]} over {int(out['p'].notna().sum())} tests; "
+                     f"two-sided bootstrap p over {unit}s")
+    return out[CHANGE_COLUMNS]
 
 
 def direction_label(change: float) -> str:

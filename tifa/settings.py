@@ -116,6 +116,8 @@ def rhetoric_settings(path: str | os.PathLike = LEXICON / "rhetoric_settings.csv
 
 
 G2_FORMS = ("two_term", "four_cell")
+BOOTSTRAP_UNITS = ("article", "paragraph")   # as tifa.priorities.BOOTSTRAP_UNITS
+P_ADJUST = ("holm", "bh")                    # as tifa.priorities.P_ADJUST_METHODS
 
 
 @dataclass(frozen=True)
@@ -130,18 +132,25 @@ class PrioritySettings:
     top_n: int          # keywords drawn per year in the keyness figure
     top_table: int      # keywords listed per comparison and year in the table and findings
     audit_rows: int     # terms shown in the substring audit
+    bootstrap_unit: str  # unit resampled within each document: 'article' (clusters) or 'paragraph'
+    p_adjust: str       # multiplicity adjustment of the change p-values: 'holm' or 'bh' (Benjamini-Hochberg)
+    min_articles: int   # keyness: a term is tested only if it occurs in at least this many target articles
 
 
 def priorities_settings(path: str | os.PathLike = LEXICON / "priorities_settings.csv") -> PrioritySettings:
     """Read notebook 04's decisions (``setting,value,rationale`` with a ``#`` header).  Errors name the
     file and the setting: missing, listed twice, of the wrong type, or out of range (``ci`` and
-    ``alpha`` strictly between 0 and 1, ``n_resamples`` at least 1,000, ``g2_form`` one of ``G2_FORMS``)."""
+    ``alpha`` strictly between 0 and 1, ``n_resamples`` at least 1,000, ``g2_form`` one of ``G2_FORMS``,
+    ``bootstrap_unit`` one of ``BOOTSTRAP_UNITS``, ``p_adjust`` one of ``P_ADJUST``)."""
     values = _typed_settings(path, PrioritySettings, "setting", "rationale")
     for name in ("ci", "alpha"):
         if not 0 < values[name] < 1:
             raise CorpusError(f"{path}: setting '{name}' must lie strictly between 0 and 1, got {values[name]}")
     if values["n_resamples"] < 1000:
         raise CorpusError(f"{path}: setting 'n_resamples' should be at least 1000, got {values['n_resamples']}")
+    for name, allowed in (("bootstrap_unit", BOOTSTRAP_UNITS), ("p_adjust", P_ADJUST)):
+        if values[name] not in allowed:
+            raise CorpusError(f"{path}: setting '{name}' must be one of {', '.join(allowed)}, got {values[name]!r}")
     if values["g2_form"] not in G2_FORMS:
         raise CorpusError(f"{path}: setting 'g2_form' must be one of {', '.join(G2_FORMS)}, got {values['g2_form']!r}")
     return PrioritySettings(**values)
