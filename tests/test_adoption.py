@@ -237,3 +237,57 @@ def test_empty_inputs_give_empty_tables_not_errors():
     assert t.empty and "lag_months_min" in t.columns
     t = adoption_table(none, DOCS, FORMULAE)
     assert set(t["status"]) == {"absent"} and t["occurrences"].sum() == 0
+
+
+# --- notebook 05's inventory and checks, moved out of the notebook ----------------------------------------
+def central_table() -> pd.DataFrame:
+    return pd.DataFrame({"term": ["四个意识", "两个维护"], "introduced": ["2016-01", "2018-01"],
+                         "english": ["Four Consciousnesses", "Two Upholds"], "level": ["central", "central"],
+                         "variant_list": [["“四个意识”"], []]})
+
+
+def test_formula_inventory_tells_central_from_local_by_normalised_form():
+    from tifa.adoption import PATTERN_ONLY, formula_inventory
+
+    rhetoric = pd.DataFrame({"device": ["formula", "formula", "formula", "slogan"],
+                             "term": ["四个 意识", "三区建设", "五星支部", "两个维护"],
+                             "subtype": ["political", "development", "pattern candidate", "slogan"]})
+    lexicon = pd.DataFrame({"term": ["三区建设"], "level": ["district"]})
+    glossary = pd.DataFrame({"term": ["三区建设"], "english": ["Three Zones"]})
+    formulae, local_terms, detected_central = formula_inventory(central_table(), rhetoric, lexicon, glossary)
+    assert detected_central == ["四个 意识"]            # matched to 四个意识 after normalisation
+    assert local_terms == ["三区建设", "五星支部"]       # the slogan device is not a formula
+    got = formulae.set_index("term")
+    assert got.loc["三区建设", ["origin", "level", "english", "kind"]].tolist() == ["local", "district", "Three Zones", "development"]
+    assert got.loc["五星支部", "level"] == PATTERN_ONLY and got.loc["五星支部", "introduced"] == ""
+    assert got.loc["两个维护", ["origin", "kind"]].tolist() == ["central", ""]  # central, never detected as a formula
+
+
+def test_within_genre_changes_list_only_formulae_whose_first_use_moves():
+    from tifa.adoption import adoption_table, within_genre_changes
+
+    docs, counts, formulae = ADOPTION_DOCS, ADOPTION_COUNTS, ADOPTION_FORMULAE
+    adoption = adoption_table(counts, docs, formulae)
+    changes = within_genre_changes(adoption, counts, docs, formulae, ["newspaper"])
+    # no formula is first seen in the 2018 work report, so leaving it out moves no first use ...
+    assert set(changes["term"]) <= set(formulae["term"])
+    moved = changes.set_index("term")
+    for term in moved.index:
+        row = adoption.set_index("term").loc[term]
+        assert (row["status"], row["first_seen_date"]) != (moved.loc[term, "status_within"], moved.loc[term, "first_seen_date_within"])
+    empty = within_genre_changes(adoption, counts, docs, formulae, [])
+    assert empty.empty and list(empty.columns) == ["genre", "origin", "status", "status_within"]
+
+
+def test_first_contexts_show_the_first_occurrence_in_the_first_document():
+    from tifa.adoption import adoption_table, first_contexts
+    from conftest import body_of
+
+    body = pd.concat([body_of("其一。增强“四个意识”。", "再讲四个意识。", doc_id="n2021", year=2021),
+                      body_of("四个意识。", doc_id="n2023", year=2023)], ignore_index=True)
+    counts = count_terms(body, ["四个意识"], rhetoric_settings())
+    formulae = pd.DataFrame({"term": ["四个意识", "两个维护"], "origin": "central", "introduced": ["2016-01", "2018-01"]})
+    adoption = adoption_table(counts, ADOPTION_DOCS, formulae)
+    ctx = first_contexts(adoption, central_table(), body, rhetoric_settings())
+    assert ctx["formula"].tolist() == ["四个意识"]       # 两个维护 does not occur: no row
+    assert ctx.iloc[0]["first_seen_date"] == "2021-02" and ctx.iloc[0]["left"].endswith("增强“")

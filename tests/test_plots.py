@@ -23,6 +23,8 @@ from tifa.keyness import keyness_by_year
 from tifa.adoption import adoption_by_year, adoption_table, density_by_origin
 from tifa import plots
 from tifa.plots import (
+    document_bar_slots, genre_colors, plot_chars_kept_dropped, plot_device_mix, plot_formula_density_by_doc,
+    plot_length_by_year, plot_top_formulae, plot_wordcloud, plot_wordcloud_panel,
     figure_image, mark_missing_years, plot_adoption_timeline, plot_attention_heatmap, plot_change,
     plot_formula_density, plot_keyness, plot_slope, plot_term_by_year, plot_trends, wordcloud_array,
 )
@@ -355,9 +357,8 @@ def test_term_by_year_smoke(plt):
     assert ax.get_title(loc="left") == "党建" and ax.get_ylabel() == "per 10,000 characters 每万字"
     assert list(ax.get_xticks()) == [2019, 2020, 2021]
     texts = [t.get_text() for t in ax.texts]
-    assert "bars: 90% bootstrap interval" in texts and texts.count("no text\n无文本") == 1
-    assert ticks(fig.legends[0].get_texts()) == ["rate (hits per 10,000 characters) 每万字频率",
-                                                 "none found (zero observed) 未见"]
+    assert texts.count("no text\n无文本") == 1 and [t for t in texts if t.startswith("n=")] == ["n=4", "n=0"]
+    assert "●  rate, bar: 90% bootstrap interval    ○  none found (zero observed)    n = hits" in texts  # the key
     assert plot_term_by_year(term_counts()).axes[0].get_title(loc="left") == "Rate per year 每年频率"
 
 
@@ -376,9 +377,7 @@ def test_figure_image_is_the_figure_at_display_size(plt):
 # --- every plot function has a smoke test here --------------------------------------------------------------
 # Plot functions being added to tifa/plots.py (figures of notebooks 00, 01 and 03) whose smoke tests are still
 # to come: take a name out of this set when its test is appended at the end of this file.
-AWAITING_TESTS = {"document_bar_slots", "genre_colors", "plot_chars_kept_dropped", "plot_device_mix",
-                  "plot_formula_density_by_doc", "plot_length_by_year", "plot_top_formulae", "plot_wordcloud",
-                  "plot_wordcloud_panel"}
+AWAITING_TESTS: set[str] = set()
 
 
 def test_every_plot_function_is_tested_here():
@@ -397,3 +396,83 @@ def test_every_plot_function_is_tested_here():
 
 
 # --- figures of notebooks 00, 01 and 03 (new plot functions: append their smoke tests below) ----------------
+SMALL_DOCS = pd.DataFrame({"doc_id": ["a", "b", "c"], "year": [2001, 2001, 2003], "genre": ["report", "news", "news"],
+                           "chars": [1200, 800, 950], "body_chars": [1000, 700, 0]})
+
+
+def test_document_bar_slots_share_a_year_side_by_side_in_table_order():
+    slots = document_bar_slots(SMALL_DOCS)
+    assert [r.doc_id for r, _, _ in slots] == ["a", "b", "c"]
+    (_, xa, wa), (_, xb, wb), (_, xc, wc) = slots
+    assert wa == wb == pytest.approx(0.4) and wc == pytest.approx(0.8)
+    assert xa == pytest.approx(2000.8) and xb == pytest.approx(2001.2) and xc == pytest.approx(2003.0)
+
+
+def test_genre_colors_one_distinct_colour_per_genre():
+    colors = genre_colors(["a", "b", "c"])
+    assert list(colors) == ["a", "b", "c"] and len(set(colors.values())) == 3
+
+
+def test_length_by_year_smoke(plt):
+    fig = plot_length_by_year(SMALL_DOCS)
+    assert is_figure(fig) and len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_title() == "Length of each document by year 各年份文本长度"
+    assert ax.get_xlabel() == "Year 年份" and "字数" in ax.get_ylabel()
+    assert [int(t) for t in ax.get_xticks()] == [2001, 2002, 2003]  # the year without a text stays on the axis
+    assert sorted(round(b.get_height()) for c in ax.containers for b in c) == [800, 950, 1200]
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["news", "report"]
+
+
+def test_chars_kept_dropped_smoke(plt):
+    table = pd.DataFrame({"doc_id": ["a", "b"], "year": [2001, 2003], "kept": [90, 50], "dropped": [10, 0],
+                          "dropped_byline": [6, 0], "dropped_photo_caption": [4, 0], "dropped_bullet": [0, 0]})
+    fig = plot_chars_kept_dropped(table)
+    assert is_figure(fig) and len(fig.axes) == 2
+    left, right = fig.axes
+    assert left.get_title() == "Kept vs dropped 保留与删除" and right.get_title() == "Dropped, by reason 删除原因"
+    assert ticks(left.get_yticklabels()) == ["a (2001)", "b (2003)"]
+    # only reasons with characters are drawn, the largest first, under their display names
+    assert ticks(right.get_legend().get_texts()) == ["byline 电头", "photo caption 图片说明"]
+    assert " 10.0% dropped" in [t.get_text() for t in left.texts]
+
+
+def test_formula_density_by_doc_smoke(plt):
+    split = pd.DataFrame({"in lexicon": [5.0, 7.0, 0.0], "pattern only": [1.0, 0.0, 0.0]}, index=["a", "b", "c"])
+    fig = plot_formula_density_by_doc(SMALL_DOCS, split)
+    ax = fig.axes[0]
+    assert ax.get_title() == "Density of numbered formulae 数字式提法密度"
+    assert ax.get_ylabel() == "Numbered formulae per 10,000 chars"
+    # one total per document above its bar: 60 = (5 + 1) per 10,000 of 1,000; 100 = 7 of 700; 0 without body text
+    assert sorted(t.get_text() for t in ax.texts if t.get_text().isdigit()) == ["0", "100", "60"]
+    assert "pattern only (not in formulae.csv)" in ticks(ax.get_legend().get_texts())
+
+
+def test_top_formulae_smoke(plt):
+    rows = pd.DataFrame({"doc_id": ["a", "b", "a"], "year": [2001, 2001, 2001], "term": ["四个意识", "四个意识", "两个维护"],
+                         "count": [2, 1, 1]})
+    fig = plot_top_formulae(rows, ["四个意识", "两个维护"], SMALL_DOCS, {"四个意识": "Four Consciousnesses"})
+    ax = fig.axes[0]
+    assert ticks(ax.get_yticklabels())[0] == "四个意识  Four Consciousnesses"
+    assert ticks(ax.get_xticklabels())[1].startswith("2002\nno text")
+    assert "3" in [t.get_text() for t in ax.texts] and "高频数字式提法" in ax.get_title()
+
+
+def test_device_mix_smoke(plt):
+    rate = pd.DataFrame({"year": [2001, 2001, 2003], "genre": ["report", "news", "news"],
+                         "formula": [3.0, 1.0, np.nan], "slogan": [0.0, 2.0, np.nan]}, index=pd.Index(["a", "b", "c"], name="doc_id"))
+    fig = plot_device_mix(rate, ["formula", "slogan"])
+    assert len(fig.axes) == 2 and [a.get_title() for a in fig.axes] == ["formulae 提法", "quoted spans 引号"]
+    assert fig.axes[0].get_ylabel() == "per 10,000 chars" and "修辞手段" in suptitle(fig)
+    assert sum(len(c.get_offsets()) for c in fig.axes[0].collections) == 2  # no dot for the text without body
+
+
+def test_wordcloud_figures_keep_the_cloud_pixels(plt):
+    image = np.full((60, 90, 3), 255, dtype=np.uint8)
+    fig = plot_wordcloud(image, "2001 · news")
+    assert fig.axes[0].get_title() == "2001 · news"
+    assert fig.get_figwidth() == pytest.approx(90 / 300)
+    panel = plot_wordcloud_panel({2001: image, 2003: image, 2004: image, 2005: image},
+                                 {2001: "2001", 2003: "2003", 2004: "2004", 2005: "2005"})
+    assert len(panel.axes) == 6  # at most three a row: two rows, two empty panels switched off
+    assert [a.get_title() for a in panel.axes if a.get_title()] == ["2001", "2003", "2004", "2005"]

@@ -315,3 +315,92 @@ def test_summary_dispersion_equals_direct_dp_norm(committed):
         freqs = [len(find_term(t, rec.term, ST)) for t in body["text"]]
         assert sum(freqs) == rec.count
         assert rec.dp_norm == pytest.approx(dp_norm(freqs, body["chars"].to_numpy())), rec.term
+
+
+# --- assembling notebook 03's tables (tifa.rhetoric, moved out of the notebook) ---------------------------
+def hit_rows(rows):
+    from tifa.rhetoric import FORMULA_HIT_COLUMNS
+    return pd.DataFrame(rows, columns=FORMULA_HIT_COLUMNS)
+
+
+def test_formula_candidate_table_lists_only_new_strings_and_keeps_recuts_apart():
+    from tifa.rhetoric import formula_candidate_table
+
+    hits = hit_rows([
+        ("a", 2001, 1, 1, "三个一批", "N+head", "", "s1"), ("b", 2003, 2, 4, "三个一批", "N+head", "", "s2"),
+        ("a", 2001, 1, 2, "四个意识", "N+个+head", "", "s3"),            # listed: not a candidate
+        ("a", 2001, 3, 5, "五个一", "N+head", "五个一工程", "s4"),         # cut inside a listed formula: a recut
+    ])
+    cand, new_terms, recut = formula_candidate_table(hits, {"四个意识", "五个一工程"})
+    assert new_terms == ["三个一批"] and list(recut["term"]) == ["五个一"]
+    assert list(cand.columns) == ["term", "in_lexicon", "shape", "found", "docs", "years", "example"]
+    row = cand.iloc[0]
+    assert (row["term"], bool(row["in_lexicon"]), row["found"], row["docs"], row["years"], row["example"]) == \
+        ("三个一批", False, 2, "a, b", "2001, 2003", "s1")
+
+
+def test_formula_pattern_hits_run_on_text_when_tokens_spell_another_sentence():
+    from tifa.rhetoric import formula_pattern_hits
+
+    sentences = pd.DataFrame({"doc_id": ["a"], "year": [2001], "para_id": [1], "sent_id": [1],
+                              "text": ["增强“四个意识”、坚定“四个自信”。"]})
+    stale = pd.DataFrame({"doc_id": ["a"], "sent_id": [1], "token_id": [0], "token": ["别的句子"], "pos": ["n"]})
+    hits = formula_pattern_hits(sentences, stale, ST, [], ["四个意识"])
+    assert list(hits["term"]) == ["四个意识", "四个自信"] and list(hits["known"]) == ["四个意识", ""]
+    assert set(hits["sentence"]) == {sentences["text"][0]} and hits["para_id"].eq(1).all()
+
+
+def test_formula_rows_label_the_source_and_kind_of_each_formula():
+    from tifa.rhetoric import formula_rows, top_terms
+
+    counts = pd.DataFrame({"doc_id": ["a", "a", "a"], "year": 2001, "para_id": [1, 1, 2],
+                           "term": ["四个意识", "三个一批", "两个维护"], "count": [2, 1, 2], "nested": 0})
+    formulae = pd.DataFrame({"term": ["四个意识", "两个维护"], "kind": ["political", "political"]})
+    rows = formula_rows(counts, ["两个维护", "三个一批", "四个意识"], formulae, {"四个意识", "三个一批"},
+                        pd.Series({"a": 1000}))
+    got = rows.set_index("term")
+    assert got.loc["四个意识", "source"] == "lexicon+pattern" and got.loc["两个维护", "source"] == "lexicon"
+    assert got.loc["三个一批", "source"] == "pattern" and got.loc["三个一批", "subtype"] == "pattern candidate"
+    assert got["in_lexicon"].to_dict() == {"三个一批": False, "两个维护": True, "四个意识": True}
+    assert got.loc["四个意识", "per_10k"] == pytest.approx(20.0)
+    assert top_terms(rows, 2) == ["两个维护", "四个意识"]  # a tie of 2: broken by term
+
+
+def test_assemble_rhetoric_orders_devices_and_builds_an_empty_table():
+    from tifa.rhetoric import RHETORIC_COLUMNS, assemble_rhetoric
+
+    empty = assemble_rhetoric([pd.DataFrame(columns=RHETORIC_COLUMNS)] * 2)
+    assert list(empty.columns) == RHETORIC_COLUMNS and empty.empty
+    row = dict(zip(RHETORIC_COLUMNS, ["a", 2001, "", "", "t", 1, 0, 1.0, "lexicon", True]))
+    table = assemble_rhetoric([pd.DataFrame([{**row, "device": "parallelism", "term": "p"}]),
+                               pd.DataFrame([{**row, "device": "formula", "term": "f"}, {**row, "doc_id": "0", "device": "slogan"}])])
+    assert list(zip(table["doc_id"], table["device"])) == [("0", "slogan"), ("a", "formula"), ("a", "parallelism")]
+
+
+def test_device_rates_and_formula_split_by_document():
+    from tifa.rhetoric import device_rates_by_doc, formula_split_by_doc
+
+    docs = pd.DataFrame({"doc_id": ["a", "b"], "year": [2001, 2002], "genre": ["news", "news"], "body_chars": [2000, 0]})
+    rhetoric = pd.DataFrame({"doc_id": ["a", "a", "a"], "device": ["formula", "formula", "slogan"],
+                             "term": ["四个意识", "三个一批", "x"], "count": [3, 1, 2], "nested": [1, 0, 0],
+                             "in_lexicon": [True, False, False]})
+    rate = device_rates_by_doc(rhetoric, docs)
+    assert list(rate.columns) == ["year", "genre"] + RHETORIC_DEVICES
+    assert rate.loc["a", "formula"] == pytest.approx(15.0)  # (3 - 1 nested + 1) per 10,000 of 2,000
+    assert rate.loc["a", "parallelism"] == 0 and np.isnan(rate.loc["b", "formula"])
+    split = formula_split_by_doc(rhetoric, docs["doc_id"])
+    assert split.loc["a"].tolist() == [2.0, 1.0] and split.loc["b"].tolist() == [0.0, 0.0]
+
+
+def test_lexicon_and_parallelism_rows_carry_their_source():
+    from tifa.rhetoric import lexicon_device_rows, parallelism_rows
+
+    body = body_of("全面推进乡村振兴，全面推进依法治国。")
+    lexicon = pd.DataFrame({"term": ["推进"], "subtype": ["advance"]})
+    counts, rows = lexicon_device_rows(body, lexicon, "mobilisation", pd.Series({"d": body["chars"].sum()}), ST)
+    assert int(counts["count"].sum()) == 2 and rows["source"].eq("lexicon").all() and rows["subtype"].eq("advance").all()
+    runs = pd.DataFrame({"doc_id": ["d", "d"], "year": 2020, "para_id": [1, 1], "frame": ["全面…", "全面…"],
+                         "level": "clause", "rule": "prefix"})
+    run_counts, run_rows = parallelism_rows(runs, pd.Series({"d": 100}))
+    assert run_counts["count"].tolist() == [2] and run_rows["subtype"].tolist() == ["clause prefix"]
+    assert run_rows["source"].eq("pattern").all() and not run_rows["in_lexicon"].any()

@@ -96,3 +96,53 @@ def test_project_false_matches_contain_their_term_and_each_context_occurs_in_the
     text = "\n".join(body_paragraphs(paragraphs)["text"])
     for term, context in zip(fm["term"], fm["context"]):
         assert term in context and context in text, f"{context}: not in the clean body text (stale rule?)"
+
+
+# --- notebook 04: priorities_settings.csv -----------------------------------------------------------------
+def priorities_copy(tmp_path, replace: dict[str, str] | None = None, drop: str = "") -> "Path":
+    """The project's priorities_settings.csv with some values replaced or one setting dropped."""
+    lines = (LEXICON / "priorities_settings.csv").read_text(encoding="utf-8").splitlines()
+    out = []
+    for line in lines:
+        name = line.split(",", 1)[0]
+        if name == drop:
+            continue
+        if replace and name in replace and not line.startswith("#"):
+            rest = line.split(",", 2)
+            line = ",".join([name, replace[name], rest[2] if len(rest) > 2 else ""])
+        out.append(line)
+    path = tmp_path / "priorities_settings.csv"
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
+def test_priorities_settings_are_typed():
+    from tifa.settings import priorities_settings
+
+    ps = priorities_settings(LEXICON / "priorities_settings.csv")
+    assert isinstance(ps.n_resamples, int) and ps.n_resamples >= 1000
+    assert isinstance(ps.ci, float) and 0 < ps.ci < 1 and isinstance(ps.alpha, float) and 0 < ps.alpha < 1
+    assert ps.g2_form in ("two_term", "four_cell") and isinstance(ps.min_freq, int)
+
+
+@pytest.mark.parametrize("replace, message", [
+    ({"ci": "1.5"}, "'ci' must lie strictly between 0 and 1"),
+    ({"alpha": "0"}, "'alpha' must lie strictly between 0 and 1"),
+    ({"ci": "ninety"}, "'ci' must be a non-negative number"),
+    ({"n_resamples": "200"}, "'n_resamples' should be at least 1000"),
+    ({"n_resamples": "2e3"}, "'n_resamples' must be a non-negative integer"),
+    ({"g2_form": "three_term"}, "'g2_form' must be one of two_term, four_cell"),
+])
+def test_a_bad_priorities_setting_is_named(tmp_path, replace, message):
+    from tifa.settings import priorities_settings
+
+    with pytest.raises(CorpusError, match=message):
+        priorities_settings(priorities_copy(tmp_path, replace))
+
+
+def test_a_missing_priorities_setting_is_named_with_the_file(tmp_path):
+    from tifa.settings import priorities_settings
+
+    path = priorities_copy(tmp_path, drop="min_freq")
+    with pytest.raises(CorpusError, match=r"priorities_settings.csv: setting 'min_freq' is missing"):
+        priorities_settings(path)
