@@ -2,6 +2,8 @@
 a seeded bootstrap, KWIC lines and their filters, and CSV export, on a small synthetic processed folder."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +14,7 @@ from tifa.files import write_csv
 from tifa.priorities import match_terms, priorities_by_year, priority_counts, resample_paragraphs
 from tifa.explore import (
     counts_by_genre, counts_by_year, export_csv, export_folder, filter_kwic, kwic_lines,
-    load_explorer_tables, match_query, resample_units, run_query, top_codebook_terms, unit_counts,
+    load_explorer_tables, match_query, resample_hits, run_query, top_codebook_terms, hits_per_unit,
 )
 
 # (doc_id, year, genre) and, per document, its paragraphs: ("headline", text) or ("body", [sentence tokens])
@@ -100,6 +102,16 @@ def test_term_counts_whole_tokens_regex_counts_substrings(tables):
     assert match_query(tables, "x*", "regex").empty  # empty matches are no hits
 
 
+def test_a_query_without_hits_gives_zeros_not_errors(tables):
+    result = run_query(tables, "党建设", "term", n_resamples=50)  # its prefix 党建 is a token: candidates, no hit
+    assert result.hits.empty and result.kwic.empty
+    assert list(result.by_year["count"].dropna()) == [0, 0] and (result.by_genre["count"] == 0).all()
+    assert run_query(tables, "没有这个", "regex", n_resamples=50).by_year["per_10k"].dropna().eq(0).all()
+    nothing = pd.DataFrame({"category": ["x"], "category_zh": ["x"], "category_en": ["x"], "term": ["党建设"],
+                            "scope_note": [""]})
+    assert top_codebook_terms(dataclasses.replace(tables, codebook=nothing)).empty
+
+
 def test_category_hits_are_notebook_04s(tables):
     got = match_query(tables, "economy", "category")
     ref = match_terms(tables.tokens, tables.codebook)
@@ -139,16 +151,16 @@ def test_bootstrap_is_seeded_and_its_interval_holds_the_estimate(tables):
     a = counts_by_year(tables, hits, n_resamples=400, seed=11)
     b = counts_by_year(tables, hits, n_resamples=400, seed=11)
     pd.testing.assert_frame_equal(a, b)
-    units = unit_counts(tables, hits)
+    units = hits_per_unit(tables, hits)
     docs = ["a_news", "b_news", "c_report"]
-    seeded = [resample_units(units, docs, 400, seed=s) for s in (11, 11, 12)]
+    seeded = [resample_hits(units, docs, 400, seed=s) for s in (11, 11, 12)]
     assert all(np.array_equal(seeded[0][d], seeded[1][d]) for d in docs)
     assert not all(np.array_equal(seeded[0][d], seeded[2][d]) for d in docs)
     ok = a[a["has_text"]]
     assert (ok["per_10k_ci_low"] <= ok["per_10k"]).all() and (ok["per_10k"] <= ok["per_10k_ci_high"]).all()
     assert (ok["per_10k_ci_low"] < ok["per_10k_ci_high"]).all()  # more than one paragraph per year: not degenerate
-    full = resample_units(units, ["a_news", "b_news", "c_report"], 50, seed=3)
-    chunked = resample_units(units, ["a_news", "b_news", "c_report"], 50, seed=3, max_cells=3)
+    full = resample_hits(units, ["a_news", "b_news", "c_report"], 50, seed=3)
+    chunked = resample_hits(units, ["a_news", "b_news", "c_report"], 50, seed=3, max_cells=3)
     assert all(np.array_equal(full[d], chunked[d]) for d in full)  # chunk size does not change the draws
 
 
@@ -178,13 +190,13 @@ def test_resampling_unit_can_be_the_article(tmp_path):
     tables = load_explorer_tables(write_processed(tmp_path, article_ids=True))
     hits = match_query(tables, "党建", "term")
     assert "article_id" in hits.columns and "article_id" in kwic_lines(tables, hits).columns
-    units = unit_counts(tables, hits, unit="article_id")
+    units = hits_per_unit(tables, hits, unit="article_id")
     assert list(units["doc_id"]) == ["a_news", "a_news", "b_news", "c_report"]  # b, c: one article each
     assert list(units["hits"]) == [1, 1, 1, 2]
     by_article = counts_by_year(tables, hits, n_resamples=200, unit="article_id")
     assert list(by_article["count"].dropna()) == [2, 3]
     with pytest.raises(ValueError, match="no column"):
-        unit_counts(load_explorer_tables(write_processed(tmp_path / "x")), hits, unit="article_id")
+        hits_per_unit(load_explorer_tables(write_processed(tmp_path / "x")), hits, unit="article_id")
 
 
 def test_kwic_lines_cut_from_the_paragraph(tables):

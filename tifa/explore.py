@@ -156,6 +156,8 @@ def _token_hits(tables: ExplorerTables, codebook: pd.DataFrame) -> pd.DataFrame:
     if sub.empty:
         return _empty_hits()
     hits = match_terms(sub, codebook)
+    if hits.empty:
+        return _empty_hits()
     offset = sub["chars"].groupby(sub["sent_key"]).cumsum() - sub["chars"]
     start = pd.Series(offset.to_numpy(), index=pd.MultiIndex.from_arrays([sub["doc_id"], sub["token_id"]]))
     hits["start"] = start.reindex(pd.MultiIndex.from_arrays([hits["doc_id"], hits["token_id"]])).to_numpy()
@@ -230,7 +232,7 @@ def top_codebook_terms(tables: ExplorerTables, n: int = 10) -> pd.DataFrame:
 
 
 # Counts with a bootstrap interval -----------------------------------------------------------------
-def unit_counts(tables: ExplorerTables, hits: pd.DataFrame, unit: str = "para_id") -> pd.DataFrame:
+def hits_per_unit(tables: ExplorerTables, hits: pd.DataFrame, unit: str = "para_id") -> pd.DataFrame:
     """The resampling units of every document with their hits and body characters, zeros kept.
 
     ``unit`` names a column of the body-paragraph table: ``para_id`` (a paragraph) or, once paragraphs
@@ -254,7 +256,7 @@ def unit_counts(tables: ExplorerTables, hits: pd.DataFrame, unit: str = "para_id
     return out.reset_index(drop=True)
 
 
-def resample_units(units: pd.DataFrame, doc_ids: list[str], n_resamples: int, seed: int = SEED,
+def resample_hits(units: pd.DataFrame, doc_ids: list[str], n_resamples: int, seed: int = SEED,
                    max_cells: int = 4_000_000) -> dict[str, np.ndarray]:
     """Bootstrap replicates per document: its units drawn with replacement, within the document.
 
@@ -264,6 +266,8 @@ def resample_units(units: pd.DataFrame, doc_ids: list[str], n_resamples: int, se
     sorted order, exactly as :func:`tifa.priorities.resample_paragraphs` draws: with ``para_id`` units the
     replicates are notebook 04's.  Replicates are drawn in chunks of at most ``max_cells`` weights (the
     stream, and so the result, does not depend on the chunk size); a document without units gets zeros.
+    (``tifa.priorities.resample_units`` of issue 14 draws the same way for a count matrix of categories;
+    once it is settled, this function can become a call of it with one column.)
     """
     if n_resamples < 1:
         raise ValueError("n_resamples must be at least 1")
@@ -285,9 +289,9 @@ def resample_units(units: pd.DataFrame, doc_ids: list[str], n_resamples: int, se
 def _grouped_counts(tables: ExplorerTables, hits: pd.DataFrame, group_of: pd.Series, n_resamples: int,
                     seed: int, unit: str, ci: float) -> pd.DataFrame:
     """documents, count, body_chars, per_10k and its interval per value of ``group_of`` (doc_id -> group)."""
-    units = unit_counts(tables, hits, unit)
+    units = hits_per_unit(tables, hits, unit)
     units = units[units["doc_id"].isin(group_of.index)]
-    draws = resample_units(units, list(group_of.index), n_resamples, seed)
+    draws = resample_hits(units, list(group_of.index), n_resamples, seed)
     per_doc = units.groupby("doc_id")[["hits", "chars"]].sum().reindex(group_of.index, fill_value=0)
     rows = []
     for group, docs in group_of.groupby(group_of, sort=True):

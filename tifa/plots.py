@@ -715,9 +715,10 @@ def plot_term_by_year(counts: pd.DataFrame, title: str = "", ci: float = 0.95):
     """A query's rate per 10,000 body characters per year, with its bootstrap interval, from
     ``tifa.explore.counts_by_year``: a filled dot where the query occurs, an open one where a year's
     texts have none (zero observed, interval 0-0), the raw count above each dot, and every year without
-    a text shaded ('no text').  Returns a ``matplotlib.figure.Figure`` that pyplot does not manage, so
-    the explorer can draw one per search without the figures piling up or being shown twice; display
-    it with :func:`figure_image` (or save it with ``save_figure``)."""
+    a text shaded ('no text'); a caption under the axis says what the marks are.  Returns a
+    ``matplotlib.figure.Figure`` that pyplot does not manage, so the explorer can draw one per search
+    without the figures piling up or being shown twice; display it with :func:`figure_image` (or save
+    it with ``save_figure``)."""
     from matplotlib.figure import Figure
 
     years = [int(y) for y in counts["year"]]
@@ -729,12 +730,10 @@ def plot_term_by_year(counts: pd.DataFrame, title: str = "", ci: float = 0.95):
     y = d["per_10k"].to_numpy(float)
     lo, hi = d["per_10k_ci_low"].to_numpy(float), d["per_10k_ci_high"].to_numpy(float)
     ax.errorbar(x, y, yerr=np.vstack([np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)]), fmt="none",
-                ecolor="#4c72b0", elinewidth=1.2, capsize=3, zorder=2)
+                ecolor=OKABE_ITO[0], elinewidth=1.2, capsize=3, zorder=2)
     seen = d["count"].fillna(0).to_numpy(float) > 0
-    ax.plot(x[seen], y[seen], "o", color="#4c72b0", ms=6, zorder=3, clip_on=False,
-            label="rate (hits per 10,000 characters) 每万字频率")
-    ax.plot(x[~seen], y[~seen], "o", mfc="white", mec="#4c72b0", ms=6, zorder=3, clip_on=False,
-            label="none found (zero observed) 未见")
+    ax.plot(x[seen], y[seen], "o", color=OKABE_ITO[0], ms=6, zorder=3, clip_on=False)
+    ax.plot(x[~seen], y[~seen], "o", mfc="white", mec=OKABE_ITO[0], ms=6, zorder=3, clip_on=False)
     top = np.nanmax(np.r_[hi, y, 0]) if len(d) else 0
     for xi, hi_i, n in zip(x, hi, d["count"]):
         ax.annotate(f"n={int(n)}", (xi, np.nan_to_num(hi_i)), xytext=(0, 4), textcoords="offset points",
@@ -746,10 +745,9 @@ def plot_term_by_year(counts: pd.DataFrame, title: str = "", ci: float = 0.95):
     ax.set_ylim(0, top * 1.18 if top > 0 else 1)
     ax.set_ylabel("per 10,000 characters 每万字")
     ax.set_title(title or "Rate per year 每年频率", loc="left")
-    ax.text(1.0, 1.01, f"bars: {ci:.0%} bootstrap interval", transform=ax.transAxes, ha="right", va="bottom",
-            fontsize=7.5, color="0.35")
-    if len(d):
-        fig.legend(loc="outside lower center", ncol=2, fontsize=8)
+    ax.annotate(f"●  rate, bar: {ci:.0%} bootstrap interval    ○  none found (zero observed)    n = hits",
+                (0, 0), xycoords="axes fraction", xytext=(0, -30), textcoords="offset points", ha="left",
+                va="top", fontsize=7.5, color="0.35")
     return fig
 
 
