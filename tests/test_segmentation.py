@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tifa.config import CACHE, GOLD, LEXICON, PROCESSED, project_paths
 from tifa.files import LexiconError, read_table
 from tifa.segmentation import (
-    codebook_terms, is_punct, lexicon_integrity, parallel_tokens, plain_jieba, protected_terms,
-    read_gold, read_split_exceptions, read_userdict, read_wordlist, sample_gold_sentences,
-    SEGMENT_HMM, segmentation_errors, segmentation_scores, STOPWORD_FILES, stopwords, token_pieces,
-    tokenize_sentences, tokenizer,
+    check_gold_coverage, check_hmm_choice, check_lexicon_integrity, check_tokenizer_agreement, CHECK_COLUMNS,
+    checks_details, checks_summary, codebook_terms, gold_mapping, is_punct, lexicon_integrity, parallel_tokens,
+    plain_jieba, protected_terms, RARE_IDEOGRAPHS, read_gold, read_split_exceptions, read_userdict, read_wordlist,
+    require_tokens_rejoin, sample_gold_sentences, sample_rows, SEGMENT_HMM, segmentation_errors,
+    segmentation_scores, STOPWORD_FILES, stopwords, token_pieces, tokenize_sentences, tokenizer,
 )
+from tifa.files import CorpusError
 
 SENTENCES = PROCESSED / "sentences.csv"
 TOKENS = PROCESSED / "tokens.csv"
@@ -305,3 +310,163 @@ def test_parallel_workers_give_the_serial_tokens():
     assert parallel_tokens(texts, workers=2, chunk=50) == serial
     assert parallel_tokens(texts, workers=2, count=True, chunk=50) == collections.Counter(
         t for tokens in serial for t in tokens)
+
+
+
+# --- the tokenizer contract: cut == jieba.lcut with the same lexicon, on any text ---------------------
+REAL_TEXT = [
+    "于1-2年内完成", "2019-2023年累计投资", "增长3.5%-4%", "建成5G-A基站", "登录www.in-paku.go.jp查询",
+    "来信请寄caibian3@peopledaily.com.cn", "警惕happynewyear.txt.vbs病毒", "0-6岁儿童", "v1.2.3版本发布",
+    "详见https://www.gov.cn/zhengce/2023-01/01/content_5739511.htm。", "办公时间9:00-17:00",
+    "COVID-19疫情", "e-mail地址", "config_file.json与README.md", "1.2.3.4", "a1-23b",
+    "The report, published in 2023, covers 31 provinces.", "Hello world. This is a test-case.",
+    "全年ＧＤＰ增长１２３亿元，ＡＢＣ公司", "推动“5G+工业互联网”融合发展", "PM2.5浓度下降", "以“2+N”为引领",
+    "共同构建了“12+9+N”多元招商格局", "C++与C#", "第1-3季度", "3-5家", "2.5-3.0倍", "1..2与--",
+    "人名㐀㐀与鿖字、豈及𠀀", "国建鿖5展", "行\r\n间\t制表", "全角空格\u3000在此",
+]
+
+
+@pytest.mark.parametrize("hmm", [True, False])
+@pytest.mark.parametrize("text", REAL_TEXT)
+def test_cut_equals_jieba_on_ascii_runs_and_rare_characters(text, hmm):
+    seg = tokenizer(hmm=hmm)
+    assert seg.cut(text) == seg.jieba_cut(text)
+    assert "".join(seg.cut(text)) == text
+
+
+def test_rjieba_alone_differs_where_the_cut_mends_it(seg):
+    """The mending has work to do (else the tests above prove nothing): rjieba keeps these whole."""
+    for text, whole in [("于1-2年内", "1-2"), ("建成5G-A基站", "5G-A"), ("登录www.in-paku.go.jp查询", "www.in-paku.go.jp"),
+                        ("caibian3@peopledaily.com.cn", "peopledaily.com.cn"), ("happynewyear.txt.vbs", "happynewyear.txt.vbs")]:
+        assert whole in seg.rjieba_cut(text)
+        assert whole not in seg.cut(text) and seg.cut(text) == seg.jieba_cut(text)
+    assert seg.cut("于1-2年内") == ["于", "1", "-", "2", "年内"]
+
+
+def test_only_the_measured_characters_make_rjieba_differ(seg):
+    """Over every code point: outside '-', '.', '_' and RARE_IDEOGRAPHS rjieba's raw cut is jieba's,
+    so texts without them may skip the mending (the fast path of Segmenter.cut)."""
+    rare = re.compile(f"[{RARE_IDEOGRAPHS}]")
+    differ = []
+    for cp in list(range(0x20, 0xD800)) + list(range(0xE000, 0x32000)):
+        c = chr(cp)
+        if c in "-._" or rare.match(c):
+            continue
+        text = "中" + c + c + "文x" + c + c + "1" + c + "a"
+        if seg.rjieba_cut(text) != seg.jieba_cut(text):
+            differ.append(hex(cp))
+    assert not differ, differ[:20]
+
+
+def _route_logprob(seg, tokens):
+    """log P of a cut under jieba's dictionary (HMM off): sum of log(freq or 1) - log(total)."""
+    jt = seg.jieba
+    return sum(math.log(jt.FREQ.get(t) or 1) - math.log(jt.total) for t in tokens)
+
+
+def _is_route_tie(seg, text):
+    """rjieba and jieba pick different dictionary routes of equal probability (a floating-point tie)."""
+    plain = tokenizer(hmm=False)
+    ours, ref = plain.rjieba_cut(text), plain.jieba_cut(text)
+    return ours != ref and abs(_route_logprob(seg, ours) - _route_logprob(seg, ref)) < 1e-9
+
+
+MIXED = st.lists(st.one_of(
+    st.sampled_from(list("中国人民发展经济建设年月日工作互联网工业推进全面落实于至个张三李")),
+    st.sampled_from(list("abcxyzABCGNPM0123456789-._+#&%@:/ \n\t")),
+    st.sampled_from(list("１２３ＡＢＣ－．，。、“”：（）") + ["㐀", "鿖", "豈", "𠀀", "\r\n"]),
+    st.sampled_from(["5G", "2+N", "PM2.5", "互联网+", "12+9+N", "COVID-19", "www.gov.cn", "a@b.com", "1-2", "3.5%",
+                     "v1.2.3", "C++", "Hello world."])), max_size=40).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MIXED, st.booleans())
+def test_cut_equals_jieba_on_generated_mixed_text(text, hmm):
+    """CJK, ASCII punctuation, full-width and rare characters mixed: jieba's tokens, except where the two
+    engines break a tie of two equally probable dictionary routes differently (日日日进, 推推推)."""
+    seg = tokenizer(hmm=hmm)
+    ours, ref = seg.cut(text), seg.jieba_cut(text)
+    assert "".join(ours) == text
+    assert ours == ref or _is_route_tie(seg, text), (ours, ref)
+
+
+@pytest.mark.parametrize("hmm", [True, False])
+def test_the_one_known_disagreement_is_a_route_tie(hmm):
+    seg = tokenizer(hmm=hmm)
+    assert seg.cut("日日日进") != seg.jieba_cut("日日日进") and _is_route_tie(seg, "日日日进")
+
+
+def test_mending_keeps_user_words_with_hyphens(tmp_path):
+    path = tmp_path / "userdict.txt"
+    path.write_text("COVID-19 20000 nz\n5G-A 20000 nz\n", encoding="utf-8")
+    for hmm in (True, False):
+        seg = tokenizer(hmm=hmm, userdict=path)
+        for text in ["COVID-19疫情防控", "建成5G-A基站，1-2年内", "5G-A-1"]:
+            assert seg.cut(text) == seg.jieba_cut(text)
+        assert "COVID-19" in seg.cut("COVID-19疫情防控")
+
+
+# --- checks that report instead of stopping the run ----------------------------------------------------
+def _sentences(texts):
+    return pd.DataFrame({"doc_id": ["d"] * len(texts), "year": 2020, "para_id": 0,
+                         "sent_id": list(range(len(texts))), "text": texts})
+
+
+def test_agreement_check_samples_with_the_seed_and_states_its_size():
+    texts = [f"第{i}句，于1-2年内完成。" for i in range(50)]
+    segs = [tokenizer(hmm=True), tokenizer(hmm=False)]
+    r = check_tokenizer_agreement(_sentences(texts), segs, sample=10, seed=7)
+    assert (r.checked, r.population, r.n_problems) == (10, 50, 0)
+    assert "a seeded random sample of 10 of the 50 sentences" in r.line()
+    assert "10 (HMM on)" in r.note  # rjieba alone would have cut every one of them otherwise
+    assert sample_rows(50, 10, 7).tolist() == sample_rows(50, 10, 7).tolist() != sample_rows(50, 10, 8).tolist()
+    assert check_tokenizer_agreement(_sentences(texts[:5]), segs, sample=10).checked == 5  # all when fewer
+
+
+def test_agreement_check_lists_a_disagreeing_sentence():
+    class Off:  # a cutter that differs from jieba: the check must find it, not crash
+        hmm = True
+        def cut(self, t): return [t]
+        def rjieba_cut(self, t): return [t]
+        def jieba_cut(self, t): return list(t)
+    r = check_tokenizer_agreement(_sentences(["好的", "是"]), [Off()])
+    assert r.n_problems == 1 and r.problems.loc[0, "sent_id"] == 0
+    assert list(r.problems.columns) == CHECK_COLUMNS and "好/的 -> 好的" in r.problems.loc[0, "detail"]
+
+
+def test_lexicon_integrity_check_lists_the_sentences():
+    sent = _sentences(["居民生活很好，民生改善", "民生", "别的"])
+    cut = [["居民", "生活", "很", "好", "，", "民", "生", "改善"], ["民生"], ["别的"]]
+    integrity = lexicon_integrity(sent["text"].tolist(), cut, {"民生"})
+    r = check_lexicon_integrity(sent, cut, integrity)
+    assert r.n_problems == 1 and r.problems.loc[0, "sent_id"] == 0
+    assert r.problems.loc[0, "detail"] == "民生: 2 occurrence(s), 0 in tokens; cut 居民/生活, 民/生"
+    exc = pd.DataFrame({"term": ["民生"], "context": ["居民生活"], "reason": ["straddles"]})
+    r = check_lexicon_integrity(sent, cut, lexicon_integrity(sent["text"].tolist(), cut, {"民生"}, exc), exc)
+    assert r.problems.loc[0, "detail"].startswith("民生: 1 occurrence(s), 0 in tokens")
+
+
+def test_gold_coverage_and_hmm_checks_report():
+    gold = pd.DataFrame({"doc_id": ["d", "d", "x"], "sent_id": [0, 1, 0], "tokens": [["a"], ["b"], ["c"]],
+                         "text": ["好的", "别", "c"]})
+    mapping = gold_mapping(gold, _sentences(["好 的", "是"]))
+    assert mapping["mapped"].tolist() == [True, False, False] and mapping.loc[0, "input"] == "好 的"
+    r = check_gold_coverage(mapping)
+    assert r.n_problems == 2 and "another text" in r.problems.loc[0, "detail"]
+    foreign = check_gold_coverage(gold_mapping(gold, _sentences(["别的"]).assign(doc_id="z")))
+    assert foreign.n_problems == 0 and "None of the 3 gold lines" in foreign.note  # another corpus's gold
+    scores = pd.DataFrame({"dictionary": ["project lexicon"] * 2, "HMM": ["on", "off"], "f1": [0.90, 0.95]})
+    assert check_hmm_choice(scores, hmm=True).n_problems == 1 and check_hmm_choice(scores, hmm=False).n_problems == 0
+    summary = checks_summary([r, check_hmm_choice(scores, hmm=True)])
+    assert summary["problems"].tolist() == [2, 1]
+    assert len(checks_details([r])) == 2 and list(checks_details([]).columns) == CHECK_COLUMNS
+
+
+def test_tokens_that_do_not_rejoin_stop_the_run_naming_the_sentence(seg):
+    sent = _sentences(["抓“六稳”。", "促“六保”。"])
+    tokens = tokenize_sentences(sent, seg, frozenset())
+    require_tokens_rejoin(tokens, sent)
+    broken = tokens.copy()
+    broken.loc[broken.index[-1], "token"] = "!"
+    with pytest.raises(CorpusError, match=r"doc_id=d sent_id=1.*促“六保”"):
+        require_tokens_rejoin(broken, sent)

@@ -1,7 +1,13 @@
 """Segmentation (notebook 02): one lexicon (``data/lexicon/userdict.txt``), loaded once per process
-into rjieba (fast cutting) and jieba (POS tags by one posseg pass aligned to rjieba's tokens; the
+into rjieba (fast cutting) and jieba (POS tags by one posseg pass aligned to the cutter's tokens; the
 reference in tests); stopwords flagged, never deleted; lexicon integrity; the gold standard and its
 scores.  ``SEGMENT_HMM`` is the choice notebook 02 justifies with the gold standard.
+
+The tokenizer contract: ``Segmenter.cut(text) == jieba.lcut(text)`` with the same lexicon, on any
+text.  rjieba alone breaks it on ASCII runs and rare ideographs (see ``Segmenter.cut``), so its
+output is mended there with jieba's own cut; every count is therefore jieba's, whichever engine ran.
+The checks notebook 02 makes on a corpus (``check_*``) return a :class:`CheckReport` instead of
+stopping the run; only a defect that would make later tables wrong raises, naming the sentence.
 """
 from __future__ import annotations
 
@@ -23,6 +29,25 @@ from .files import CorpusError, LexiconError, read_lexicon_csv
 SEGMENT_HMM = True
 USERDICT_LINE = re.compile(r"^(?P<word>\S+) (?P<freq>[0-9]+) (?P<tag>[a-z]+)$")
 JIEBA_TOKEN_CHARS = re.compile(r"^[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+$")  # what jieba can put in one token
+# Where rjieba (HMM on) and jieba can cut differently, measured over every code point (a test checks it
+# again): ideographs outside jieba's U+4E00-9FD5, and '-', '.', '_' in ASCII runs.
+# - jieba treats the rare ideographs (CJK extension A, B-F, compatibility, U+9FD6-9FFF) as punctuation:
+#   each one token, and a boundary that the words around it are cut apart from; rjieba takes them into
+#   its blocks (its HMM glues 㐀㐀, and a neighbouring word can change: 国建 before 鿖).
+# - jieba splits an unknown ASCII run with finalseg's pattern ``[a-zA-Z0-9]+(?:\.\d+)?%?`` (1-2 -> 1/-/2,
+#   v1.2.3 -> v1.2/./3); rjieba glues letters and digits across - . _ (1-2, www.in-paku.go.jp).
+RARE_IDEOGRAPHS = "\u3400-\u4DBF\u9FD6-\u9FFF\uF900-\uFAFF\U00020000-\U0002FA1F"
+_RARE_IDEOGRAPH = re.compile(f"[{RARE_IDEOGRAPHS}]")
+_RARE_SPLIT = re.compile(f"([{RARE_IDEOGRAPHS}])")
+_RUN_CHARS = "a-zA-Z0-9+#&%\\-._"  # the non-Han characters jieba can keep in one token
+# A maximal ASCII run holding - . or _ that is not one of jieba's finalseg pieces (7.5%, 2.5 and 3.5% are
+# such pieces and are cut alike): only texts with one need mending.
+_DIVERGENT_CHAR = re.compile(r"[\-._]")  # the cheap first test (most sentences have none)
+_DIVERGENT_RUN = re.compile(rf"(?<![{_RUN_CHARS}])(?![a-zA-Z0-9]+(?:\.\d+)?%?(?![{_RUN_CHARS}]))"
+                            rf"[{_RUN_CHARS}]*[\-._]")
+_HAN = re.compile(r"[\u4E00-\u9FD5]")  # jieba's Han range (finalseg's re_han)
+_SEPARATOR = re.compile(r"[^a-zA-Z0-9+#&._%\-\u4E00-\u9FD5]+")  # outside jieba's token class
+_FINALSEG_PIECE = re.compile(r"[a-zA-Z0-9]+(?:\.\d+)?%?")  # jieba.finalseg.re_skip
 CODEBOOK_FILES = ["formulae.csv", "mobilisation.csv", "ideology.csv", "priorities.csv",
                   "central_formulae.csv", "glossary.csv"]
 STOPWORD_FILES = ["stopwords_general.txt", "stopwords_domain.txt"]
@@ -198,7 +223,53 @@ class Segmenter:
     _tags: dict
 
     def cut(self, text: str) -> list[str]:
-        """Tokens of ``text`` (they join back to ``text`` exactly)."""
+        """Tokens of ``text``, exactly as ``jieba.lcut(text)`` with the same lexicon (they join to ``text``).
+
+        rjieba cuts.  A text with a rare ideograph (``RARE_IDEOGRAPHS``) is cut in pieces between them, each
+        ideograph one token, as jieba does.  Where an ASCII run holds ``-``, ``.`` or ``_`` and is not a
+        plain number such as 7.5%, the tokens are mended by ``agree_with_jieba``.  Other texts (nearly
+        all sentences of official prose) cost one or two regex searches on top of rjieba.
+        """
+        if _RARE_IDEOGRAPH.search(text) is not None:  # jieba's block boundaries: cut the pieces apart
+            return [tok for piece in _RARE_SPLIT.split(text) if piece
+                    for tok in ([piece] if _RARE_IDEOGRAPH.fullmatch(piece) else self._cut_block(piece))]
+        return self._cut_block(text)
+
+    def _cut_block(self, text: str) -> list[str]:
+        """``cut`` for a text without rare ideographs: rjieba, mended on ASCII runs where needed."""
+        tokens = self.rjieba.cut(text, hmm=self.hmm)
+        if _DIVERGENT_CHAR.search(text) is None or _DIVERGENT_RUN.search(text) is None:
+            return tokens
+        return self.agree_with_jieba(tokens)
+
+    def agree_with_jieba(self, tokens: list[str]) -> list[str]:
+        """Re-cut with jieba each maximal stretch of tokens without a Han character that holds a token
+        jieba could cut otherwise (longer than one character, not a finalseg piece like 7.5%).
+
+        Faithful, not a lookalike: jieba and rjieba share the dictionary route and cut Han runs alike,
+        so both ends of a stretch without Han characters are boundaries for jieba too, and jieba's cut of
+        the stretch alone is its cut of the stretch in the sentence (the route through a boundary does
+        not depend on what lies beyond it).  A test compares with ``jieba.lcut`` on generated text.
+        """
+        out: list[str] = []
+        run: list[str] = []
+        suspect = False
+        for tok in tokens:
+            if _HAN.search(tok) or _SEPARATOR.fullmatch(tok):  # a boundary for jieba too (a Han token, or
+                # characters outside its token class such as spaces, '@', '，': jieba's block separators)
+                if run:
+                    out.extend(self.jieba.lcut("".join(run), HMM=self.hmm) if suspect else run)
+                    run, suspect = [], False
+                out.append(tok)
+            else:
+                run.append(tok)
+                suspect = suspect or (len(tok) > 1 and _FINALSEG_PIECE.fullmatch(tok) is None)
+        if run:
+            out.extend(self.jieba.lcut("".join(run), HMM=self.hmm) if suspect else run)
+        return out
+
+    def rjieba_cut(self, text: str) -> list[str]:
+        """rjieba's own cut, unmended (kept to measure and test what ``cut`` mends)."""
         return self.rjieba.cut(text, hmm=self.hmm)
 
     def jieba_cut(self, text: str) -> list[str]:
@@ -474,3 +545,222 @@ def segmentation_errors(gold: list[list[str]], pred: list[list[str]]) -> pd.Data
                 rows.append((i, "/".join(gs), "/".join(ps)))
             start = end
     return pd.DataFrame(rows, columns=["sentence", "gold", "predicted"])
+
+
+# Checks that describe a corpus: they report, they do not stop the run --------------------------------
+AGREEMENT_SAMPLE = 2000  # sentences the tokenizer-agreement check cuts with jieba too (all, if fewer)
+CHECK_DISPLAY_ROWS = 20  # offending rows a notebook shows per check; the CSV has them all
+CHECK_COLUMNS = ["check", "doc_id", "sent_id", "text", "detail"]
+
+
+@dataclass
+class CheckReport:
+    """What one check of a corpus found: what was checked, on how many units, and every offending row.
+
+    ``problems`` has the columns ``CHECK_COLUMNS`` (check, doc_id, sent_id, text, detail), one row per
+    offending sentence (or gold line, or setting).  A report never stops a run; ``note`` says how to read it.
+    """
+
+    check: str
+    unit: str
+    population: int
+    checked: int
+    problems: pd.DataFrame
+    note: str = ""
+
+    @property
+    def n_problems(self) -> int:
+        """Number of offending rows."""
+        return len(self.problems)
+
+    def summary(self) -> dict[str, object]:
+        """One row of the summary table: check, unit, checked, of, problems, note."""
+        return {"check": self.check, "unit": self.unit, "checked": self.checked, "of": self.population,
+                "problems": self.n_problems, "note": self.note}
+
+    def line(self) -> str:
+        """The report in one sentence (what a notebook prints)."""
+        where = (f"{self.checked:,} {self.unit}" if self.checked == self.population else
+                 f"a seeded random sample of {self.checked:,} of the {self.population:,} {self.unit}")
+        return (f"{self.check}: {self.n_problems:,} problem(s) in {where}."
+                + (f" {self.note}" if self.note else ""))
+
+    def shown(self, cap: int = CHECK_DISPLAY_ROWS) -> pd.DataFrame:
+        """The first ``cap`` offending rows, for display (all of them go to the CSV)."""
+        return self.problems.head(cap)
+
+
+def _problems(check: str, rows: list[tuple]) -> pd.DataFrame:
+    """A problems table of ``CHECK_COLUMNS`` from (doc_id, sent_id, text, detail) tuples."""
+    return pd.DataFrame([(check, *r) for r in rows], columns=CHECK_COLUMNS)
+
+
+def checks_summary(reports: list[CheckReport]) -> pd.DataFrame:
+    """One row per check: check, unit, checked, of, problems, note."""
+    return pd.DataFrame([r.summary() for r in reports], columns=["check", "unit", "checked", "of", "problems", "note"])
+
+
+def checks_details(reports: list[CheckReport]) -> pd.DataFrame:
+    """Every offending row of every check (``CHECK_COLUMNS``), in check order: the CSV notebook 02 writes."""
+    frames = [r.problems for r in reports if len(r.problems)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CHECK_COLUMNS)
+
+
+def sample_rows(n: int, size: int, seed: int = SEED) -> np.ndarray:
+    """Row positions of a seeded simple random sample of ``size`` out of ``n`` (all if ``n <= size``), sorted."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def differing_stretches(reference: list[str], other: list[str]) -> str:
+    """The stretches where two cuts of one text differ, as ``ref a/b · other ab`` joined by '; '."""
+    err = segmentation_errors([reference], [other])
+    return "; ".join(f"{g} -> {p}" for g, p in zip(err["gold"], err["predicted"]))
+
+
+def check_tokenizer_agreement(sentences: pd.DataFrame, segmenters: list[Segmenter],
+                              sample: int = AGREEMENT_SAMPLE, seed: int = SEED) -> CheckReport:
+    """Do the project's cuts equal ``jieba.lcut`` with the same lexicon, on a seeded sample of sentences?
+
+    ``sentences`` has doc_id, sent_id, text; each segmenter (one per HMM setting) cuts every sampled
+    sentence and jieba cuts it too.  A problem row names the sentence and the stretches that differ
+    (``jieba cut -> project cut``).  The note says how many sampled sentences rjieba alone would have cut
+    otherwise (the ASCII runs and rare ideographs ``Segmenter.cut`` mends).  jieba runs at about 1 MB/s,
+    hence the sample (its size is stated in the report).
+    """
+    rows = sample_rows(len(sentences), sample, seed)
+    picked = sentences.iloc[rows]
+    problems, mended = [], {}
+    for seg in segmenters:
+        label = f"HMM {'on' if seg.hmm else 'off'}"
+        mended[label] = 0
+        for doc_id, sent_id, text in picked[["doc_id", "sent_id", "text"]].itertuples(index=False):
+            ours, ref = seg.cut(text), seg.jieba_cut(text)
+            mended[label] += seg.rjieba_cut(text) != ours
+            if ours != ref:
+                problems.append((doc_id, sent_id, text, f"{label}: {differing_stretches(ref, ours)}"))
+    note = ("rjieba alone would have cut " + ", ".join(f"{n} ({k})" for k, n in mended.items())
+            + " of them otherwise; those were mended to jieba's cut.")
+    return CheckReport("tokenizer agrees with jieba", "sentences", len(sentences), len(picked),
+                       _problems("tokenizer agreement", problems), note)
+
+
+def gold_mapping(gold: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
+    """For each gold line: does it map back to this corpus's sentence (doc_id, sent_id, same text
+    without whitespace)?  Returns doc_id, sent_id, mapped, input (the sentence as it stands in
+    ``sentences`` when mapped, else the gold text), reason (empty when mapped)."""
+    source = sentences.set_index(["doc_id", "sent_id"])["text"]
+    rows = []
+    for r in gold.itertuples():
+        key = (r.doc_id, r.sent_id)
+        if key not in source.index:
+            rows.append((r.doc_id, r.sent_id, False, r.text, "no sentence with this doc_id and sent_id in the corpus"))
+        elif "".join(source[key].split()) != r.text:
+            rows.append((r.doc_id, r.sent_id, False, r.text, "the corpus sentence with this doc_id and sent_id has another text"))
+        else:
+            rows.append((r.doc_id, r.sent_id, True, source[key], ""))
+    return pd.DataFrame(rows, columns=["doc_id", "sent_id", "mapped", "input", "reason"])
+
+
+def check_gold_coverage(mapping: pd.DataFrame) -> CheckReport:
+    """How many gold lines come from this corpus (``gold_mapping``)?
+
+    When some map back and others do not, the others are problems (listed with the reason): a gold
+    standard made for this corpus no longer matches its sentences.  When none maps back, the gold
+    standard is another corpus's (the project's, on a user's texts): no problem rows, and the note says
+    that the scores then describe the tokenizer on the gold texts, not this corpus.
+    """
+    miss = mapping[~mapping["mapped"]]
+    if len(miss) == len(mapping):
+        return CheckReport("gold sentences from this corpus", "gold sentences", len(mapping), len(mapping),
+                           _problems("gold coverage", []),
+                           f"None of the {len(mapping)} gold lines comes from this corpus: the scores describe the "
+                           "tokenizer and lexicon on the gold texts, not this corpus.")
+    rows = list(miss[["doc_id", "sent_id", "input", "reason"]].itertuples(index=False))
+    note = "Unmapped lines are scored on the gold text itself." if rows else ""
+    return CheckReport("gold sentences from this corpus", "gold sentences", len(mapping), len(mapping),
+                       _problems("gold coverage", rows), note)
+
+
+def check_lexicon_integrity(sentences: pd.DataFrame, cut: list[list[str]], integrity: pd.DataFrame,
+                            exceptions: pd.DataFrame | None = None) -> CheckReport:
+    """Which sentences hold a split counted term (``lexicon_integrity`` rows with ``ok`` False)?
+
+    A problem row names a sentence where a split term occurs more often (less the documented
+    exceptions of ``split_exceptions.csv`` found in that sentence) than the tokens containing it, and
+    shows the cut of the stretch.  Such a term is undercounted in notebooks 03-05: add a user word or a
+    split exception after reading the sentences.
+    """
+    split = integrity.loc[~integrity["ok"], "term"].tolist()
+    contexts = [] if exceptions is None else list(exceptions[["term", "context"]].itertuples(index=False))
+    problems = []
+    for (doc_id, sent_id, text), tokens in zip(sentences[["doc_id", "sent_id", "text"]].itertuples(index=False),
+                                               cut, strict=True):
+        for term in split:
+            occ = text.count(term)
+            if not occ:
+                continue
+            expected = occ - sum(text.count(c) for t, c in contexts if t == term)
+            got = sum(tok.count(term) for tok in tokens)
+            if got < expected:
+                problems.append((doc_id, sent_id, text, f"{term}: {expected} occurrence(s), {got} in tokens; cut "
+                                 + ", ".join(_stretch_cut(tokens, text, term))))
+    note = f"{len(split)} term(s) split." if split else ""
+    return CheckReport("no counted term is split", "sentences", len(sentences), len(sentences),
+                       _problems("lexicon integrity", problems), note)
+
+
+def _stretch_cut(tokens: list[str], text: str, term: str) -> list[str]:
+    """How each occurrence of ``term`` in ``text`` that no single token holds is cut ('居民/生活')."""
+    ends, pos = [], 0
+    for tok in tokens:
+        pos += len(tok)
+        ends.append(pos)
+    out, i = [], text.find(term)
+    while i >= 0:
+        first = next(k for k, e in enumerate(ends) if e > i)
+        last = next(k for k, e in enumerate(ends) if e >= i + len(term))
+        if first != last:
+            out.append("/".join(tokens[first:last + 1]))
+        i = text.find(term, i + 1)
+    return out
+
+
+def check_hmm_choice(scores: pd.DataFrame, hmm: bool = SEGMENT_HMM) -> CheckReport:
+    """Does the gold standard still prefer ``hmm`` (higher F1 with the project lexicon)?
+
+    ``scores`` has dictionary, HMM ('on'/'off') and f1 rows.  If the other setting scores higher (a new
+    lexicon can do that), one problem row says so; the run goes on with ``SEGMENT_HMM``, a decision
+    recorded in tifa/segmentation.py (change it there, and re-run, if the other setting should win).
+    """
+    project = scores[scores["dictionary"] == "project lexicon"].set_index("HMM")["f1"]
+    best = project.idxmax()
+    rows = []
+    if (best == "on") != hmm:
+        rows.append(("", "", "", f"F1 with HMM on {project['on']:.4f}, off {project['off']:.4f}: the gold standard "
+                     f"prefers HMM {best}, but SEGMENT_HMM = {hmm} (kept; change it in tifa/segmentation.py)"))
+    return CheckReport("the HMM setting is the one the gold standard prefers", "settings", 1, 1,
+                       _problems("HMM choice", rows))
+
+
+def require_tokens_rejoin(tokens: pd.DataFrame, sentences: pd.DataFrame) -> None:
+    """Stop the run if the tokens of a sentence do not join back to its text (later counts would be wrong).
+
+    The error names the first such sentence (doc_id, sent_id, its text and what the tokens spell) and
+    what to do: it is a defect of the tokenizer, not of the corpus.
+    """
+    joined = tokens.groupby(["doc_id", "sent_id"], sort=False)["token"].agg("".join)
+    text = sentences.set_index(["doc_id", "sent_id"])["text"]
+    missing = text.index.difference(joined.index)
+    if len(missing) and (text.loc[missing] != "").any():
+        doc_id, sent_id = next(k for k in missing if text.loc[k] != "")
+        raise CorpusError(f"sentence doc_id={doc_id} sent_id={sent_id} has no tokens: {text.loc[(doc_id, sent_id)]!r}. "
+                          "This is a tokenizer defect: report it with this sentence.")
+    common = text.index.intersection(joined.index)
+    bad = [k for k in common if joined.loc[k] != text.loc[k]]
+    if bad:
+        doc_id, sent_id = bad[0]
+        raise CorpusError(f"{len(bad)} sentence(s) whose tokens do not spell their text, first doc_id={doc_id} "
+                          f"sent_id={sent_id}: text {text.loc[bad[0]]!r}, tokens spell {joined.loc[bad[0]]!r}. "
+                          "This is a tokenizer defect: report it with this sentence.")
