@@ -38,12 +38,11 @@ from tifa.cleaning import (
 from tifa.articles import (
     add_article_ids, assign_articles, document_layouts, read_article_rules,
 )
-from tifa.articles import (
-    add_article_ids, assign_articles, read_article_rules,
-)
 from tifa.segmentation import (
-    codebook_terms, lexicon_integrity, plain_jieba, protected_terms, read_gold,
-    read_split_exceptions, SEGMENT_HMM, segmentation_errors, segmentation_scores, stopwords,
+    AGREEMENT_SAMPLE, CHECK_DISPLAY_ROWS, check_gold_coverage, check_hmm_choice, check_lexicon_integrity,
+    check_tokenizer_agreement, checks_details, checks_summary, codebook_terms, gold_mapping,
+    lexicon_integrity, plain_jieba, protected_terms, read_gold, read_split_exceptions,
+    require_tokens_rejoin, sample_rows, SEGMENT_HMM, segmentation_errors, segmentation_scores, stopwords,
     token_pieces, tokenize_sentences, tokenizer,
 )
 from tifa.rhetoric import (
@@ -67,6 +66,10 @@ from tifa.adoption import (
     add_paraphrase_counts, lags_under_alternative_dates, paraphrase_matches, read_paraphrases,
     with_alternative_dates,
 )
+from tifa.explore import (
+    counts_by_genre, counts_by_year, export_csv, export_folder, filter_kwic, kwic_lines,
+    load_explorer_tables, match_query, QUERY_KINDS, run_query, top_codebook_terms,
+)
 from tifa.validation import (
     apply_codebook_decisions, compound_tokens, draw_precision_sample, read_codebook_decisions,
     undecided_compounds, wilson_interval,
@@ -79,6 +82,7 @@ from tifa.plots import (
     plot_chars_kept_dropped, plot_device_mix, plot_formula_density, plot_formula_density_by_doc,
     plot_keyness, plot_length_by_year, plot_slope, plot_top_formulae, plot_trends, plot_wordcloud,
     plot_wordcloud_panel, wordcloud_array,
+    figure_image, plot_term_by_year,
 )
 from tifa.notebook import (
     colophon, save_figure, show_table,
