@@ -87,3 +87,48 @@ def test_committed_keyness_is_sorted_and_corrected():
         assert (np.diff(g["g2"].to_numpy()) <= 0).all()
         for _, tie in g.groupby("g2"):
             assert list(tie["term"]) == sorted(tie["term"])
+
+
+# --- dispersion over articles and the Log Ratio interval (issue 14) -----------------------------------
+def _with_articles(tok: pd.DataFrame) -> pd.DataFrame:
+    """Articles = paragraphs here: article_id is the para_id."""
+    return tok.assign(article_id=tok["para_id"])
+
+
+def test_dispersion_rule_tests_only_terms_spread_over_enough_articles():
+    # target doc t: 甲 six times in one article, 乙 three + three in two articles; 丙 is absent from the
+    # target and spread over two reference articles (an under-use seen on the reference side)
+    tok = _with_articles(token_table([
+        ("t", 2001, 1, ["甲"] * 6 + ["丁"] * 4), ("t", 2001, 2, ["乙"] * 3 + ["丁"] * 7), ("t", 2001, 3, ["乙"] * 3 + ["丁"] * 7),
+        ("r", 2002, 1, ["丙"] * 5 + ["丁"] * 45), ("r", 2002, 2, ["丙"] * 5 + ["丁"] * 45)]))
+    loose = keyness(tok, ["t"], ["r"], min_freq=5, min_articles=1).set_index("term")
+    strict = keyness(tok, ["t"], ["r"], min_freq=5, min_articles=2).set_index("term")
+    assert set(loose.index) == {"甲", "乙", "丙", "丁"} and set(strict.index) == {"乙", "丙", "丁"}
+    assert loose.loc["甲", ["articles_target", "articles_reference"]].tolist() == [1, 0]
+    assert strict.loc["丙", ["articles_target", "articles_reference"]].tolist() == [0, 2]
+    assert (strict["n_tested"] == 3).all() and (loose["n_tested"] == 4).all()   # Bonferroni m follows the rule
+
+
+def test_log_ratio_interval_over_articles_is_seeded_and_degenerate_for_identical_articles():
+    same = ["甲"] * 2 + ["乙"] * 8
+    tok = _with_articles(token_table([("t", 2001, 1, same), ("t", 2001, 2, same),
+                                      ("r", 2002, 1, ["甲"] + ["乙"] * 9), ("r", 2002, 2, ["甲"] + ["乙"] * 9)]))
+    kw = keyness(tok, ["t"], ["r"], min_freq=1, n_resamples=200, seed=3).set_index("term")
+    # every replicate draws two identical articles per side: the interval is the point estimate
+    assert kw.loc["甲", "log_ratio"] == pytest.approx(math.log2(0.2 / 0.1))
+    assert kw.loc["甲", ["log_ratio_ci_low", "log_ratio_ci_high"]].tolist() == pytest.approx([1.0, 1.0])
+    uneven = _with_articles(token_table([("t", 2001, 1, ["甲"] * 5 + ["乙"] * 5), ("t", 2001, 2, ["乙"] * 10),
+                                         ("t", 2001, 3, ["甲"] + ["乙"] * 9), ("r", 2002, 1, ["甲"] + ["乙"] * 19)]))
+    a = keyness(uneven, ["t"], ["r"], min_freq=1, n_resamples=500, seed=3)
+    b = keyness(uneven, ["t"], ["r"], min_freq=1, n_resamples=500, seed=3)
+    pd.testing.assert_frame_equal(a, b)
+    lo, hi = a.set_index("term").loc["甲", ["log_ratio_ci_low", "log_ratio_ci_high"]]
+    assert lo < hi   # articles differ: the interval has width
+    assert keyness(uneven, ["t"], ["r"], min_freq=1)["log_ratio_ci_low"].isna().all()   # no resamples: NaN
+
+
+def test_dispersion_needs_articles():
+    tok = token_table([("t", 2001, 1, ["甲"] * 6), ("r", 2002, 1, ["乙"] * 6)])
+    with pytest.raises(ValueError, match="article_id"):
+        keyness(tok, ["t"], ["r"], min_freq=1, min_articles=2)
+    assert len(keyness(tok, ["t"], ["r"], min_freq=1)) == 2   # without the rule, documents are the articles

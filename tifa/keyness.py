@@ -1,5 +1,6 @@
 """Keyness (notebook 04): each year against all others with Dunning's G2 (two-term UCREL form by
-default), Hardie's Log Ratio and a Bonferroni threshold, in the whole corpus and within genre.
+default), Hardie's Log Ratio with a bootstrap interval over articles, a dispersion rule (a keyword
+occurs in several articles) and a Bonferroni threshold, in the whole corpus and within genre.
 """
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from .config import SEED
 from .corpus import ALL_GENRES, comparison_groups
-from .stats import chi2_sf_1df, g2_log_likelihood, log_ratio
+from .stats import chi2_sf_1df, g2_log_likelihood, log_ratio, percentile_interval
 
 _NUMBER_TOKEN = re.compile(r"^[0-9.,%+\-]+$")  # numerals left out of keyness (years, amounts)
 
@@ -31,15 +33,61 @@ def _keyness_tokens(tokens: pd.DataFrame, drop_numbers: bool = True) -> pd.DataF
     return tokens[keep]
 
 
+KEYNESS_COLUMNS = ["term", "count_target", "count_reference", "articles_target", "articles_reference",
+                   "total_target", "total_reference", "g2", "log_ratio", "log_ratio_ci_low", "log_ratio_ci_high", "p",
+                   "significant", "direction", "n_tested", "p_threshold"]
+
+
+def _article_keys(tokens: pd.DataFrame) -> pd.Series:
+    """One key per article of a token table (doc_id and ``article_id``, joined from paragraphs.csv)."""
+    if "article_id" not in tokens.columns:
+        raise ValueError("tokens have no article_id: join them to paragraphs on (doc_id, para_id) first")
+    return tokens["doc_id"].astype(str) + "\x1f" + tokens["article_id"].astype(int).astype(str)
+
+
+def _article_replicates(kept: pd.DataFrame, side: pd.Series, terms: list[str], n_resamples: int,
+                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap counts of ``terms`` and token totals over the articles of one side (target or
+    reference), articles drawn with replacement within each document.  Returns (R x T, R)."""
+    sub = kept[side[kept.index].to_numpy()]
+    keys = _article_keys(sub)
+    arts = sorted(set(keys))
+    docs = pd.Series([a.split("\x1f")[0] for a in arts])
+    pos = {a: i for i, a in enumerate(arts)}
+    totals = keys.map(pos).value_counts().reindex(range(len(arts)), fill_value=0).to_numpy(float)
+    m = np.zeros((len(arts), len(terms)))
+    col = {t: j for j, t in enumerate(terms)}
+    in_terms = sub["token"].astype(str).isin(col)
+    if in_terms.any():
+        pairs = pd.DataFrame({"a": keys[in_terms].map(pos).to_numpy(), "t": sub.loc[in_terms, "token"].astype(str).map(col)})
+        cnt = pairs.value_counts()
+        m[cnt.index.get_level_values(0), cnt.index.get_level_values(1)] = cnt.to_numpy()
+    w = np.zeros((n_resamples, len(arts)))
+    for doc in sorted(docs.unique()):
+        idx = np.flatnonzero(docs.to_numpy() == doc)
+        w[:, idx] = rng.multinomial(len(idx), np.full(len(idx), 1.0 / len(idx)), size=n_resamples)
+    return w @ m, w @ totals
+
+
 def keyness(tokens: pd.DataFrame, target, reference=None, min_freq: int = 5, alpha: float = 0.05,
-            form: str = "two_term", drop_numbers: bool = True) -> pd.DataFrame:
-    """Keywords of a target against a reference: G2, Log Ratio, p and a Bonferroni-corrected verdict.
+            form: str = "two_term", drop_numbers: bool = True, min_articles: int = 1, n_resamples: int = 0,
+            ci: float = 0.95, seed: int = SEED) -> pd.DataFrame:
+    """Keywords of a target against a reference: G2, Log Ratio with a bootstrap interval over
+    articles, p and a Bonferroni-corrected verdict, with a dispersion rule.
 
     ``target``: doc ids, or a boolean mask over ``tokens``; ``reference``: doc ids (None = every token
     not in the target).  Counts use ``_keyness_tokens`` (no stopwords, punctuation or bare numerals).
-    Terms with count_target + count_reference >= ``min_freq`` are tested; m = their number; a term is
-    significant if p < alpha / m.  ``g2`` carries the sign of use: + more frequent in the target
-    (overuse), - less (underuse); p = P(chi2_1 >= |g2|).  Sorted by g2 descending, ties by term.
+    ``articles_target`` / ``articles_reference``: articles (``article_id`` within doc_id) of each side
+    that contain the term.  A term is tested if count_target + count_reference >= ``min_freq`` and it
+    occurs in at least ``min_articles`` articles of the side that over-uses it (the target for a term
+    more frequent there, else the reference): one article repeating a word is that article's topic.
+    m = the number tested; a term is significant if p < alpha / m.  ``g2`` carries the sign of use: +
+    more frequent in the target (overuse), - less (underuse); p = P(chi2_1 >= |g2|).  With
+    ``n_resamples`` > 0, ``log_ratio_ci_low`` / ``_high`` is the percentile interval of Log Ratio over
+    replicates that draw articles with replacement within each document of each side (one numpy
+    Generator seeded with ``seed``; target first, documents and articles in sorted order); else NaN.
+    Without ``article_id`` in ``tokens`` each document counts as one article unless ``min_articles`` > 1
+    or ``n_resamples`` > 0 ask for articles (an error).  Sorted by g2 descending, ties by term.
     """
     if isinstance(target, (pd.Series, np.ndarray)) and np.asarray(target).dtype == bool:
         in_target = pd.Series(np.asarray(target), index=tokens.index)
@@ -52,15 +100,23 @@ def keyness(tokens: pd.DataFrame, target, reference=None, min_freq: int = 5, alp
         if (in_ref & in_target).any():
             raise ValueError("target and reference share documents")
     kept = _keyness_tokens(tokens, drop_numbers)
+    if "article_id" not in kept.columns:
+        if min_articles > 1 or n_resamples > 0:
+            _article_keys(kept)   # raises: the dispersion rule and the interval need articles
+        kept = kept.assign(article_id=0)
     tgt = kept.loc[in_target[kept.index], "token"].value_counts()
     ref = kept.loc[in_ref[kept.index], "token"].value_counts()
-    cols = ["term", "count_target", "count_reference", "total_target", "total_reference", "g2",
-            "log_ratio", "p", "significant", "direction", "n_tested", "p_threshold"]
+    cols = KEYNESS_COLUMNS
     if tgt.empty or ref.empty:
         raise ValueError("target or reference has no countable tokens")
-    freq = pd.concat([tgt.rename("a"), ref.rename("b")], axis=1).fillna(0).astype(int)
-    freq = freq[freq["a"] + freq["b"] >= min_freq]
+    keys = _article_keys(kept)
+    arts = {name: kept[mask[kept.index].to_numpy()].assign(_a=keys).drop_duplicates(["token", "_a"])["token"]
+            .value_counts() for name, mask in (("t", in_target), ("r", in_ref))}
+    freq = pd.concat([tgt.rename("a"), ref.rename("b"), arts["t"].rename("at"), arts["r"].rename("ar")],
+                     axis=1).fillna(0).astype(int)
     c, d = int(tgt.sum()), int(ref.sum())
+    side = np.where(freq["a"] / c >= freq["b"] / d, freq["at"], freq["ar"])
+    freq = freq[(freq["a"] + freq["b"] >= min_freq) & (side >= min_articles)]
     m = len(freq)
     if m == 0:
         return pd.DataFrame({col: [] for col in cols})
@@ -68,8 +124,19 @@ def keyness(tokens: pd.DataFrame, target, reference=None, min_freq: int = 5, alp
     g = g2_log_likelihood(a, b, c, d, form)
     over = a / c > b / d
     out = pd.DataFrame({"term": freq.index.astype(str), "count_target": a, "count_reference": b,
+                        "articles_target": freq["at"].to_numpy(), "articles_reference": freq["ar"].to_numpy(),
                         "total_target": c, "total_reference": d, "g2": np.where(over, g, -g),
                         "log_ratio": log_ratio(a, b, c, d), "p": chi2_sf_1df(g)})
+    out["log_ratio_ci_low"] = out["log_ratio_ci_high"] = np.nan
+    if n_resamples > 0:
+        rng = np.random.default_rng(seed)
+        terms = list(out["term"])
+        ra, rc = _article_replicates(kept, in_target, terms, n_resamples, rng)
+        rb, rd = _article_replicates(kept, in_ref, terms, n_resamples, rng)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reps = log_ratio(ra, rb, rc[:, None], rd[:, None])
+        reps[~np.isfinite(reps)] = np.nan   # a replicate whose side drew no countable token
+        out["log_ratio_ci_low"], out["log_ratio_ci_high"] = percentile_interval(reps, ci)
     out["significant"] = out["p"] < alpha / m
     out["direction"] = np.where(over, "overuse", np.where(a / c < b / d, "underuse", "none"))
     out["n_tested"], out["p_threshold"] = m, alpha / m
@@ -78,11 +145,13 @@ def keyness(tokens: pd.DataFrame, target, reference=None, min_freq: int = 5, alp
 
 
 def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int = 5, alpha: float = 0.05,
-                    form: str = "two_term", drop_numbers: bool = True) -> pd.DataFrame:
+                    form: str = "two_term", drop_numbers: bool = True, min_articles: int = 1,
+                    n_resamples: int = 0, ci: float = 0.95, seed: int = SEED) -> pd.DataFrame:
     """Each year against all other years, for every comparison of ``comparison_groups``.
 
     A comparison with documents in fewer than two years is skipped (nothing to compare).  The
-    Bonferroni m is counted per (comparison, year) test.  Sorted by comparison (in
+    Bonferroni m is counted per (comparison, year) test; ``min_articles``, ``n_resamples``, ``ci`` and
+    ``seed`` go to ``keyness`` (the same seed for every test).  Sorted by comparison (in
     ``comparison_groups`` order), year, g2 descending, term.
     """
     frames = []
@@ -94,10 +163,10 @@ def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int
         for y in years:
             target = sorted(docs.loc[docs["year"] == y, "doc_id"])
             reference = sorted(docs.loc[docs["year"] != y, "doc_id"])
-            kw = keyness(tokens, target, reference, min_freq, alpha, form, drop_numbers)
+            kw = keyness(tokens, target, reference, min_freq, alpha, form, drop_numbers, min_articles,
+                         n_resamples, ci, seed)
             frames.append(kw.assign(comparison=label, year=y, _g=i))
-    cols = ["comparison", "year", "term", "count_target", "count_reference", "total_target", "total_reference",
-            "g2", "log_ratio", "p", "significant", "direction", "n_tested", "p_threshold"]
+    cols = ["comparison", "year"] + KEYNESS_COLUMNS
     if not frames:
         return pd.DataFrame({c: [] for c in cols})
     out = pd.concat(frames, ignore_index=True)

@@ -385,12 +385,13 @@ def _year_list(years) -> str:
     return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in parts)
 
 
-def plot_change(changes: pd.DataFrame, codebook: pd.DataFrame, ci: float = 0.95):
+def plot_change(changes: pd.DataFrame, codebook: pd.DataFrame, ci: float = 0.95, unit: str | None = None):
     """Forest plot of the change in share (percentage points) from first to last year, per category,
     with its bootstrap interval (level ``ci``): one marker per comparison (whole corpus and each multi-year
     genre), so whether a change goes the same direction within genre, and how sure it is, can be read off.
     A degenerate interval (lower = upper bound, e.g. no hit of the category in either end year, so every
-    replicate is 0) is drawn as an open marker with a note: zero observed, not zero with certainty."""
+    replicate is 0) is drawn as an open marker with a note: zero observed, not zero with certainty.
+    ``unit``, if given, names the bootstrap unit in the title ('article': articles resampled within documents)."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
@@ -428,7 +429,8 @@ def plot_change(changes: pd.DataFrame, codebook: pd.DataFrame, ci: float = 0.95)
     if handles:
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, -0.16), fontsize=8, ncol=1,
                   frameon=False)
-    fig.suptitle(f"Change in share from first to last year, {ci:.0%} bootstrap intervals\n"
+    fig.suptitle(f"Change in share from first to last year, {ci:.0%} bootstrap intervals"
+                 + (f" ({unit}s resampled within each document)" if unit else "") + "\n"
                  f"首末年份占比变化及{ci:.0%}区间", x=0.01, ha="left", fontsize=10.5)
     if not comps:
         ax.text(0.5, 0.5, "only one year: nothing to compare\n仅一个年份，无从比较", ha="center", va="center",
@@ -522,10 +524,11 @@ def plot_trends(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int],
 
 
 def plot_keyness(kw: pd.DataFrame, years: list[int], comparison_years: dict[str, set[int]],
-                 glossary: dict[str, str] | None = None, top_n: int = 8):
+                 glossary: dict[str, str] | None = None, top_n: int = 8, ci: float | None = None):
     """Keyness bars: for each year (rows) and comparison (columns), the ``top_n`` significant overused
     terms by G2, bar length = Log Ratio, G2 printed at the bar; labels 'term english' where glossed,
-    'term pinyin' otherwise (``gloss_label``).
+    'term pinyin' otherwise (``gloss_label``).  Where ``kw`` has ``log_ratio_ci_low`` / ``_high``, each bar
+    gets a whisker for that interval (its level ``ci``, if given, named in the axis label).
 
     ``comparison_years`` maps each comparison label to the years of its documents.  A year without
     any document gets a thin 'no text' row; a year with no document in a comparison gets no panel
@@ -543,7 +546,11 @@ def plot_keyness(kw: pd.DataFrame, years: list[int], comparison_years: dict[str,
                              figsize=(4.6 * ncols, sum(ratios) * (0.2 * top_n + 0.6) + 0.5),
                              gridspec_kw={"height_ratios": ratios})
     sig = kw[kw["significant"].astype(bool)] if len(kw) else kw
-    xmax = max(sig["log_ratio"].max() if len(sig) else 1, 1) * 1.35
+    has_ci = "log_ratio_ci_high" in kw.columns and len(sig) and sig["log_ratio_ci_high"].notna().any()
+    right = sig[["log_ratio", "log_ratio_ci_high"]].max(axis=1) if has_ci else sig["log_ratio"] if len(sig) else None
+    xmax = max(right.max() if right is not None and len(right) else 1, 1) * 1.35
+    drawn = sig[sig["g2"] > 0] if has_ci else sig   # the over-used terms the bars show
+    xmin = min(drawn["log_ratio_ci_low"].min() if len(drawn) else 0, 0) * 1.05 if has_ci else 0
     for i, y in enumerate(years):
         for j, comp in enumerate(comparisons or [""]):
             ax = axes[i][j]
@@ -567,16 +574,27 @@ def plot_keyness(kw: pd.DataFrame, years: list[int], comparison_years: dict[str,
                 continue
             labels = [gloss_label(t, glossary, sep=" ") for t in top["term"]]
             ax.barh(range(len(top)), top["log_ratio"], color="#4c72b0", height=0.7)
-            for k, (lr, g) in enumerate(zip(top["log_ratio"], top["g2"])):
+            ends = top["log_ratio"]
+            if has_ci:   # bootstrap interval of Log Ratio (over articles) as a whisker on each bar
+                lo, hi = top["log_ratio_ci_low"], top["log_ratio_ci_high"]
+                ax.errorbar(top["log_ratio"], range(len(top)), xerr=[(top["log_ratio"] - lo).clip(lower=0),
+                            (hi - top["log_ratio"]).clip(lower=0)], fmt="none", ecolor="0.15", elinewidth=0.8,
+                            capsize=2)
+                ends = pd.concat([top["log_ratio"], hi], axis=1).max(axis=1)
+                if xmin < 0:
+                    ax.axvline(0, color="0.5", linewidth=0.6)
+            for k, (lr, g) in enumerate(zip(ends, top["g2"])):
                 ax.text(lr + xmax * 0.02, k, f"G²={g:.0f}", va="center", fontsize=6.5, color="0.3")
             ax.set_yticks(range(len(top)), [_wrap(s, 36) for s in labels], fontsize=7.5)
             ax.set_ylim(top_n - 0.5, -0.5)
-            ax.set_xlim(0, xmax)
+            ax.set_xlim(xmin, xmax)
             ax.tick_params(axis="x", labelsize=7)
     for j in range(ncols):
         shown = [axes[i][j] for i in range(len(years)) if axes[i][j].axison]
         if shown:
-            shown[-1].set_xlabel("Log Ratio (log2 of relative-frequency ratio)", fontsize=8)
+            shown[-1].set_xlabel("Log Ratio (log2 of relative-frequency ratio)"
+                                 + (f"\nwhiskers: {f'{ci:.0%} ' if ci else ''}bootstrap interval over articles" if has_ci else ""),
+                                 fontsize=8)
     fig.suptitle("Keywords of each year against all other years (top terms by G², significant after "
                  "Bonferroni)\nLabels: term and English gloss (glossary.csv), or its pinyin where no gloss "
                  "is listed\n各年份关键词（对数似然比显著，条长为Log Ratio）", x=0.01, y=0.998, ha="left",
