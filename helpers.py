@@ -56,6 +56,7 @@ from tifa.priorities import (
     direction_survival, hit_contexts, leading_categories, match_terms, priorities_by_doc,
     priorities_by_year, priority_counts, read_priorities, resample_paragraphs, term_audit,
     adjust_p, bootstrap_draws, bootstrap_p, change_tests, interval_widening, resample_units, unit_counts,
+    one_mention_one_hit, read_phrase_rules,
 )
 from tifa.keyness import (
     keyness_by_year, keyness_survival,

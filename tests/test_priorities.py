@@ -281,14 +281,19 @@ def test_leading_categories_report_overlap_and_bootstrap_lead():
 
 # --- the committed output of notebook 04 ---------------------------------------------------------------
 def test_committed_priorities_count_whole_tokens_and_cover_every_category():
-    """Assumes the segmenter keeps every codebook term whole (tests/test_segmentation.py checks that)."""
+    """Assumes the segmenter keeps every codebook term whole (tests/test_segmentation.py checks that); the
+    hits of one mention (“五星”支部) count once."""
     pr, tokens, docs = committed_table("priorities"), committed_table("tokens"), committed_table("documents")
     codebook = read_priorities(LEXICON / "priorities.csv")
     assert len(pr) == len(docs) * codebook["category"].nunique()
     assert set(pr["doc_id"]) == set(docs["doc_id"])
+    # one mention, one hit (phrase_rules.csv): each merged mention takes its partner hits off the token count
+    from tifa.priorities import one_mention_one_hit, read_phrase_rules
+    merged = one_mention_one_hit(match_terms(tokens, codebook), tokens, read_phrase_rules(LEXICON))
+    partners = merged.assign(n=merged["merged_terms"].str.count(r"\+")).groupby(["doc_id", "category"])["n"].sum()
     for (doc, cat), hits in pr.set_index(["doc_id", "category"])["hits"].items():
         terms = set(codebook.loc[codebook["category"] == cat, "term"])
-        assert hits == (tokens["token"][tokens["doc_id"] == doc].isin(terms)).sum(), (doc, cat)
+        assert hits == (tokens["token"][tokens["doc_id"] == doc].isin(terms)).sum() - partners.get((doc, cat), 0), (doc, cat)
     chars = body_chars(committed_table("paragraphs"))
     assert (pr["chars"] == pr["doc_id"].map(chars)).all()
     assert np.allclose(pr["per_10k"], pr["hits"] / pr["chars"] * 1e4)
@@ -396,3 +401,42 @@ def test_change_tests_table():
     assert t["method"].iloc[0].startswith("Holm over") and "articles" in t["method"].iloc[0]
     wide = interval_widening(t, t.assign(ci_low=t["ci_low"] / 2, ci_high=t["ci_high"] / 2), ["comparison", "category"])
     assert wide["ratio"].tolist() == pytest.approx([2.0, 2.0])
+
+
+# --- one mention, one hit (issue 14) ------------------------------------------------------------------
+from tifa.priorities import one_mention_one_hit, read_phrase_rules  # noqa: E402
+
+
+def _sentence_tokens(words: list[str], doc: str = "d") -> pd.DataFrame:
+    from tifa.segmentation import is_punct
+    return pd.DataFrame({"doc_id": doc, "year": 2023, "para_id": 1, "sent_id": 1, "token_id": range(len(words)),
+                         "token": words, "pos": "x", "is_punct": [is_punct(w) for w in words], "is_stop": False})
+
+
+PHRASE_CODEBOOK = pd.DataFrame({"category": ["party", "party", "party", "economy"],
+                                "category_zh": ["党的建设", "党的建设", "党的建设", "经济"],
+                                "category_en": ["Party building", "Party building", "Party building", "Economy"],
+                                "term": ["五星", "支部", "党建", "招商"], "scope_note": ""})
+
+
+def test_wuxing_zhibu_counts_once():
+    rules = read_phrase_rules(LEXICON)
+    tok = _sentence_tokens(["“", "五星", "”", "支部", "创建", "，", "党建", "、", "支部", "和", "“", "五星", "”", "“", "支部", "”"])
+    hits = match_terms(tok, PHRASE_CODEBOOK)
+    assert hits["term"].tolist() == ["五星", "支部", "党建", "支部", "五星", "支部"]
+    once = one_mention_one_hit(hits, tok, rules)
+    # “五星”支部 -> one hit (term 五星, spanning 五星 ” 支部); 党建、支部 stay two; “五星”“支部” (two joiners:
+    # two quoted items, as in “创文”“保卫”) stays two
+    assert once["term"].tolist() == ["五星", "党建", "支部", "五星", "支部"]
+    assert once["merged_terms"].tolist() == ["五星+支部", "", "", "", ""]
+    assert once["n_tokens"].tolist() == [3, 1, 1, 1, 1]
+
+
+def test_phrase_rule_keeps_other_categories_and_sentences_apart():
+    rules = read_phrase_rules(LEXICON)
+    tok = _sentence_tokens(["“", "招商", "”", "支部"])
+    assert len(one_mention_one_hit(match_terms(tok, PHRASE_CODEBOOK), tok, rules)) == 2   # two categories
+    two = pd.concat([_sentence_tokens(["五星", "”"]), _sentence_tokens(["支部"]).assign(sent_id=2, token_id=2)])
+    assert len(one_mention_one_hit(match_terms(two, PHRASE_CODEBOOK), two, rules)) == 2   # across a sentence end
+    side = _sentence_tokens(["五星", "支部"])   # nothing between: min_gap 1, no merge
+    assert len(one_mention_one_hit(match_terms(side, PHRASE_CODEBOOK), side, rules)) == 2

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,7 @@ import pandas as pd
 from .config import SEED
 from .files import CorpusError, lexicon_header_line, read_lexicon_csv
 from .corpus import ALL_GENRES, comparison_groups
+from .settings import _typed_settings
 from .stats import percentile_interval
 
 
@@ -103,6 +106,70 @@ def match_terms(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     out["term"] = hit_terms
     out["category"] = [term_cat[t] for t in hit_terms]
     return out[cols]
+
+
+PHRASE_RULES_FILE = "phrase_rules.csv"
+
+
+@dataclass(frozen=True)
+class PhraseRules:
+    """When two codebook hits are one mention (one row each in ``phrase_rules.csv``)."""
+
+    joiners: str        # characters a token between two hits may consist of (quotation marks, title brackets)
+    min_gap: int        # fewest joiner tokens between the two hits
+    max_gap: int        # most joiner tokens between the two hits
+    same_category: str  # 'yes': only hits of one category merge
+
+
+def read_phrase_rules(path: str | os.PathLike) -> PhraseRules:
+    """Read ``phrase_rules.csv`` (a file or the lexicon folder; ``setting,value,rationale`` with a ``#``
+    header).  Errors name the file and the setting (missing, twice, wrong type, min_gap > max_gap,
+    same_category not yes/no)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / PHRASE_RULES_FILE
+    rules = PhraseRules(**_typed_settings(path, PhraseRules, "setting", "rationale"))
+    if rules.min_gap > rules.max_gap:
+        raise CorpusError(f"{path}: setting 'min_gap' ({rules.min_gap}) is larger than 'max_gap' ({rules.max_gap})")
+    if rules.same_category not in ("yes", "no"):
+        raise CorpusError(f"{path}: setting 'same_category' must be yes or no, got {rules.same_category!r}")
+    return rules
+
+
+def one_mention_one_hit(hits: pd.DataFrame, tokens: pd.DataFrame, rules: PhraseRules) -> pd.DataFrame:
+    """Hits of ``match_terms`` with the hits of one mention merged: “五星”支部 is one hit, not two.
+
+    Two consecutive hits of one sentence are one mention when the tokens between them are all joiner
+    tokens (non-empty, made only of ``rules.joiners`` characters), between ``min_gap`` and ``max_gap``
+    of them, and, with ``same_category`` 'yes', both hits have one category.  The merged hit keeps the
+    first hit's row (its term and category) with ``n_tokens`` spanning to the end of the last; a chain
+    of three or more merges into one.  Adds ``merged_terms``: the terms of a merged mention joined by
+    '+' ('' for a hit that stands alone).  Tokens are matched by doc_id and token_id.
+    """
+    out = hits.sort_values(["doc_id", "token_id"], kind="stable").reset_index(drop=True).copy()
+    out["merged_terms"] = ""
+    if len(out) < 2:
+        return out
+    joiner = set(rules.joiners)
+    tok = tokens.set_index(["doc_id", "token_id"])["token"].astype(str)
+    is_joiner = {k: bool(t) and set(t) <= joiner for k, t in tok.items()}
+    keep = np.ones(len(out), dtype=bool)
+    head = 0
+    for i in range(1, len(out)):
+        a, b = out.iloc[head], out.iloc[i]
+        end = int(a["token_id"]) + int(a["n_tokens"])   # first token after the (possibly merged) head hit
+        gap = range(end, int(b["token_id"]))
+        ok = (a["doc_id"] == b["doc_id"] and a["sent_id"] == b["sent_id"]
+              and rules.min_gap <= len(gap) <= rules.max_gap
+              and all(is_joiner.get((a["doc_id"], g), False) for g in gap)
+              and (rules.same_category != "yes" or a["category"] == b["category"]))
+        if ok:
+            keep[i] = False
+            out.at[head, "n_tokens"] = int(b["token_id"]) + int(b["n_tokens"]) - int(a["token_id"])
+            out.at[head, "merged_terms"] = (out.at[head, "merged_terms"] or a["term"]) + "+" + b["term"]
+        else:
+            head = i
+    return out[keep].reset_index(drop=True)
 
 
 def term_audit(tokens: pd.DataFrame, sentences: pd.DataFrame, codebook: pd.DataFrame,
