@@ -17,8 +17,8 @@ from tifa.files import CorpusError, read_table, write_csv
 from tifa.corpus import load_corpus, read_metadata
 import tifa.cleaning
 from tifa.cleaning import (
-    account_for_characters, classify_line, clean_corpus, CLEANING_RULES_FILE, denormalise,
-    DROP_ACTIONS, ends_open, load_cleaning_rules, normalise, split_sentences,
+    account_for_characters, classify_line, clean_corpus, CLEANING_PROFILES_FILE, CLEANING_RULES_FILE,
+    CLEANING_STEPS, denormalise, DROP_ACTIONS, ends_open, load_cleaning_rules, normalise, split_sentences,
 )
 from conftest import write_corpus
 
@@ -27,9 +27,10 @@ SEP = "\n\n"          # one blank line: running text
 BOX = "\n\n\n\n"      # three blank lines: a layout box (photo frame) starts
 
 
-def clean(text: str):
-    """Clean one document; return (paragraphs, sentences, audit) and assert nothing was lost."""
-    corpus = pd.DataFrame([{"doc_id": "t", "year": 1999, "text": text}])
+def clean(text: str, layout: str | None = None):
+    """Clean one document (by ``layout``, or with no layout column: the default); return (paragraphs,
+    sentences, audit) and assert nothing was lost."""
+    corpus = pd.DataFrame([{"doc_id": "t", "year": 1999, "text": text, **({"layout": layout} if layout else {})}])
     paras, sents, audit = clean_corpus(corpus, RULES)
     check = account_for_characters(corpus, paras, audit)
     assert check["balanced"].all(), check.T
@@ -512,3 +513,160 @@ def test_windows_and_old_mac_line_breaks_give_the_same_lines(newline):
 ])
 def test_furniture_patterns(line, is_furniture):
     assert (classify_line(line, RULES) == "furniture") is is_furniture
+
+
+# ---------------------------------------------------------------------------
+# Profiles: a newspaper page and text that comes already clean (layout in metadata.csv)
+# ---------------------------------------------------------------------------
+LEAD_INS = ["一年来的主要工作是：", "重点抓好十个方面工作：", "具体要做好以下工作："]
+HEADINGS = ["第一部分 过去五年工作回顾", "一、2022年工作回顾", "（一）坚持项目为王，经济运行稳中向好",
+            "二、2023年工作安排", "（二）聚焦产业转型，着力推动高质量发展"]
+DATELINE = "——2023年1月10日在卫东区第十一届人民代表大会第二次会议上"
+WORK_REPORT = SEP.join([
+    "政府工作报告", DATELINE, "各位代表：",
+    "现在，我代表区人民政府，向大会报告工作，请予审议，并请区政协委员和其他列席人员提出意见。",
+    HEADINGS[0], HEADINGS[1], LEAD_INS[0], HEADINGS[2],
+    "全年地区生产总值增长5.2%，固定资产投资增长10.1%。",
+    HEADINGS[3], LEAD_INS[1], HEADINGS[4], LEAD_INS[2],
+    "加快建设现代物流园区，推进智能制造项目落地。", "- 3 -",
+    "各位代表，新征程催人奋进，新使命呼唤担当！",
+]) + "\n"
+
+
+def test_clean_text_keeps_lead_ins_and_headings_and_drops_only_front_matter():
+    paras, sents, audit = clean(WORK_REPORT, "clean_text")
+    assert heads(paras) == ["政府工作报告", *HEADINGS]
+    assert set(paras.loc[paras["kind"] == "headline", "role"]) == {"headline"}
+    for lead_in in LEAD_INS:                      # a sentence ending in ： is prose: its own paragraph
+        assert lead_in in body(paras) and lead_in in list(sents["text"])
+    assert (audit["action"] == "join").sum() == 0
+    drops = audit[audit["action"].isin(DROP_ACTIONS)]
+    assert list(zip(drops["reason"], drops["text"])) == [
+        ("dateline", DATELINE), ("furniture", "各位代表："), ("page_number", "- 3 -")]
+    assert not (audit["action"] == "dedupe").any()
+
+
+def test_the_same_report_as_a_newspaper_page_is_cleaned_as_before():
+    """The page rules on a work report: lead-ins dropped as fragments and joined across 'column breaks'
+    (the behaviour clean_text exists to avoid), the dateline kept as a headline, 各位代表： dropped."""
+    paras, _, audit = clean(WORK_REPORT, "newspaper_page")
+    default = clean(WORK_REPORT)
+    assert paras.equals(default[0]) and audit.equals(default[2])      # no layout column = newspaper_page
+    assert dropped(audit, "fragment_end") == LEAD_INS[:2]
+    assert list(audit.loc[audit["action"] == "join", "reason"]) == ["column_break"]
+    assert "具体要做好以下工作：加快建设现代物流园区，推进智能制造项目落地。" in body(paras)
+    assert DATELINE in heads(paras) and dropped(audit, "furniture") == ["各位代表："]
+    assert not dropped(audit, "dateline") and not dropped(audit, "page_number")
+
+
+def test_clean_text_does_not_apply_the_page_rules():
+    """Photo credits, bylines, credits blocks, duplicates and mid-sentence breaks are left alone in clean text."""
+    text = ("本报讯（记者张三）6月1日，某区召开会议，部署“创文”工作。" + SEP + CULTURE + SEP + "罗通 摄" + SEP
+            + "会议强调，要完善基础设施，开展道路维修，提" + SEP + "高道路的平整度和舒适度。" + SEP + CULTURE + SEP
+            + "统筹 李雨帆 刘晓芬\n文字 田秀忠 何 洋\n图片 高鹤鸣 魏国伟")
+    paras, _, audit = clean(text, "clean_text")
+    assert not audit["action"].isin(["drop", "join", "dedupe"]).any(), audit
+    assert body(paras)[0].startswith("本报讯（记者张三）") and body(paras).count(CULTURE) == 2
+    assert "会议强调，要完善基础设施，开展道路维修，提" in body(paras)
+    page = clean(text, "newspaper_page")[2]
+    assert {"byline", "photo_credit", "credits", "column_break", "duplicate"} <= set(page["reason"])   # page rules fire
+
+
+@pytest.mark.parametrize("line, reason", [
+    (DATELINE, "dateline"), ("（2023年1月10日在卫东区第十一届人民代表大会第二次会议上）", "dateline"),
+    ("——二〇二三年一月十日在区十一届人大二次会议上的报告", "dateline"), ("（2023年1月10日）", "dateline"),
+    ("- 12 -", "page_number"), ("—3—", "page_number"), ("第3页 共12页", "page_number"), ("3/12", "page_number"),
+    ("7", "page_number"), ("各位代表：", "furniture"), ("2018年1月16日", "furniture"),
+    ("一年来的主要工作是：", "body"), ("2023年1月10日，区委召开全会。", "body"), ("一、2022年工作回顾", "headline"),
+    ("在2023年1月10日的会议上", "headline"), ("全年增长3个百分点", "headline"),
+])
+def test_clean_text_line_classes(line, reason):
+    assert classify_line(line, RULES, "clean_text") == reason
+
+
+def test_unknown_profile_in_a_table_names_the_document():
+    corpus = pd.DataFrame([{"doc_id": "x1", "year": 2001, "text": "一句话。", "layout": "scanned"}])
+    with pytest.raises(CorpusError, match=r"doc_id 'x1'.*'scanned'.*newspaper_page, clean_text"):
+        clean_corpus(corpus, RULES)
+
+
+def test_mixed_layouts_in_one_corpus_and_empty_layout_is_the_default():
+    corpus = pd.DataFrame([{"doc_id": "a", "year": 2001, "text": WORK_REPORT, "layout": "clean_text"},
+                           {"doc_id": "b", "year": 2001, "text": WORK_REPORT, "layout": ""},
+                           {"doc_id": "c", "year": 2001, "text": WORK_REPORT, "layout": None}])
+    _, _, audit = clean_corpus(corpus, RULES)
+    joins = audit[audit["action"] == "join"].groupby("doc_id").size()
+    assert joins.get("a", 0) == 0 and joins["b"] == joins["c"] == 1
+    assert account_for_characters(corpus, *clean_corpus(corpus, RULES)[::2])["balanced"].all()
+
+
+def test_profiles_are_data_and_a_bad_profiles_file_names_the_cell(tmp_path):
+    assert RULES.steps("clean_text") < RULES.steps("newspaper_page") | {"dateline", "page_number"}
+    assert RULES.steps("newspaper_page") == set(CLEANING_STEPS) - {"dateline", "page_number"}
+    text = (LEXICON / CLEANING_PROFILES_FILE).read_text(encoding="utf-8")
+    (tmp_path / CLEANING_RULES_FILE).write_text((LEXICON / CLEANING_RULES_FILE).read_text(encoding="utf-8"),
+                                                  encoding="utf-8")
+    (tmp_path / CLEANING_PROFILES_FILE).write_text(text.replace("join,yes,no", "join,yes,maybe"), encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"cleaning_profiles\.csv line \d+: clean_text for step 'join' is 'maybe'"):
+        load_cleaning_rules(tmp_path)
+    (tmp_path / CLEANING_PROFILES_FILE).write_text(text.replace("\njoin,yes,no", "\njoins,yes,no"), encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"step 'joins' is not one of"):
+        load_cleaning_rules(tmp_path)
+
+
+@pytest.mark.parametrize("layout", ["newspaper_page", "clean_text"])
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_crlf_line_endings_clean_like_lf_under_both_profiles(layout, newline):
+    for text in [WORK_REPORT, "会议强调，要完善基础设施，开展道路维修，提\n\n高道路的平整度和舒适度。\n\n罗通 摄\n"]:
+        paras, sents, audit = clean(text, layout)
+        paras2, sents2, audit2 = clean(text.replace("\n", newline), layout)
+        assert paras.equals(paras2) and sents.equals(sents2) and audit.equals(audit2)
+        assert not paras2["text"].str.contains("\r").any() and not audit2["text"].str.contains("\r").any()
+
+
+def test_crlf_corpus_file_loads_and_cleans_like_lf(tmp_path):
+    docs = [{"doc_id": "lf", "year": 2001, "text": WORK_REPORT},
+            {"doc_id": "crlf", "year": 2001, "text": WORK_REPORT.replace("\n", "\r\n")}]
+    folder = write_corpus(tmp_path, docs)
+    meta = (folder / "metadata.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "metadata.csv").write_text("\r\n".join([meta[0] + ",layout"] + [m + ",clean_text" for m in meta[1:]])
+                                         + "\r\n", encoding="utf-8")
+    corpus = load_corpus(folder)
+    assert set(corpus["layout"]) == {"clean_text"}
+    paras, sents, audit = clean_corpus(corpus, RULES)
+    assert account_for_characters(corpus, paras, audit)["balanced"].all()
+    by = {d: g.drop(columns="doc_id").reset_index(drop=True) for d, g in paras.groupby("doc_id")}
+    assert by["lf"].equals(by["crlf"])
+    assert (audit.groupby("doc_id").size()["lf"] == audit.groupby("doc_id").size()["crlf"])
+
+
+@pytest.mark.parametrize("layout", ["newspaper_page", "clean_text"])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(doc=noisy_document(), crlf=st.booleans())
+def test_generated_noisy_texts_are_accounted_for_under_every_profile(layout, doc, crlf):
+    text = doc[0].replace("\n", "\r\n") if crlf else doc[0]
+    clean(text, layout)
+
+
+@pytest.mark.parametrize("layout", ["newspaper_page", "clean_text"])
+@settings(max_examples=60, deadline=None)
+@given(pieces=st.lists(st.one_of(
+    st.text(alphabet=ALPHABET + "，。、：；！？“”（）,;:()!? 0123456789.%—-\r\n", max_size=40),
+    st.sampled_from(["", "\n", "\r\n", BOX, "各位代表：", DATELINE, "- 3 -", *HEADINGS, *LEAD_INS])),
+    min_size=1, max_size=20))
+def test_report_like_text_is_accounted_for_under_every_profile(layout, pieces):
+    text = "\n".join(pieces)
+    if text.strip():
+        paras, _, audit = clean(text, layout)
+        if layout == "clean_text":
+            assert not audit["action"].isin(["join", "dedupe"]).any()
+            assert set(audit.loc[audit["action"] == "drop", "reason"]) <= {"furniture", "dateline", "page_number",
+                                                                            "bullet"}
+
+
+def test_clean_text_on_the_project_corpus_is_accounted_for(project):
+    corpus = project[0].assign(layout="clean_text")
+    paras, _, audit = clean_corpus(corpus, RULES)
+    assert account_for_characters(corpus, paras, audit)["balanced"].all()
+    assert not audit["action"].isin(["join", "dedupe"]).any()

@@ -11,8 +11,8 @@ import pytest
 from tifa.config import RAW
 from tifa.files import CorpusError
 from tifa.corpus import (
-    ALL_GENRES, body_chars, comparison_groups, date_bounds, document_date_bounds, genre_spans, load_corpus,
-    missing_years, whole_months, year_axis,
+    ALL_GENRES, body_chars, comparison_groups, date_bounds, DEFAULT_LAYOUT, document_date_bounds, genre_spans,
+    LAYOUTS, load_corpus, missing_years, whole_months, year_axis,
 )
 
 
@@ -132,6 +132,38 @@ def test_loading_never_writes_raw_files(tmp_path, corpus_writer):
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()}
     load_corpus(folder)
     assert before == {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()}
+
+
+# --- layout: the cleaning profile each text names --------------------------------------------------
+def test_without_a_layout_column_every_text_is_a_newspaper_page(tmp_path, corpus_writer):
+    corpus = load_corpus(corpus_writer(tmp_path, two_docs()))
+    assert list(corpus["layout"]) == [DEFAULT_LAYOUT] * 2 == ["newspaper_page"] * 2
+    assert not corpus["layout_given"].any()
+    project = load_corpus(RAW)
+    assert set(project["layout"]) == {"newspaper_page"} and not project["layout_given"].any()
+
+
+def test_layout_column_is_read_per_row_and_an_empty_cell_is_the_default(tmp_path, corpus_writer):
+    folder = corpus_writer(tmp_path, two_docs() + [{"doc_id": "c", "year": 2003, "text": TEXT_A + "三"}])
+    rows = rows_of(folder)
+    for r, layout in zip(rows, ["clean_text", "", " newspaper_page "]):
+        r["layout"] = layout
+    rewrite(folder, rows)
+    corpus = load_corpus(folder).set_index("doc_id")
+    assert corpus["layout"].to_dict() == {"a": "clean_text", "b": "newspaper_page", "c": "newspaper_page"}
+    assert corpus["layout_given"].to_dict() == {"a": True, "b": False, "c": True}
+    assert set(LAYOUTS) == {"newspaper_page", "clean_text"}
+
+
+@pytest.mark.parametrize("layout", ["scanned", "Clean_Text", "clean text"])
+def test_unknown_layout_names_the_row_and_the_allowed_values(tmp_path, corpus_writer, layout):
+    folder = corpus_writer(tmp_path, two_docs())
+    rows = rows_of(folder)
+    rows[0]["layout"], rows[1]["layout"] = "clean_text", layout
+    rewrite(folder, rows)
+    with pytest.raises(CorpusError, match=rf"metadata\.csv row 3 \(doc_id 'b'\): layout '{layout}' is not one "
+                                          r"of newspaper_page, clean_text"):
+        load_corpus(folder)
 
 
 # --- dates, years, genres ----------------------------------------------------------------------------

@@ -3,6 +3,8 @@ every action.  The rules (thresholds, patterns) are read from ``data/lexicon/cle
 Conservation: every non-whitespace character of a raw text is either in a kept paragraph (after
 undoing the logged normalisations) or in an audit row whose action drops text (drop, dedupe).
 Whitespace is layout: it carries no words and is not counted.
+Profiles: each text is cleaned by the profile its metadata names (``layout``: newspaper_page or
+clean_text); which steps a profile applies is data in ``data/lexicon/cleaning_profiles.csv``.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from .config import LEXICON
-from .files import CorpusError, read_lexicon_csv
+from .corpus import DEFAULT_LAYOUT, LAYOUTS
+from .files import CorpusError, lexicon_header_line, read_lexicon_csv
 
 # Cleaning turns each raw text into kept paragraphs (body / headline) and an audit of every
 # action.  The rules (thresholds, patterns) are read from data/lexicon/cleaning_rules.csv.
@@ -23,6 +26,9 @@ from .files import CorpusError, read_lexicon_csv
 # either in a kept paragraph (after undoing the logged normalisations) or in an audit row whose
 # action drops text (drop, dedupe).  Whitespace is layout: it carries no words and is not counted.
 CLEANING_RULES_FILE = "cleaning_rules.csv"
+CLEANING_PROFILES_FILE = "cleaning_profiles.csv"
+CLEANING_STEPS = ("furniture", "dateline", "page_number", "credits", "photo_boxes", "lists", "byline", "bullet",
+                  "join", "fragment_start", "fragment_end", "duplicate")
 DROP_ACTIONS = ("drop", "dedupe")
 PARAGRAPH_COLUMNS = ["doc_id", "year", "para_id", "kind", "line_start", "line_end", "text", "role"]
 SENTENCE_COLUMNS = ["doc_id", "year", "para_id", "sent_id", "text"]
@@ -46,6 +52,14 @@ class CleaningRules:
     patterns: dict
     sentence_end: str
     closing_quotes: str
+    profiles: dict          # layout -> frozenset of the CLEANING_STEPS it applies
+
+    def steps(self, profile: str) -> frozenset:
+        """The steps the profile applies; a CorpusError for a profile the profiles file does not define."""
+        try:
+            return self.profiles[profile]
+        except KeyError:
+            raise CorpusError(f"cleaning profile '{profile}' is not one of {', '.join(self.profiles)}") from None
 
     def __getattr__(self, name: str) -> int:
         """Thresholds read as attributes: ``rules.max_headline_chars``."""
@@ -67,11 +81,40 @@ class CleaningRules:
 
 _REQUIRED_THRESHOLDS = ["box_gap_lines", "max_headline_chars", "max_label_chars", "max_caption_chars",
                        "max_box_blocks", "min_list_lines", "min_duplicate_chars", "max_orphan_head_chars"]
-_REQUIRED_PATTERNS = ["byline", "photo_credit", "credits_line", "furniture", "outline_number", "bullet"]
+_REQUIRED_PATTERNS = ["byline", "photo_credit", "credits_line", "furniture", "outline_number", "bullet",
+                      "dateline", "page_number"]
+
+
+def load_cleaning_profiles(lexicon_dir: str | os.PathLike = LEXICON) -> dict:
+    """Read and validate ``cleaning_profiles.csv``: layout -> frozenset of the steps it applies.
+
+    One row per step of ``CLEANING_STEPS`` (each exactly once), one yes/no column per layout of
+    ``tifa.corpus.LAYOUTS`` (each present, no other); errors name the file, the line and the cell.
+    """
+    path = Path(lexicon_dir) / CLEANING_PROFILES_FILE
+    df = read_lexicon_csv(path, ["step", *LAYOUTS, "description"], term_column="step")
+    extra = [c for c in df.columns if c not in ("step", "description", *LAYOUTS)]
+    if extra:
+        raise CorpusError(f"{path}: column(s) {', '.join(extra)} are not layouts metadata.csv may name "
+                          f"({', '.join(LAYOUTS)})")
+    first = lexicon_header_line(path) + 1      # line of the first data row
+    for i, step in enumerate(df["step"]):
+        if step not in CLEANING_STEPS:
+            raise CorpusError(f"{path} line {first + i}: step '{step}' is not one of {', '.join(CLEANING_STEPS)}")
+        for layout in LAYOUTS:
+            if df[layout].iloc[i].strip() not in ("yes", "no"):
+                raise CorpusError(f"{path} line {first + i}: {layout} for step '{step}' is "
+                                  f"'{df[layout].iloc[i]}', not yes or no")
+    dup = sorted(set(df["step"][df["step"].duplicated()]))
+    missing = [s for s in CLEANING_STEPS if s not in set(df["step"])]
+    if dup or missing:
+        raise CorpusError(f"{path}: every step once; " + "; ".join(
+            ([f"listed twice: {', '.join(dup)}"] if dup else []) + ([f"missing: {', '.join(missing)}"] if missing else [])))
+    return {layout: frozenset(df.loc[df[layout].str.strip() == "yes", "step"]) for layout in LAYOUTS}
 
 
 def load_cleaning_rules(lexicon_dir: str | os.PathLike = LEXICON) -> CleaningRules:
-    """Read and validate ``cleaning_rules.csv``; errors name the file and the rule."""
+    """Read and validate ``cleaning_rules.csv`` and ``cleaning_profiles.csv``; errors name the file and the rule."""
     path = Path(lexicon_dir) / CLEANING_RULES_FILE
     df = read_lexicon_csv(path, ["rule", "value", "kind"], term_column="value")
     thresholds, patterns, chars = {}, {}, {}
@@ -95,7 +138,8 @@ def load_cleaning_rules(lexicon_dir: str | os.PathLike = LEXICON) -> CleaningRul
     missing += [r for r in ["sentence_end", "closing_quotes"] if r not in chars]
     if missing:
         raise CorpusError(f"{path}: missing rule(s) {', '.join(missing)}")
-    return CleaningRules(thresholds, patterns, chars["sentence_end"], chars["closing_quotes"])
+    return CleaningRules(thresholds, patterns, chars["sentence_end"], chars["closing_quotes"],
+                         load_cleaning_profiles(lexicon_dir))
 
 
 def nonspace(text: str) -> str:
@@ -166,14 +210,19 @@ def _split_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def classify_line(text: str, rules: CleaningRules) -> str:
-    """Class of a line from its own text: furniture, credits, credit, caption, headline or body."""
+def classify_line(text: str, rules: CleaningRules, profile: str = DEFAULT_LAYOUT) -> str:
+    """Class of a line from its own text: furniture, dateline, page_number, credits, credit, caption,
+    headline or body (only the classes of the steps ``profile`` applies)."""
+    steps = rules.steps(profile)
     core = nonspace(text)
-    if len(core) <= rules.max_headline_chars and rules.match("furniture", text):
+    if "furniture" in steps and len(core) <= rules.max_headline_chars and rules.match("furniture", text):
         return "furniture"
-    if len(core) <= rules.max_headline_chars and rules.match("credits_line", text):
+    for step in ("dateline", "page_number"):
+        if step in steps and rules.match(step, text):
+            return step
+    if "credits" in steps and len(core) <= rules.max_headline_chars and rules.match("credits_line", text):
         return "credits"
-    m = rules.match("photo_credit", text)
+    m = rules.match("photo_credit", text) if "photo_boxes" in steps else None
     if m and not rules.match("byline", text):
         return "credit" if not text[:m.start()].strip() else "caption"
     if _headline_shaped(text, rules):
@@ -278,21 +327,26 @@ def _mark_label_boxes(blocks: list[Block], rules: CleaningRules, box: int) -> in
     return box
 
 
-def _classify_blocks(blocks: list[Block], rules: CleaningRules) -> list[Block]:
+def _classify_blocks(blocks: list[Block], rules: CleaningRules, profile: str = DEFAULT_LAYOUT) -> list[Block]:
     """Classify every block in its layout context; modifies and returns ``blocks``.
 
     Order: each line by its own text (``classify_line``) and its byline; lists; photo boxes closed by
-    a credit; photo boxes opened by a label; any caption or credit left alone is a box of its own.
+    a credit; photo boxes opened by a label; any caption or credit left alone is a box of its own
+    (each only if ``profile`` applies the step: byline, lists, photo_boxes).
     """
+    steps = rules.steps(profile)
     for b in blocks:
-        b.cls = classify_line(b.text, rules)
-        m = rules.match("byline", b.text)
+        b.cls = classify_line(b.text, rules, profile)
+        m = rules.match("byline", b.text) if "byline" in steps else None
         b.byline = m.end() if m else 0
         if b.byline and b.cls == "headline":
             b.cls = "body"
-    _mark_lists(blocks, rules)
-    box = _mark_credited_boxes(blocks, rules, 0)
-    box = _mark_label_boxes(blocks, rules, box)
+    if "lists" in steps:
+        _mark_lists(blocks, rules)
+    box = 0
+    if "photo_boxes" in steps:
+        box = _mark_credited_boxes(blocks, rules, box)
+        box = _mark_label_boxes(blocks, rules, box)
     for b in blocks:
         if b.cls in ("caption", "credit") and b.box < 0:
             b.box = box
@@ -437,7 +491,7 @@ def denormalise(text: str, edits: list[tuple[int, str, str]]) -> str:
 
 # ---- one document ----
 _DROP_REASONS = {"label": "photo_label", "caption": "photo_caption", "credit": "photo_credit",
-                "credits": "credits", "furniture": "furniture"}
+                "credits": "credits", "furniture": "furniture", "dateline": "dateline", "page_number": "page_number"}
 
 
 def _first_sentence_end(text: str, rules: CleaningRules) -> int:
@@ -450,10 +504,11 @@ def _last_sentence_end(text: str, rules: CleaningRules) -> int:
     return ends[-1].end() if ends else 0
 
 
-def _body_paragraph(blocks: list[Block], i: int, rules: CleaningRules, consumed: set[int], log) -> dict:
+def _body_paragraph(blocks: list[Block], i: int, rules: CleaningRules, consumed: set[int], log,
+                    steps: frozenset = frozenset(CLEANING_STEPS)) -> dict:
     """Build the body paragraph that starts at block ``i``: byline or leading fragment cut, breaks
-    re-joined (across a photo box too), unfinished last sentence cut.  ``log`` records audit rows;
-    blocks joined in are added to ``consumed``."""
+    re-joined (across a photo box too), unfinished last sentence cut (each only if it is in ``steps``).
+    ``log`` records audit rows; blocks joined in are added to ``consumed``."""
     b = blocks[i]
     para = {"kind": "body", "role": "body", "line_start": b.line, "line_end": b.line,
             "segs": [(0, b.line)], "dedupe": None}
@@ -461,13 +516,13 @@ def _body_paragraph(blocks: list[Block], i: int, rules: CleaningRules, consumed:
     if b.byline:
         log("drop", "byline", b.line, b.line, raw[:b.byline], "prefix", para)
         raw = raw[b.byline:]
-    elif i > 0 and blocks[i - 1].box >= 0:
+    elif "fragment_start" in steps and i > 0 and blocks[i - 1].box >= 0:
         cut = _orphan_head(raw, rules)
         if cut:   # text resuming after a photo box with the cut tail of a sentence printed elsewhere
             log("drop", "fragment_start", b.line, b.line, raw[:cut], "prefix", para)
             raw, orphan = raw[cut:], True
     cur = i
-    while ends_open(raw, rules) and not orphan:
+    while "join" in steps and ends_open(raw, rules) and not orphan:
         k = cur + 1
         while k < len(blocks) and blocks[k].box >= 0:
             k += 1
@@ -481,7 +536,7 @@ def _body_paragraph(blocks: list[Block], i: int, rules: CleaningRules, consumed:
         raw += nxt.text
         consumed.add(k)
         para["line_end"], cur = nxt.line, k
-    if ends_open(raw, rules):
+    if "fragment_end" in steps and ends_open(raw, rules):
         cut = _last_sentence_end(raw, rules)
         if nonspace(raw[cut:]):
             line = [ln for off, ln in para["segs"] if off <= cut][-1]
@@ -511,8 +566,8 @@ def _mark_duplicates(paras: list[dict], rules: CleaningRules) -> None:
                     prev["dedupe"] = first
 
 
-def clean_document(text: str, rules: CleaningRules) -> tuple[list[dict], list[dict]]:
-    """Clean one raw text; return (paragraphs, audit) as lists of dicts, in text order.
+def clean_document(text: str, rules: CleaningRules, profile: str = DEFAULT_LAYOUT) -> tuple[list[dict], list[dict]]:
+    """Clean one raw text by the steps of ``profile``; return (paragraphs, audit) as lists of dicts, in text order.
 
     Paragraph dicts: para_id, kind, role, line_start, line_end, text, raw (before normalisation).
     Audit dicts: the AUDIT_COLUMNS except doc_id.  Steps: classify every line in its layout context
@@ -520,7 +575,8 @@ def clean_document(text: str, rules: CleaningRules) -> tuple[list[dict], list[di
     one row); build body paragraphs (``_body_paragraph``); cut a list bullet from a headline;
     normalise (``normalise``); drop duplicates (``_mark_duplicates``); number what is kept.
     """
-    blocks = _classify_blocks(_split_blocks(text), rules)
+    steps = rules.steps(profile)
+    blocks = _classify_blocks(_split_blocks(text), rules, profile)
     audit: list[dict] = []
     paras: list[dict] = []
 
@@ -548,18 +604,19 @@ def clean_document(text: str, rules: CleaningRules) -> tuple[list[dict], list[di
             para = {"kind": "headline", "role": "headline" if b.cls == "headline" else "list_item",
                     "line_start": b.line, "line_end": b.line, "segs": [(0, b.line)], "dedupe": None,
                     "raw": b.text}
-            m = rules.match("bullet", b.text)
+            m = rules.match("bullet", b.text) if "bullet" in steps else None
             if m and m.end() and b.text[m.end():].strip():
                 log("drop", "bullet", b.line, b.line, b.text[:m.end()], "prefix", para)
                 para["raw"] = b.text[m.end():]
             paras.append(para)
         else:
-            paras.append(_body_paragraph(blocks, i, rules, consumed, log))
+            paras.append(_body_paragraph(blocks, i, rules, consumed, log, steps))
 
     kept = [p for p in paras if nonspace(p["raw"])]
     for p in kept:
         p["text"], p["edits"] = normalise(p["raw"])
-    _mark_duplicates(kept, rules)
+    if "duplicate" in steps:
+        _mark_duplicates(kept, rules)
     out = []
     for p in kept:
         if p["dedupe"] is not None:
@@ -592,6 +649,9 @@ def clean_corpus(corpus: pd.DataFrame, rules: CleaningRules | None = None
                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Clean every text of ``corpus`` (``load_corpus`` output); return (paragraphs, sentences, audit).
 
+    Each text is cleaned by the profile in its ``layout`` column (``DEFAULT_LAYOUT`` where the column is
+    absent or the cell empty); an unknown profile raises a CorpusError naming the doc_id.
+
     paragraphs: PARAGRAPH_COLUMNS (kind body/headline; role body, headline or list_item).
     sentences: SENTENCE_COLUMNS, body paragraphs only; para_id and sent_id count from 1 per document.
     audit: AUDIT_COLUMNS, one row per action (drop, join, dedupe, normalise) with the original text.
@@ -602,7 +662,11 @@ def clean_corpus(corpus: pd.DataFrame, rules: CleaningRules | None = None
         raise CorpusError(f"corpus table lacks column(s) {', '.join(missing)}")
     p_rows, s_rows, a_rows = [], [], []
     for _, doc in corpus.iterrows():
-        paras, audit = clean_document(doc["text"], rules)
+        layout = doc.get("layout", DEFAULT_LAYOUT)
+        layout = DEFAULT_LAYOUT if pd.isna(layout) or not str(layout).strip() else str(layout).strip()
+        if layout not in rules.profiles:
+            raise CorpusError(f"doc_id '{doc['doc_id']}': layout '{layout}' is not one of {', '.join(rules.profiles)}")
+        paras, audit = clean_document(doc["text"], rules, layout)
         sent_id = 0
         for p in paras:
             p_rows.append({"doc_id": doc["doc_id"], "year": doc["year"],

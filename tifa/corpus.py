@@ -16,6 +16,12 @@ from .config import RAW
 from .files import CorpusError
 
 METADATA_COLUMNS = ["doc_id", "file", "year", "date", "genre", "title", "sha256"]
+# The optional ``layout`` column of metadata.csv names the cleaning profile of each text (notebook 01;
+# the profiles' steps are data in data/lexicon/cleaning_profiles.csv).  Where the column is absent or the
+# cell empty, the text is a printed page: the rules the project was built and tested on, so a corpus
+# catalogued before layouts existed is cleaned exactly as before.
+LAYOUTS = ("newspaper_page", "clean_text")
+DEFAULT_LAYOUT = "newspaper_page"
 
 
 def _decode_text(data: bytes, name: str) -> tuple[str, str]:
@@ -43,7 +49,11 @@ def _decode_text(data: bytes, name: str) -> tuple[str, str]:
 
 
 def read_metadata(corpus_dir: Path) -> pd.DataFrame:
-    """Read and validate ``metadata.csv`` (columns, unique ids, integer years)."""
+    """Read and validate ``metadata.csv`` (columns, unique ids, integer years, known layouts).
+
+    ``layout`` is the cleaning profile (one of ``LAYOUTS``; ``DEFAULT_LAYOUT`` where the column is absent
+    or the cell empty) and ``layout_given`` says whether metadata.csv named it.
+    """
     path = Path(corpus_dir) / "metadata.csv"
     if not path.exists():
         raise CorpusError(f"{path}: metadata.csv is missing")
@@ -59,6 +69,13 @@ def read_metadata(corpus_dir: Path) -> pd.DataFrame:
                 raise CorpusError(f"{where}: empty {col}")
         if not re.fullmatch(r"-?\d{1,4}", row["year"].strip()):
             raise CorpusError(f"{where}: year '{row['year']}' is not an integer")
+    meta["layout_given"] = meta["layout"].str.strip().astype(bool) if "layout" in meta.columns else False
+    meta["layout"] = meta["layout"].str.strip().replace("", DEFAULT_LAYOUT) if "layout" in meta.columns \
+        else DEFAULT_LAYOUT
+    for i, row in meta.iterrows():
+        if row["layout"] not in LAYOUTS:
+            raise CorpusError(f"{path} row {i + 2} (doc_id '{row['doc_id']}'): layout '{row['layout']}' is not one "
+                              f"of {', '.join(LAYOUTS)} (leave it empty for {DEFAULT_LAYOUT})")
     dup = meta["doc_id"][meta["doc_id"].duplicated()]
     if len(dup):
         raise CorpusError(f"{path}: duplicate doc_id {', '.join(sorted(set(dup)))}")
@@ -74,10 +91,11 @@ def read_metadata(corpus_dir: Path) -> pd.DataFrame:
 def load_corpus(corpus_dir: str | os.PathLike = RAW, text_suffix: str = ".txt") -> pd.DataFrame:
     """Load ``metadata.csv`` and every text it lists into one DataFrame, validated.
 
-    Columns: the metadata columns plus ``text``, ``encoding`` (``utf-8``, ``utf-8-sig`` or
-    ``gb18030``) and ``chars``.  Raises CorpusError, naming the file or row, for: a listed
-    file that is missing, a text file not listed, a duplicate doc_id, a non-integer year, an
-    empty or whitespace-only text, an undecodable file, or a sha256 that does not match.
+    Columns: the metadata columns plus ``layout`` and ``layout_given`` (see ``read_metadata``),
+    ``text``, ``encoding`` (``utf-8``, ``utf-8-sig`` or ``gb18030``) and ``chars``.  Raises
+    CorpusError, naming the file or row, for: a listed file that is missing, a text file not
+    listed, a duplicate doc_id, a non-integer year, an unknown layout, an empty or whitespace-only
+    text, an undecodable file, or a sha256 that does not match.
     Files are opened read-only; nothing is written.
     """
     corpus_dir = Path(corpus_dir)
