@@ -28,7 +28,7 @@ from .files import CorpusError, lexicon_header_line, read_lexicon_csv
 CLEANING_RULES_FILE = "cleaning_rules.csv"
 CLEANING_PROFILES_FILE = "cleaning_profiles.csv"
 CLEANING_STEPS = ("furniture", "dateline", "page_number", "credits", "photo_boxes", "lists", "byline", "bullet",
-                  "join", "fragment_start", "fragment_end", "duplicate")
+                  "join", "fragment_start", "fragment_end", "duplicate", "long_numbered_heading")
 DROP_ACTIONS = ("drop", "dedupe")
 PARAGRAPH_COLUMNS = ["doc_id", "year", "para_id", "kind", "line_start", "line_end", "text", "role"]
 SENTENCE_COLUMNS = ["doc_id", "year", "para_id", "sent_id", "text"]
@@ -80,7 +80,8 @@ class CleaningRules:
 
 
 _REQUIRED_THRESHOLDS = ["box_gap_lines", "max_headline_chars", "max_label_chars", "max_caption_chars",
-                       "max_box_blocks", "min_list_lines", "min_duplicate_chars", "max_orphan_head_chars"]
+                       "max_box_blocks", "min_list_lines", "min_duplicate_chars", "max_orphan_head_chars",
+                       "max_numbered_heading_chars"]
 _REQUIRED_PATTERNS = ["byline", "photo_credit", "credits_line", "furniture", "outline_number", "bullet",
                       "dateline", "page_number"]
 
@@ -172,11 +173,13 @@ def split_sentences(text: str, rules: CleaningRules) -> list[str]:
     return [s.strip() for s in out if s.strip()]
 
 
-def _headline_shaped(text: str, rules: CleaningRules) -> bool:
-    """A short line with no sentence punctuation, not a salutation, with its quotes and brackets closed,
-    and no clause comma unless it starts with outline numbering (（一）…，…)."""
+def _headline_shaped(text: str, rules: CleaningRules, max_chars: int | None = None) -> bool:
+    """A short line (at most ``max_chars``, default ``max_headline_chars``) with no sentence punctuation,
+    not a salutation, with its quotes and brackets closed, and no clause comma unless it starts with
+    outline numbering (（一）…，…)."""
     core = nonspace(text)
-    if not core or len(core) > rules.max_headline_chars or _SENTENCE_PUNCT.search(core):
+    limit = rules.max_headline_chars if max_chars is None else max_chars
+    if not core or len(core) > limit or _SENTENCE_PUNCT.search(core):
         return False
     if core[-1] in "：:，,、":
         return False
@@ -226,6 +229,9 @@ def classify_line(text: str, rules: CleaningRules, profile: str = DEFAULT_LAYOUT
     if m and not rules.match("byline", text):
         return "credit" if not text[:m.start()].strip() else "caption"
     if _headline_shaped(text, rules):
+        return "headline"
+    if "long_numbered_heading" in steps and rules.match("outline_number", core) \
+            and _headline_shaped(text, rules, rules.max_numbered_heading_chars):
         return "headline"
     return "body"
 
