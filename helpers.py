@@ -45,6 +45,10 @@ from tifa.segmentation import (
     require_tokens_rejoin, sample_rows, SEGMENT_HMM, segmentation_errors, segmentation_scores, stopwords,
     token_pieces, tokenize_sentences, tokenizer,
 )
+from tifa.segmentation import (
+    annotator_agreement, check_gold_test_draw, GOLD_TEST_SEED, GOLD_TEST_SIZE, gold_test_sample, is_punct,
+    read_gold_sample, SCORE_COLUMNS, segmentation_score_row, segmentation_score_table,
+)
 from tifa.rhetoric import (
     assemble_rhetoric, cloud_frequencies, collocates, device_rates_by_doc, extract_slogans,
     find_formula_candidates, formula_candidate_table, formula_pattern_hits, formula_rows, formula_split_by_doc,

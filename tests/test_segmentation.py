@@ -470,3 +470,110 @@ def test_tokens_that_do_not_rejoin_stop_the_run_naming_the_sentence(seg):
     broken.loc[broken.index[-1], "token"] = "!"
     with pytest.raises(CorpusError, match=r"doc_id=d sent_id=1.*促“六保”"):
         require_tokens_rejoin(broken, sent)
+
+
+# --- the held-out gold test, the score table and annotator agreement (issue 15) ----------------------------
+from tifa.config import SEED
+from tifa.segmentation import (
+    GOLD_TEST_SEED,
+    GOLD_TEST_SIZE,
+    SCORE_COLUMNS,
+    annotator_agreement,
+    check_gold_test_draw,
+    gold_test_sample,
+    read_gold_sample,
+    segmentation_score_row,
+    segmentation_score_table,
+)
+
+GOLD_TEST = GOLD.parent / "segmentation_gold_test.txt"
+GOLD_TEST_SAMPLE = GOLD.parent / "segmentation_gold_test_sample.tsv"
+
+
+def _gold(rows):
+    """A read_gold-like table from (doc_id, sent_id, tokens) tuples."""
+    return pd.DataFrame([(d, s, t, "".join(t)) for d, s, t in rows], columns=["doc_id", "sent_id", "tokens", "text"])
+
+
+def test_score_row_on_a_hand_checked_example():
+    gold = [["我们", "爱", "四个意识", "。"]]
+    pred = [["我们", "爱", "四个", "意识", "。"]]
+    row = segmentation_score_row(gold, pred, {"四个意识", "六稳"})
+    # spans: gold 4, predicted 5, shared 3 (我们, 爱, 。)
+    assert row["precision"] == pytest.approx(3 / 5) and row["recall"] == pytest.approx(3 / 4)
+    assert row["f1"] == pytest.approx(2 / 3)
+    # without 。: gold 3, predicted 4, shared 2 -> P 1/2, R 2/3, F1 4/7
+    assert row["f1_no_punct"] == pytest.approx(4 / 7)
+    assert row["recall_lexicon_words"] == 0.0  # 四个意识 is cut
+    assert row["recall_other_words"] == 1.0  # 我们, 爱 found; 。 counts in neither
+    assert (row["n_sentences"], row["n_gold_tokens"]) == (1, 4)
+
+
+def test_score_row_splits_recall_by_lexicon_membership():
+    gold = [["抓", "六稳", "、", "促", "六保"], ["卫东区", "好"]]
+    pred = [["抓", "六稳", "、", "促", "六", "保"], ["卫东", "区好"]]
+    row = segmentation_score_row(gold, pred, {"六稳", "六保", "卫东区"})
+    assert row["recall_lexicon_words"] == pytest.approx(1 / 3)  # 六稳 of 六稳, 六保, 卫东区
+    assert row["recall_other_words"] == pytest.approx(2 / 3)  # 抓, 促 of 抓, 促, 好
+    assert math.isnan(segmentation_score_row([["好"]], [["好"]], set())["recall_lexicon_words"])
+
+
+def test_score_table_keeps_the_order_and_columns():
+    golds = {"dev": [["六稳", "好"]], "test": [["六保"]]}
+    preds = {("dev", "a"): [["六", "稳", "好"]], ("test", "a"): [["六保"]], ("dev", "b"): [["六稳", "好"]]}
+    table = segmentation_score_table(golds, preds, {"六稳"})
+    assert table.columns.tolist() == SCORE_COLUMNS
+    assert table[["split", "configuration"]].values.tolist() == [["dev", "a"], ["test", "a"], ["dev", "b"]]
+    assert table["f1"].tolist() == pytest.approx([0.4, 1.0, 1.0])
+    assert table["n_sentences"].tolist() == [1, 1, 1]
+
+
+def test_gold_test_sample_excludes_the_dev_gold_and_is_seeded():
+    df = pd.DataFrame({"doc_id": ["a"] * 60 + ["b"] * 40, "sent_id": list(range(100)), "text": "x"})
+    dev = df[df["sent_id"] % 2 == 0]
+    s1, s2 = gold_test_sample(df, dev, 10, 7), gold_test_sample(df, dev, 10, 7)
+    assert s1.equals(s2) and len(s1) == 10 and (s1["sent_id"] % 2 == 1).all()
+    assert s1["doc_id"].value_counts().to_dict() == {"a": 6, "b": 4}
+    assert GOLD_TEST_SEED == SEED + 1
+
+
+def test_gold_test_draw_check():
+    gold = _gold([("a", 1, ["好"]), ("a", 2, ["好"])])
+    sample = pd.DataFrame({"doc_id": ["a", "a"], "sent_id": [1, 2], "text": ["好", "好"]})
+    assert check_gold_test_draw(gold, sample, sample).n_problems == 0
+    other = pd.DataFrame({"doc_id": ["a", "a"], "sent_id": [1, 3], "text": ["好", "坏"]})
+    report = check_gold_test_draw(gold, sample, other)
+    assert report.problems[["sent_id", "detail"]].values.tolist() == [
+        [2, "not in the draw repeated"], [3, "not in the gold test nor the committed draw"]]
+    elsewhere = pd.DataFrame({"doc_id": ["z"], "sent_id": [9], "text": ["好"]})
+    report = check_gold_test_draw(gold, sample, elsewhere)
+    assert report.n_problems == 0 and "does not come from this corpus" in report.note
+
+
+def test_annotator_agreement_on_a_hand_checked_example():
+    a = _gold([("d", 1, ["四个", "意识", "好"]), ("d", 2, ["我", "爱"]), ("d", 3, ["只", "在", "a"])])
+    b = _gold([("d", 2, ["我", "爱"]), ("d", 1, ["四个意识", "好"]), ("d", 4, ["只在", "b"])])
+    agree = annotator_agreement(a, b)
+    # spans: a 3 + 2, b 2 + 2, shared 1 + 2 -> P 3/4, R 3/5; cut points: a {2,4}+{1}, b {4}+{1} -> P 1, R 2/3
+    assert agree["word_f1"] == pytest.approx(2 * 0.75 * 0.6 / 1.35)
+    assert agree["boundary_f1"] == pytest.approx(0.8)
+    assert agree["identical_share"] == 0.5
+    assert (agree["n_sentences"], agree["only_a"], agree["only_b"]) == (2, 1, 1)
+    assert annotator_agreement(a, a)["word_f1"] == 1.0 and annotator_agreement(a, a)["identical_share"] == 1.0
+    with pytest.raises(ValueError, match="sent_id=1"):
+        annotator_agreement(a, _gold([("d", 1, ["四个", "意思", "好"])]))
+
+
+def test_gold_test_is_the_committed_draw_and_maps_back(sentences):
+    test, dev = read_gold(GOLD_TEST), read_gold(GOLD)
+    assert len(test) == GOLD_TEST_SIZE >= 60
+    assert not set(zip(test["doc_id"], test["sent_id"])) & set(zip(dev["doc_id"], dev["sent_id"]))
+    committed = read_gold_sample(GOLD_TEST_SAMPLE)
+    drawn = gold_test_sample(sentences, dev)
+    assert check_gold_test_draw(test, committed, drawn).n_problems == 0
+    assert committed["text"].tolist() == drawn["text"].tolist()
+    text = sentences.set_index(["doc_id", "sent_id"])["text"].map(lambda s: re.sub(r"\s", "", s))
+    for row in test.itertuples():
+        assert text.loc[(row.doc_id, row.sent_id)] == row.text, (row.doc_id, row.sent_id)
+    apart = {w for w, freq, _ in read_userdict(LEXICON / "userdict.txt") if freq == 0}
+    assert not apart & {tok for toks in test["tokens"] for tok in toks}

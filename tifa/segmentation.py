@@ -764,3 +764,159 @@ def require_tokens_rejoin(tokens: pd.DataFrame, sentences: pd.DataFrame) -> None
         raise CorpusError(f"{len(bad)} sentence(s) whose tokens do not spell their text, first doc_id={doc_id} "
                           f"sent_id={sent_id}: text {text.loc[bad[0]]!r}, tokens spell {joined.loc[bad[0]]!r}. "
                           "This is a tokenizer defect: report it with this sentence.")
+
+
+# The held-out gold test and the score table (issue 15) -------------------------------------------------
+GOLD_TEST_SEED = SEED + 1  # the held-out draw's seed: derived from SEED, so it is not the dev draw
+GOLD_TEST_SIZE = 60  # sentences in data/gold/segmentation_gold_test.txt
+SCORE_COLUMNS = ["split", "configuration", "precision", "recall", "f1", "f1_no_punct", "recall_lexicon_words",
+                 "recall_other_words", "n_sentences", "n_gold_tokens"]
+
+
+def gold_test_sample(sentences: pd.DataFrame, dev_gold: pd.DataFrame, n: int = GOLD_TEST_SIZE,
+                     seed: int = GOLD_TEST_SEED) -> pd.DataFrame:
+    """The held-out draw: ``sample_gold_sentences`` over the sentences whose (doc_id, sent_id) is not
+    in ``dev_gold``, with ``seed`` (stratified by document, text order).  Returns doc_id, sent_id, text."""
+    dev = set(zip(dev_gold["doc_id"], dev_gold["sent_id"]))
+    keep = [(d, s) not in dev for d, s in zip(sentences["doc_id"], sentences["sent_id"])]
+    rest = sentences[keep]
+    return sample_gold_sentences(rest, n, seed)[["doc_id", "sent_id", "text"]].reset_index(drop=True)
+
+
+def read_gold_sample(path: str | os.PathLike) -> pd.DataFrame:
+    """Read the committed draw of a gold test (``doc_id<TAB>sent_id<TAB>text`` with a header row, `#` lines)."""
+    path = Path(path)
+    df = pd.read_csv(path, sep="\t", comment="#", dtype={"doc_id": str, "text": str}, keep_default_na=False)
+    missing = [c for c in ["doc_id", "sent_id", "text"] if c not in df.columns]
+    if missing:
+        raise LexiconError(f"{path}: missing column(s) {', '.join(missing)}")
+    return df
+
+
+def check_gold_test_draw(test_gold: pd.DataFrame, committed: pd.DataFrame, drawn: pd.DataFrame) -> CheckReport:
+    """Is the held-out gold exactly the seeded draw?  ``committed`` is the sample file written before
+    annotating, ``drawn`` the draw repeated on this corpus (``gold_test_sample``).
+
+    A problem row names each sentence that is in one of the three and not in the others.  When no
+    committed sentence is in this corpus's draw, the gold test is another corpus's: no problem rows,
+    and the note says so.
+    """
+    keys = {name: list(zip(df["doc_id"], df["sent_id"])) for name, df in
+            [("gold test", test_gold), ("committed draw", committed), ("draw repeated", drawn)]}
+    if not set(keys["committed draw"]) & set(keys["draw repeated"]):
+        return CheckReport("held-out gold is the seeded draw", "gold test sentences", len(test_gold), len(test_gold),
+                           _problems("gold test draw", []),
+                           "The committed draw does not come from this corpus: the test scores describe the "
+                           "tokenizer on the project's gold texts.")
+    text = dict(zip(keys["committed draw"], committed["text"]))
+    rows = []
+    for key in sorted(set().union(*map(set, keys.values()))):
+        absent = [name for name, k in keys.items() if key not in set(k)]
+        if absent:
+            rows.append((key[0], key[1], text.get(key, ""), "not in the " + " nor the ".join(absent)))
+    return CheckReport("held-out gold is the seeded draw", "gold test sentences", len(test_gold), len(test_gold),
+                       _problems("gold test draw", rows))
+
+
+def _span_counts(gold: list[str], pred: list[str], keep_gold, keep_pred) -> tuple[int, int, int]:
+    """(gold spans, predicted spans, shared spans) over the tokens each ``keep_*`` predicate keeps."""
+    def spans(tokens, keep):
+        out, pos = set(), 0
+        for tok in tokens:
+            if keep(tok):
+                out.add((pos, pos + len(tok)))
+            pos += len(tok)
+        return out
+    gs, ps = spans(gold, keep_gold), spans(pred, keep_pred)
+    return len(gs), len(ps), len(gs & ps)
+
+
+def _f1(precision: float, recall: float) -> float:
+    """Harmonic mean of precision and recall (0 when both are 0)."""
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _ratio(a: int, b: int) -> float:
+    """a / b, NaN when b is 0 (a recall over no tokens is undefined, not 0)."""
+    return a / b if b else float("nan")
+
+
+def segmentation_score_row(gold: list[list[str]], pred: list[list[str]], lexicon_words: set[str]) -> dict[str, float]:
+    """The scores of one configuration on one gold set, pooled over sentences (the columns of ``SCORE_COLUMNS``
+    after split and configuration).
+
+    precision, recall, f1: word spans, as ``segmentation_scores``.  f1_no_punct: the same with every
+    punctuation token (``is_punct``) left out on both sides.  recall_lexicon_words / recall_other_words:
+    recall on the gold word tokens (punctuation left out) that are / are not in ``lexicon_words``
+    (the entries of userdict.txt).  n_sentences, n_gold_tokens (punctuation included).
+    """
+    base = segmentation_scores(gold, pred)
+    totals = {"np": [0, 0, 0], "lex": [0, 0], "other": [0, 0]}
+    def word(tok: str) -> bool:
+        return bool(tok.strip()) and not is_punct(tok)
+
+    def any_token(tok: str) -> bool:
+        return True
+
+    def lexicon_word(tok: str) -> bool:
+        return word(tok) and tok in lexicon_words
+
+    def other_word(tok: str) -> bool:
+        return word(tok) and tok not in lexicon_words
+
+    for g, p in zip(gold, pred, strict=True):
+        g, p = _strip_ws(g), _strip_ws(p)
+        for i, n in enumerate(_span_counts(g, p, word, word)):
+            totals["np"][i] += n
+        for key, keep in [("lex", lexicon_word), ("other", other_word)]:
+            n_g, _, n_ok = _span_counts(g, p, keep, any_token)
+            totals[key][0] += n_g
+            totals[key][1] += n_ok
+    n_gold, n_pred, n_ok = totals["np"]
+    return {"precision": base["precision"], "recall": base["recall"], "f1": base["f1"],
+            "f1_no_punct": _f1(_ratio(n_ok, n_pred), _ratio(n_ok, n_gold)),
+            "recall_lexicon_words": _ratio(totals["lex"][1], totals["lex"][0]),
+            "recall_other_words": _ratio(totals["other"][1], totals["other"][0]),
+            "n_sentences": len(gold), "n_gold_tokens": base["gold_words"]}
+
+
+def segmentation_score_table(golds: dict[str, list[list[str]]], predictions: dict[tuple[str, str], list[list[str]]],
+                             lexicon_words: set[str]) -> pd.DataFrame:
+    """``segmentation_scores.csv``: one row per (split, configuration) key of ``predictions``, in its order;
+    ``golds`` maps each split to its gold tokens.  Columns ``SCORE_COLUMNS``."""
+    rows = [{"split": split, "configuration": config, **segmentation_score_row(golds[split], pred, lexicon_words)}
+            for (split, config), pred in predictions.items()]
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+
+
+def annotator_agreement(gold_a: pd.DataFrame, gold_b: pd.DataFrame) -> dict[str, float]:
+    """Agreement of two annotations (``read_gold`` tables) on the sentences both hold, by (doc_id, sent_id).
+
+    word_f1: F1 of word spans of b against a (symmetric: swapping a and b swaps precision and recall);
+    boundary_f1: F1 of the internal cut points (a boundary between two characters, the sentence ends
+    left out); identical_share: the share of shared sentences segmented identically.  n_sentences counts
+    the shared sentences, only_a / only_b those held by one file only.  A shared sentence whose texts
+    differ raises ValueError naming it.
+    """
+    a = {(d, s): t for d, s, t in gold_a[["doc_id", "sent_id", "tokens"]].itertuples(index=False)}
+    b = {(d, s): t for d, s, t in gold_b[["doc_id", "sent_id", "tokens"]].itertuples(index=False)}
+    shared = [k for k in a if k in b]
+    if not shared:
+        raise ValueError("the two gold files share no sentence (doc_id, sent_id)")
+    span = [0, 0, 0]
+    cuts = [0, 0, 0]
+    same = 0
+    for key in shared:
+        ta, tb = _strip_ws(a[key]), _strip_ws(b[key])
+        if "".join(ta) != "".join(tb):
+            raise ValueError(f"sentence doc_id={key[0]} sent_id={key[1]}: the two annotations spell different texts")
+        sa, sb = word_spans(ta), word_spans(tb)
+        span = [span[0] + len(sa), span[1] + len(sb), span[2] + len(sa & sb)]
+        ca = set(np.cumsum([len(t) for t in ta])[:-1].tolist())
+        cb = set(np.cumsum([len(t) for t in tb])[:-1].tolist())
+        cuts = [cuts[0] + len(ca), cuts[1] + len(cb), cuts[2] + len(ca & cb)]
+        same += ta == tb
+    word_f1 = _f1(_ratio(span[2], span[1]), _ratio(span[2], span[0]))
+    boundary_f1 = _f1(_ratio(cuts[2], cuts[1]), _ratio(cuts[2], cuts[0])) if cuts[0] or cuts[1] else 1.0
+    return {"n_sentences": len(shared), "only_a": len(a) - len(shared), "only_b": len(b) - len(shared),
+            "word_f1": word_f1, "boundary_f1": boundary_f1, "identical_share": same / len(shared)}
