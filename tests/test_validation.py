@@ -68,6 +68,9 @@ def test_decision_file_covers_the_project_corpus():
     assert (both == 1).all()
     assert not set(decisions["token"]) & set(codebook["term"])
     extended = apply_codebook_decisions(codebook, decisions)
+    excluded = set(decisions.loc[decisions["decision"] == "exclude", "token"])
+    assert not excluded & set(extended["term"]), "a counted term is also excluded"
+    assert not extended["term"].duplicated().any()
     assert len(extended) == len(codebook) + int((decisions["decision"] == "code").sum())
     assert {"清廉卫东", "纪委监委", "党风廉政", "廉政建设", "中央八项规定"} <= set(
         extended.loc[extended["category"] == "clean_gov", "term"])
@@ -90,3 +93,70 @@ def test_precision_sample_is_seeded_and_capped():
     assert s1["category"].value_counts().to_dict() == {"a": 20, "b": 5}
     assert not s1.duplicated(["term"]).any()
     assert not draw_precision_sample(hits, 20, seed=8).equals(s1)
+
+
+# --- false matches on token hits, contexts, judgements and the precision table ------------------------
+from tifa.validation import (  # noqa: E402
+    codebook_validation, hit_context, precision_sample_table, read_codebook_judgements, split_false_matches,
+)
+
+PARA_TOKENS = pd.DataFrame({
+    "doc_id": ["d"] * 9, "para_id": [1, 1, 1, 1, 1, 2, 2, 2, 2], "sent_id": [1] * 5 + [2] * 4,
+    "token_id": range(9), "token": ["文明", "健康", "有", "你我", "。", "保障", "群众", "健康", "。"]})
+LIVE = pd.DataFrame({"category": ["livelihood"], "category_zh": ["民生"], "category_en": ["livelihood"],
+                     "term": ["健康"], "scope_note": ["health care"]})
+
+
+def test_false_match_rule_removes_only_the_hit_inside_its_context():
+    from tifa.priorities import match_terms
+    hits = match_terms(PARA_TOKENS.assign(year=2020), LIVE)
+    assert list(hits["token_id"]) == [1, 7]
+    fm = pd.DataFrame({"term": ["健康"], "context": ["文明健康有你我"], "reason": ["a slogan"]})
+    kept, removed = split_false_matches(hits, PARA_TOKENS, fm)
+    assert list(kept["token_id"]) == [7] and list(removed["token_id"]) == [1]
+    assert removed["reason"].iloc[0] == "a slogan" and list(kept.columns) == list(hits.columns)
+    none = pd.DataFrame({"term": ["改革"], "context": ["改革开放40周年"], "reason": ["r"]})
+    assert len(split_false_matches(hits, PARA_TOKENS, none)[0]) == 2
+
+
+def test_hit_context_marks_the_hit_in_its_paragraph():
+    from tifa.priorities import match_terms
+    hits = match_terms(PARA_TOKENS.assign(year=2020), LIVE)
+    assert list(hit_context(hits, PARA_TOKENS, width=2)) == ["文明【健康】有你…", "…群众【健康】。"]
+
+
+def test_sample_table_has_the_judgement_columns_and_is_seeded():
+    from tifa.priorities import match_terms
+    hits = match_terms(PARA_TOKENS.assign(year=2020), LIVE)
+    a, b = precision_sample_table(hits, PARA_TOKENS, 20, 3), precision_sample_table(hits, PARA_TOKENS, 20, 3)
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a.columns) == ["category", "term", "doc_id", "context", "correct", "note", "token_id", "sample_rank"]
+    assert len(a) == 2 and (a["correct"] == "").all()
+
+
+def write_judgements(tmp_path, rows: str):
+    p = tmp_path / "codebook_judgements.csv"
+    p.write_text("# rule\ncategory,term,doc_id,context,correct,note,token_id,sample_rank\n" + rows, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("rows, message", [
+    ("livelihood,健康,d,x,yes,,1,1\n", "line 3 .健康, d token 1.: correct must be 1 or 0"),
+    ("livelihood,健康,d,x,0,,1,1\n", "line 3 .健康, d token 1.: a hit judged wrong .0. needs a note"),
+    ("livelihood,健康,d,x,1,,1,1\nlivelihood,健康,d,x,1,,1,2\n", "line 4 .健康, d token 1.: hit judged twice"),
+])
+def test_judgement_reader_rejects_bad_rows(tmp_path, rows, message):
+    with pytest.raises(CorpusError, match=message):
+        read_codebook_judgements(write_judgements(tmp_path, rows))
+
+
+def test_validation_table_arithmetic_and_removed_hits():
+    j = pd.DataFrame({"category": ["a"] * 10 + ["b"] * 3, "doc_id": "d", "token_id": range(13),
+                      "correct": [1] * 8 + [0, 0] + [1, 0, 1]})
+    kept = pd.DataFrame({"doc_id": "d", "token_id": [i for i in range(13) if i != 11]})  # rule removed token 11
+    t = codebook_validation(j, kept).set_index("category")
+    assert t.loc["a", ["n_judged", "n_correct", "n_removed"]].tolist() == [10, 8, 0]
+    assert t.loc["a", "precision"] == pytest.approx(0.8)
+    assert (t.loc["a", "ci_low"], t.loc["a", "ci_high"]) == pytest.approx(wilson_interval(8, 10))
+    assert t.loc["b", ["n_judged", "n_correct", "n_removed"]].tolist() == [2, 2, 1]
+    assert t.loc["b", "precision"] == 1.0

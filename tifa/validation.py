@@ -117,3 +117,114 @@ def draw_precision_sample(hits: pd.DataFrame, per_category: int, seed: int) -> p
         parts.append(g.iloc[pick].assign(sample_rank=np.arange(1, len(pick) + 1)))
     cols = list(hits.columns) + ["sample_rank"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+
+def hit_spans(hits: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
+    """``hits`` with the character span of each hit in its paragraph's text as the tokens spell it
+    (the tokens of the paragraph joined in token order, i.e. the clean text without whitespace):
+    adds ``para_text``, ``start`` and ``end`` (end exclusive, covering all ``n_tokens`` tokens)."""
+    tok = tokens.sort_values(["doc_id", "token_id"], kind="stable")
+    words = tok["token"].astype(str)
+    offset = words.str.len().groupby([tok["doc_id"], tok["para_id"]]).cumsum() - words.str.len()
+    start_of = dict(zip(zip(tok["doc_id"], tok["token_id"]), offset))
+    end_of = dict(zip(zip(tok["doc_id"], tok["token_id"]), offset + words.str.len()))
+    text_of = words.groupby([tok["doc_id"], tok["para_id"]]).agg("".join)
+    out = hits.copy()
+    out["para_text"] = [text_of.get((d, p), "") for d, p in zip(out["doc_id"], out["para_id"])]
+    out["start"] = [int(start_of[(d, t)]) for d, t in zip(out["doc_id"], out["token_id"])]
+    out["end"] = [int(end_of[(d, t + n - 1)]) for d, t, n in zip(out["doc_id"], out["token_id"], out["n_tokens"])]
+    return out
+
+
+def split_false_matches(hits: pd.DataFrame, tokens: pd.DataFrame,
+                        false_matches: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Codebook hits split by ``false_matches.csv`` (term, context, reason): a hit of ``term`` whose
+    characters lie inside an occurrence of ``context`` in its paragraph (clean text as the tokens spell
+    it, as notebooks 03 and 05 read it) is not a use of the term and is removed.
+
+    Returns (kept, removed): kept has the columns of ``hits``; removed adds ``context`` and ``reason``
+    of the rule that removed each hit.  Rules for terms that are no codebook term remove nothing."""
+    cols = list(hits.columns)
+    rules = false_matches[false_matches["term"].isin(set(hits["term"]))]
+    if hits.empty or rules.empty:
+        return hits.reset_index(drop=True), hits.iloc[:0].assign(context="", reason="")
+    spans = hit_spans(hits, tokens)
+    found = []
+    for i, r in enumerate(spans.itertuples(index=False)):
+        rule = None
+        for term, context, reason in rules[["term", "context", "reason"]].itertuples(index=False):
+            if term != r.term or context not in r.para_text:
+                continue
+            at = r.para_text.find(context)
+            while at >= 0 and rule is None:
+                inner = context.find(term)
+                while inner >= 0:
+                    if at + inner == r.start:
+                        rule = (context, reason)
+                        break
+                    inner = context.find(term, inner + 1)
+                at = r.para_text.find(context, at + 1)
+            if rule:
+                break
+        found.append(rule)
+    gone = np.array([f is not None for f in found], dtype=bool)
+    removed = hits[gone].assign(context=[f[0] for f in found if f], reason=[f[1] for f in found if f])
+    return hits[~gone][cols].reset_index(drop=True), removed.reset_index(drop=True)
+
+
+def hit_context(hits: pd.DataFrame, tokens: pd.DataFrame, width: int = 30) -> pd.Series:
+    """Each hit in its paragraph, ``width`` characters either side, the hit in 【】 (… where cut)."""
+    s = hit_spans(hits, tokens)
+    return pd.Series([("…" if a > width else "") + t[max(0, a - width):a] + "【" + t[a:b] + "】" + t[b:b + width]
+                      + ("…" if b + width < len(t) else "")
+                      for t, a, b in zip(s["para_text"], s["start"], s["end"])], index=hits.index, dtype=object)
+
+
+JUDGEMENT_COLUMNS = ["category", "term", "doc_id", "context", "correct", "note", "token_id", "sample_rank"]
+
+
+def precision_sample_table(hits: pd.DataFrame, tokens: pd.DataFrame, per_category: int, seed: int,
+                           width: int = 30) -> pd.DataFrame:
+    """The rows to judge: ``draw_precision_sample(hits, per_category, seed)`` with each hit in context,
+    ``correct`` and ``note`` empty (the columns of ``codebook_judgements.csv``)."""
+    s = draw_precision_sample(hits, per_category, seed).reset_index(drop=True)
+    return s.assign(context=hit_context(s, tokens, width), correct="", note="")[JUDGEMENT_COLUMNS]
+
+
+def read_codebook_judgements(path: str | os.PathLike) -> pd.DataFrame:
+    """Read ``codebook_judgements.csv`` (``#`` header with the judging rule): the columns of
+    ``JUDGEMENT_COLUMNS``.  Errors name the file and line: ``correct`` not 0 or 1, a 0 without a
+    note, one hit (doc_id, token_id) judged twice."""
+    df = read_lexicon_csv(path, JUDGEMENT_COLUMNS, term_column="term")
+    first = lexicon_header_line(path) + 1
+    df["note"] = df["note"].fillna("").astype(str).str.strip()
+    seen: dict[tuple, int] = {}
+    for i, r in enumerate(df.itertuples(index=False)):
+        where = f"{path} line {first + i} ({r.term}, {r.doc_id} token {r.token_id})"
+        if str(r.correct).strip() not in ("0", "1"):
+            raise CorpusError(f"{where}: correct must be 1 or 0, got '{r.correct}'")
+        if str(r.correct).strip() == "0" and not r.note:
+            raise CorpusError(f"{where}: a hit judged wrong (0) needs a note")
+        key = (r.doc_id, int(r.token_id))
+        if key in seen:
+            raise CorpusError(f"{where}: hit judged twice (also line {seen[key]})")
+        seen[key] = first + i
+    return df.assign(correct=df["correct"].astype(int), token_id=df["token_id"].astype(int),
+                     sample_rank=df["sample_rank"].astype(int))
+
+
+def codebook_validation(judgements: pd.DataFrame, kept_hits: pd.DataFrame, z: float = 1.96) -> pd.DataFrame:
+    """codebook_validation.csv: per category the judged hits that remain after the false-match rules
+    (a judged hit not in ``kept_hits``, by doc_id and token_id, was removed by a rule and leaves the
+    count), n_correct among them, precision and its Wilson interval, plus n_removed (judged hits a rule
+    removed) for the record.  Columns: category, n_judged, n_correct, precision, ci_low, ci_high, n_removed."""
+    live = set(zip(kept_hits["doc_id"], kept_hits["token_id"].astype(int)))
+    j = judgements.assign(remains=[(d, int(t)) in live for d, t in zip(judgements["doc_id"], judgements["token_id"])])
+    rows = []
+    for cat, g in j.groupby("category", sort=True):
+        r = g[g["remains"]]
+        n, k = len(r), int(r["correct"].sum())
+        lo, hi = wilson_interval(k, n, z)
+        rows.append((cat, n, k, k / n if n else math.nan, lo, hi, int((~g["remains"]).sum())))
+    return pd.DataFrame(rows, columns=["category", "n_judged", "n_correct", "precision", "ci_low", "ci_high",
+                                       "n_removed"])
