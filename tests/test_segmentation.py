@@ -577,3 +577,22 @@ def test_gold_test_is_the_committed_draw_and_maps_back(sentences):
         assert text.loc[(row.doc_id, row.sent_id)] == row.text, (row.doc_id, row.sent_id)
     apart = {w for w, freq, _ in read_userdict(LEXICON / "userdict.txt") if freq == 0}
     assert not apart & {tok for toks in test["tokens"] for tok in toks}
+
+
+def test_an_indexed_second_annotation_takes_the_reference_ids_and_must_spell_its_text(tmp_path):
+    from tifa.segmentation import annotator_agreement, read_indexed_annotation
+
+    ref = tmp_path / "gold.txt"
+    ref.write_text("# header\nd1\t3\t推进 乡村振兴 。\nd2\t7\t稳中 求进 。\n", encoding="utf-8")
+    second = tmp_path / "second.txt"
+    second.write_text("# blind\n1\t稳中求进 。\n", encoding="utf-8")
+    b = read_indexed_annotation(second, ref)
+    assert b[["doc_id", "sent_id"]].values.tolist() == [["d2", 7]] and b["tokens"][0] == ["稳中求进", "。"]
+    agree = annotator_agreement(read_gold(ref), b)
+    assert agree["n_sentences"] == 1 and agree["identical_share"] == 0
+    second.write_text("1\t稳中求 进 ！\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="line 1: tokens do not spell sentence 1"):
+        read_indexed_annotation(second, ref)
+    second.write_text("# x\n5\t稳中求进 。\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="line 2: index 5 is past the 2 sentences"):
+        read_indexed_annotation(second, ref)

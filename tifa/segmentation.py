@@ -920,3 +920,31 @@ def annotator_agreement(gold_a: pd.DataFrame, gold_b: pd.DataFrame) -> dict[str,
     boundary_f1 = _f1(_ratio(cuts[2], cuts[1]), _ratio(cuts[2], cuts[0])) if cuts[0] or cuts[1] else 1.0
     return {"n_sentences": len(shared), "only_a": len(a) - len(shared), "only_b": len(b) - len(shared),
             "word_f1": word_f1, "boundary_f1": boundary_f1, "identical_share": same / len(shared)}
+
+
+def read_indexed_annotation(path: str | os.PathLike, reference: str | os.PathLike) -> pd.DataFrame:
+    """Read a second annotation written as ``<index>\\t<tokens>`` lines (``#`` header), where ``index``
+    counts the non-comment, non-empty lines of the ``reference`` gold file from 0, and give it the
+    reference's doc_id and sent_id (only the ids of the reference are used, never its tokens).
+    Returns a ``read_gold`` table.  Errors name the file and line: a bad line, an index out of range,
+    or tokens that do not spell the reference sentence's text."""
+    path = Path(path)
+    ref = read_gold(reference)
+    rows = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not re.fullmatch(r"\d+", parts[0]) or not parts[1]:
+            raise LexiconError(f"{path} line {lineno}: expected '<index><TAB>tokens'")
+        index = int(parts[0])
+        if index >= len(ref):
+            raise LexiconError(f"{path} line {lineno}: index {index} is past the {len(ref)} sentences of {reference}")
+        tokens = parts[1].split(" ")
+        if "" in tokens:
+            raise LexiconError(f"{path} line {lineno}: tokens must be separated by single spaces")
+        doc_id, sent_id, text = ref.iloc[index][["doc_id", "sent_id", "text"]]
+        if "".join(tokens) != text:
+            raise LexiconError(f"{path} line {lineno}: tokens do not spell sentence {index} of {reference}")
+        rows.append((doc_id, int(sent_id), tokens, "".join(tokens)))
+    return pd.DataFrame(rows, columns=["doc_id", "sent_id", "tokens", "text"])
