@@ -159,4 +159,4 @@ def test_validation_table_arithmetic_and_removed_hits():
     assert t.loc["a", "precision"] == pytest.approx(0.8)
     assert (t.loc["a", "ci_low"], t.loc["a", "ci_high"]) == pytest.approx(wilson_interval(8, 10))
     assert t.loc["b", ["n_judged", "n_correct", "n_removed"]].tolist() == [2, 2, 1]
-    assert t.loc["b", "precision"] == 1.0
+    assert t.loc["b", "precision"] == 1.0 and t.loc["b", "precision_before_rules"] == pytest.approx(2 / 3)

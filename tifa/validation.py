@@ -216,8 +216,10 @@ def read_codebook_judgements(path: str | os.PathLike) -> pd.DataFrame:
 def codebook_validation(judgements: pd.DataFrame, kept_hits: pd.DataFrame, z: float = 1.96) -> pd.DataFrame:
     """codebook_validation.csv: per category the judged hits that remain after the false-match rules
     (a judged hit not in ``kept_hits``, by doc_id and token_id, was removed by a rule and leaves the
-    count), n_correct among them, precision and its Wilson interval, plus n_removed (judged hits a rule
-    removed) for the record.  Columns: category, n_judged, n_correct, precision, ci_low, ci_high, n_removed."""
+    count), n_correct among them, precision and its Wilson interval; for the record n_removed (judged
+    hits a rule removed) and precision_before_rules (correct over all judged hits of the category, the
+    removed ones included: the precision of the codebook before the rules that this judging led to).
+    Columns: category, n_judged, n_correct, precision, ci_low, ci_high, n_removed, precision_before_rules."""
     live = set(zip(kept_hits["doc_id"], kept_hits["token_id"].astype(int)))
     j = judgements.assign(remains=[(d, int(t)) in live for d, t in zip(judgements["doc_id"], judgements["token_id"])])
     rows = []
@@ -225,6 +227,7 @@ def codebook_validation(judgements: pd.DataFrame, kept_hits: pd.DataFrame, z: fl
         r = g[g["remains"]]
         n, k = len(r), int(r["correct"].sum())
         lo, hi = wilson_interval(k, n, z)
-        rows.append((cat, n, k, k / n if n else math.nan, lo, hi, int((~g["remains"]).sum())))
+        rows.append((cat, n, k, k / n if n else math.nan, lo, hi, int((~g["remains"]).sum()),
+                     float(g["correct"].mean())))
     return pd.DataFrame(rows, columns=["category", "n_judged", "n_correct", "precision", "ci_low", "ci_high",
-                                       "n_removed"])
+                                       "n_removed", "precision_before_rules"])
