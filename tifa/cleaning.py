@@ -651,39 +651,64 @@ def clean_document(text: str, rules: CleaningRules, profile: str = DEFAULT_LAYOU
     return paragraphs, audit
 
 
-def clean_corpus(corpus: pd.DataFrame, rules: CleaningRules | None = None
+def clean_one_document(doc: dict, rules: CleaningRules) -> tuple[list[dict], list[dict], list[dict]]:
+    """Clean one document (a dict with doc_id, year, text and optionally layout) by its profile; return
+    its (paragraph rows, sentence rows, audit rows) as ``clean_corpus`` tabulates them.  A pure function
+    of one document, so workers can run it (``tifa.pipeline.map_documents``)."""
+    layout = doc.get("layout", DEFAULT_LAYOUT)
+    layout = DEFAULT_LAYOUT if pd.isna(layout) or not str(layout).strip() else str(layout).strip()
+    if layout not in rules.profiles:
+        raise CorpusError(f"doc_id '{doc['doc_id']}': layout '{layout}' is not one of {', '.join(rules.profiles)}")
+    paras, audit = clean_document(doc["text"], rules, layout)
+    p_rows, s_rows = [], []
+    sent_id = 0
+    for p in paras:
+        p_rows.append({"doc_id": doc["doc_id"], "year": doc["year"], **{k: p[k] for k in PARAGRAPH_COLUMNS[2:]}})
+        if p["kind"] != "body":
+            continue
+        for s in split_sentences(p["text"], rules):
+            sent_id += 1
+            s_rows.append({"doc_id": doc["doc_id"], "year": doc["year"], "para_id": p["para_id"],
+                           "sent_id": sent_id, "text": s})
+    return p_rows, s_rows, [{"doc_id": doc["doc_id"], **row} for row in audit]
+
+
+class _CleanWith:
+    """``clean_one_document`` with fixed rules, as a picklable callable for worker processes."""
+
+    def __init__(self, rules: CleaningRules):
+        self.rules = rules
+
+    def __call__(self, doc: dict):
+        return clean_one_document(doc, self.rules)
+
+
+def clean_corpus(corpus: pd.DataFrame, rules: CleaningRules | None = None, scheduler: str = ""
                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Clean every text of ``corpus`` (``load_corpus`` output); return (paragraphs, sentences, audit).
 
     Each text is cleaned by the profile in its ``layout`` column (``DEFAULT_LAYOUT`` where the column is
-    absent or the cell empty); an unknown profile raises a CorpusError naming the doc_id.
+    absent or the cell empty); an unknown profile raises a CorpusError naming the doc_id.  Documents are
+    cleaned one at a time by ``tifa.pipeline.map_documents`` (``scheduler``: '' = serial for a small
+    corpus, local worker processes for a large one, or a Dask cluster); the tables are the same whichever
+    runs it.
 
     paragraphs: PARAGRAPH_COLUMNS (kind body/headline; role body, headline or list_item).
     sentences: SENTENCE_COLUMNS, body paragraphs only; para_id and sent_id count from 1 per document.
     audit: AUDIT_COLUMNS, one row per action (drop, join, dedupe, normalise) with the original text.
     """
+    from .pipeline import map_documents
+
     rules = rules or load_cleaning_rules()
     missing = [c for c in ["doc_id", "year", "text"] if c not in corpus.columns]
     if missing:
         raise CorpusError(f"corpus table lacks column(s) {', '.join(missing)}")
-    p_rows, s_rows, a_rows = [], [], []
-    for _, doc in corpus.iterrows():
-        layout = doc.get("layout", DEFAULT_LAYOUT)
-        layout = DEFAULT_LAYOUT if pd.isna(layout) or not str(layout).strip() else str(layout).strip()
-        if layout not in rules.profiles:
-            raise CorpusError(f"doc_id '{doc['doc_id']}': layout '{layout}' is not one of {', '.join(rules.profiles)}")
-        paras, audit = clean_document(doc["text"], rules, layout)
-        sent_id = 0
-        for p in paras:
-            p_rows.append({"doc_id": doc["doc_id"], "year": doc["year"],
-                           **{k: p[k] for k in PARAGRAPH_COLUMNS[2:]}})
-            if p["kind"] != "body":
-                continue
-            for s in split_sentences(p["text"], rules):
-                sent_id += 1
-                s_rows.append({"doc_id": doc["doc_id"], "year": doc["year"], "para_id": p["para_id"],
-                               "sent_id": sent_id, "text": s})
-        a_rows += [{"doc_id": doc["doc_id"], **row} for row in audit]
+    docs = [{k: v for k, v in row.items()} for row in corpus.to_dict("records")]
+    results = map_documents(_CleanWith(rules), docs, scheduler=scheduler, label=lambda d: f"doc_id '{d['doc_id']}'",
+                            desc="cleaning")
+    p_rows = [r for doc_rows in results for r in doc_rows[0]]
+    s_rows = [r for doc_rows in results for r in doc_rows[1]]
+    a_rows = [r for doc_rows in results for r in doc_rows[2]]
     paragraphs = pd.DataFrame(p_rows, columns=PARAGRAPH_COLUMNS)
     sentences = pd.DataFrame(s_rows, columns=SENTENCE_COLUMNS)
     audit = pd.DataFrame(a_rows, columns=AUDIT_COLUMNS)

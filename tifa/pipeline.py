@@ -15,7 +15,8 @@ runs them is the *scheduler*:
 
 The scheduler comes from the argument or, when that is empty, from the environment variable
 ``TIFA_SCHEDULER`` (``make CORPUS=… OUT=… SCHEDULER=tcp://host:8786`` sets it for every notebook).
-Results come back in input order; an error in a worker is raised here, naming the item it failed on.
+Results come back in input order; an error in a worker is raised here as the same exception (type and
+message), with a note naming the item it failed on and the worker's traceback.
 """
 from __future__ import annotations
 
@@ -50,11 +51,18 @@ def resolve_scheduler(scheduler: str = "", n_items: int = 0) -> str:
 
 
 class _Failed:
-    """What a worker returns instead of a result when the stage raised: the error, as text (an exception
-    object may not survive pickling back from a worker)."""
+    """What a worker returns instead of a result when the stage raised: the exception (when it can be
+    pickled back from the worker) and its traceback as text."""
 
-    def __init__(self, error: str, trace: str):
-        self.error, self.trace = error, trace
+    def __init__(self, exc: BaseException, trace: str):
+        import pickle
+
+        try:
+            pickle.loads(pickle.dumps(exc))
+            self.exc = exc
+        except Exception:  # an exception that cannot travel back is described, not lost
+            self.exc = None
+        self.error, self.trace = f"{type(exc).__name__}: {exc}", trace
 
 
 class _Guarded:
@@ -70,15 +78,18 @@ class _Guarded:
         except Exception as exc:
             import traceback
 
-            return _Failed(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            return _Failed(exc, traceback.format_exc())
 
 
 def _checked(results: list, items: list, label: Callable[[Any], str] | None) -> list:
-    """The results, or a ``StageError`` naming the first item whose stage failed (and its traceback)."""
+    """The results, or the first failed item's exception raised again here (same type and message, with
+    a note naming the item and the worker's traceback; a ``StageError`` if it could not be pickled)."""
     for item, result in zip(items, results):
         if isinstance(result, _Failed):
             name = label(item) if label else repr(item)[:80]
-            raise StageError(f"{name}: {result.error}\n--- in the worker:\n{result.trace}")
+            exc = result.exc if result.exc is not None else StageError(f"{name}: {result.error}")
+            exc.add_note(f"while processing {name}; in the worker:\n{result.trace}")
+            raise exc
     return results
 
 
