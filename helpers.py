@@ -25,8 +25,9 @@ from tifa.corpus import (
     ALL_GENRES, body_chars, comparison_groups, document_date_bounds, genre_spans, load_corpus,
     missing_years, year_axis,
 )
+from tifa.corpus import detect_script, load_script_settings, to_simplified
 from tifa.settings import (
-    priorities_settings, rhetoric_settings,
+    priorities_settings, read_false_matches, rhetoric_settings,
 )
 from tifa.terms import (
     body_paragraphs, count_terms, excluded_matches, gloss_label, gloss_map, kwic,
@@ -35,6 +36,7 @@ from tifa.cleaning import (
     account_for_characters, clean_corpus, CLEANING_RULES_FILE, DROP_ACTIONS, load_cleaning_rules,
     nonspace,
 )
+from tifa.cleaning import TRADITIONAL_REASON
 from tifa.articles import (
     add_article_ids, assign_articles, document_layouts, read_article_rules,
 )
@@ -75,6 +77,8 @@ from tifa.explore import (
 from tifa.validation import (
     apply_codebook_decisions, compound_tokens, draw_precision_sample, read_codebook_decisions,
     undecided_compounds, wilson_interval,
+    PRECISION_PER_CATEGORY, codebook_validation, hit_context, precision_sample_table, read_codebook_judgements,
+    split_false_matches,
 )
 from tifa.style import (
     cjk_font_path, PNG_DPI, setup_style,

@@ -160,3 +160,10 @@ def test_validation_table_arithmetic_and_removed_hits():
     assert (t.loc["a", "ci_low"], t.loc["a", "ci_high"]) == pytest.approx(wilson_interval(8, 10))
     assert t.loc["b", ["n_judged", "n_correct", "n_removed"]].tolist() == [2, 2, 1]
     assert t.loc["b", "precision"] == 1.0 and t.loc["b", "precision_before_rules"] == pytest.approx(2 / 3)
+
+
+def test_validation_table_lists_every_category_asked_for():
+    j = pd.DataFrame({"category": ["a"], "doc_id": "d", "token_id": [0], "correct": [1]})
+    t = codebook_validation(j, pd.DataFrame({"doc_id": ["d"], "token_id": [0]}), categories=["b", "a"])
+    assert list(t["category"]) == ["b", "a"] and t["n_judged"].tolist() == [0, 1]
+    assert pd.isna(t["precision"].iloc[0]) and t["precision"].iloc[1] == 1.0

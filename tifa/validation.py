@@ -180,6 +180,9 @@ def hit_context(hits: pd.DataFrame, tokens: pd.DataFrame, width: int = 30) -> pd
                       for t, a, b in zip(s["para_text"], s["start"], s["end"])], index=hits.index, dtype=object)
 
 
+# Hits judged per category for codebook precision (issue 15: "at least 20 hits"; all of them if fewer).
+PRECISION_PER_CATEGORY = 20
+
 JUDGEMENT_COLUMNS = ["category", "term", "doc_id", "context", "correct", "note", "token_id", "sample_rank"]
 
 
@@ -213,12 +216,15 @@ def read_codebook_judgements(path: str | os.PathLike) -> pd.DataFrame:
                      sample_rank=df["sample_rank"].astype(int))
 
 
-def codebook_validation(judgements: pd.DataFrame, kept_hits: pd.DataFrame, z: float = 1.96) -> pd.DataFrame:
+def codebook_validation(judgements: pd.DataFrame, kept_hits: pd.DataFrame, z: float = 1.96,
+                        categories: list[str] | None = None) -> pd.DataFrame:
     """codebook_validation.csv: per category the judged hits that remain after the false-match rules
     (a judged hit not in ``kept_hits``, by doc_id and token_id, was removed by a rule and leaves the
     count), n_correct among them, precision and its Wilson interval; for the record n_removed (judged
     hits a rule removed) and precision_before_rules (correct over all judged hits of the category, the
     removed ones included: the precision of the codebook before the rules that this judging led to).
+    With ``categories`` given, one row per category in that order (a category without a judged hit has
+    n_judged 0 and precision NaN).
     Columns: category, n_judged, n_correct, precision, ci_low, ci_high, n_removed, precision_before_rules."""
     live = set(zip(kept_hits["doc_id"], kept_hits["token_id"].astype(int)))
     j = judgements.assign(remains=[(d, int(t)) in live for d, t in zip(judgements["doc_id"], judgements["token_id"])])
@@ -229,5 +235,11 @@ def codebook_validation(judgements: pd.DataFrame, kept_hits: pd.DataFrame, z: fl
         lo, hi = wilson_interval(k, n, z)
         rows.append((cat, n, k, k / n if n else math.nan, lo, hi, int((~g["remains"]).sum()),
                      float(g["correct"].mean())))
-    return pd.DataFrame(rows, columns=["category", "n_judged", "n_correct", "precision", "ci_low", "ci_high",
-                                       "n_removed", "precision_before_rules"])
+    cols = ["category", "n_judged", "n_correct", "precision", "ci_low", "ci_high", "n_removed",
+            "precision_before_rules"]
+    out = pd.DataFrame(rows, columns=cols)
+    if categories is not None:
+        out = out.set_index("category").reindex(list(categories)).rename_axis("category").reset_index()
+        for c in ("n_judged", "n_correct", "n_removed"):
+            out[c] = out[c].fillna(0).astype(int)
+    return out[cols]
