@@ -440,14 +440,15 @@ def plot_change(changes: pd.DataFrame, codebook: pd.DataFrame, ci: float = 0.95,
 
 
 def plot_trends(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int], ncols: int = 4,
-                ci: float = 0.95):
+                ci: float = 0.95, unit: str | None = None):
     """Small multiples: each category's share of coded hits by year with its bootstrap interval; lines
     join consecutive years only, so a year without a document is a gap (shaded), never interpolated.
 
     The whole corpus is always drawn.  A within-genre series is drawn only at years where its documents
     differ from the whole corpus's: where they are the same documents the two values are identical, and
     the legend says in which years that is so.  A year with no hit of a category has a degenerate
-    interval (0-0): its marker is open (zero observed, not zero with certainty).
+    interval (0-0): its marker is open (zero observed, not zero with certainty).  ``unit``, if given,
+    names the bootstrap unit in the title, as in ``plot_change`` ('article': articles resampled within documents).
     """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
@@ -516,7 +517,8 @@ def plot_trends(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int],
     fig.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.01, 0.0), ncol=1, fontsize=7.5,
                frameon=False)
     note = f"; shaded = no text 无文本 ({_year_list(gaps)})" if gaps else ""
-    fig.suptitle(f"Share of coded attention by year, {ci:.0%} percentile-bootstrap intervals" + note +
+    fig.suptitle(f"Share of coded attention by year, {ci:.0%} percentile-bootstrap intervals"
+                 + (f" ({unit}s resampled within each document)" if unit else "") + note +
                  "\nGenre of the texts: " + "; ".join(f"{g} {ys}" for g, ys in genres.items()) +
                  f"\n各领域关注占比及{ci:.0%}区间", x=0.01, y=0.995, ha="left", va="top", fontsize=10)
     fig.tight_layout(rect=(0, (0.17 * len(handles) + 0.3) / (2.1 * nrows + 1.6), 1, 1))
