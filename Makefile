@@ -7,6 +7,7 @@ PY     := $(VENV)/bin/python
 CORPUS ?=
 OUT    ?=
 LEXICON ?=
+SCHEDULER ?=
 
 .DEFAULT_GOAL := all
 .PHONY: all test lab clean distclean bench help venv
@@ -22,8 +23,8 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed  ## create .venv from requirements.txt (done by every target that needs it)
 
-all: $(VENV)/.installed  ## run every notebook in order: tables, figures, html/ (CORPUS=dir [LEXICON=dir] OUT=dir for another corpus)
-	$(PY) tools/run_notebooks.py $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(LEXICON),--lexicon "$(LEXICON)") $(if $(OUT),--out "$(OUT)")
+all: $(VENV)/.installed  ## run every notebook in order: tables, figures, html/ (CORPUS=dir [LEXICON=dir] OUT=dir for another corpus; SCHEDULER=tcp://host:8786 for a Dask cluster)
+	$(PY) tools/run_notebooks.py $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(LEXICON),--lexicon "$(LEXICON)") $(if $(OUT),--out "$(OUT)") $(if $(SCHEDULER),--scheduler "$(SCHEDULER)")
 
 test: $(VENV)/.installed  ## run the test suite (regenerates every output in a temporary folder and compares)
 	$(PY) -m pytest tests -q

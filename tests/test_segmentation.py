@@ -596,3 +596,18 @@ def test_an_indexed_second_annotation_takes_the_reference_ids_and_must_spell_its
     second.write_text("# x\n5\t稳中求进 。\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="line 2: index 5 is past the 2 sentences"):
         read_indexed_annotation(second, ref)
+
+
+@pytest.mark.parametrize("scheduler", ["processes", "local-dask"])
+def test_tokenize_sentences_in_workers_gives_the_same_table(scheduler):
+    """Cutting documents in worker processes (or on a Dask LocalCluster) gives exactly the serial table."""
+    from tifa.segmentation import tokenize_sentences
+
+    if scheduler == "local-dask":
+        pytest.importorskip("dask.distributed")
+    sentences = read_table(project_paths(), "sentences")
+    sentences = sentences[sentences["sent_id"] <= 20]  # a few sentences of every document
+    serial = tokenize_sentences(sentences, tokenizer(), scheduler="serial")
+    parallel = tokenize_sentences(sentences, tokenizer(), scheduler=scheduler)
+    pd.testing.assert_frame_equal(serial, parallel)
+    assert serial["doc_id"].nunique() == sentences["doc_id"].nunique()

@@ -221,6 +221,7 @@ class Segmenter:
     jieba: object
     posseg: object
     _tags: dict
+    userdict: str = ""  # the lexicon file it was built from (workers rebuild the same segmenter from it)
 
     def cut(self, text: str) -> list[str]:
         """Tokens of ``text``, exactly as ``jieba.lcut(text)`` with the same lexicon (they join to ``text``).
@@ -352,9 +353,11 @@ def tokenizer(hmm: bool = SEGMENT_HMM, userdict: str | os.PathLike | None = None
         other = _SEGMENTERS.get((key[0], not hmm))
         if other is None:
             _SEGMENTERS[key] = build_segmenter(key[0], hmm)
+            _SEGMENTERS[key].userdict = key[0]
         else:  # the same loaded lexicon, the other HMM setting: share the engines, not the tag cache
             _SEGMENTERS[key] = Segmenter(entries=other.entries, hmm=hmm, rjieba=other.rjieba, jieba=other.jieba,
-                                         posseg=other.posseg, _tags=dict(other.posseg.word_tag_tab))
+                                         posseg=other.posseg, _tags=dict(other.posseg.word_tag_tab),
+                                         userdict=key[0])
     return _SEGMENTERS[key]
 
 
@@ -427,23 +430,54 @@ def is_punct(token: str) -> bool:
     return bool(token) and all(unicodedata.category(c)[0] in "PSZ" or c.isspace() for c in token)
 
 
+def _token_rows(sentences: list[tuple], seg: Segmenter) -> list[tuple]:
+    """(doc_id, year, para_id, sent_id, token, pos) for every token of the given sentence tuples."""
+    rows = []
+    for doc_id, year, para_id, sent_id, text in sentences:
+        tokens = seg.cut(text)
+        for token, tag in zip(tokens, seg.tag_sentence(text, tokens), strict=True):
+            rows.append((doc_id, year, para_id, sent_id, token, tag))
+    return rows
+
+
+class _TokenizeWith:
+    """Cut and tag one document's sentences with the segmenter of a lexicon file, built once per worker
+    process (picklable: only the file name and the HMM setting travel)."""
+
+    def __init__(self, userdict: str, hmm: bool):
+        self.userdict, self.hmm = userdict, hmm
+
+    def __call__(self, doc_sentences: list[tuple]) -> list[tuple]:
+        return _token_rows(doc_sentences, tokenizer(hmm=self.hmm, userdict=self.userdict))
+
+
 def tokenize_sentences(sentences: pd.DataFrame, seg: Segmenter | None = None,
-                       stop: frozenset[str] | None = None) -> pd.DataFrame:
+                       stop: frozenset[str] | None = None, scheduler: str = "") -> pd.DataFrame:
     """One row per token of ``sentences`` (doc_id, year, para_id, sent_id, text), in text order.
 
     Columns: doc_id, year, para_id, sent_id, token_id (0, 1, ... in text order within a document),
     token, pos, is_punct, is_stop.  Nothing is dropped: the tokens of a sentence join to its text.
+    Documents are cut one at a time by ``tifa.pipeline.map_documents`` (``scheduler``: '' = in this
+    process for a small corpus, local worker processes for a large one, or a Dask cluster); every worker
+    builds the same segmenter from ``seg.userdict``, so the table is the same whichever runs it.
     """
+    from .pipeline import map_documents, resolve_scheduler
+
     seg = seg or tokenizer()
     stop = stopwords() if stop is None else stop
     missing = [c for c in ["doc_id", "year", "para_id", "sent_id", "text"] if c not in sentences.columns]
     if missing:
         raise CorpusError(f"sentences table: missing column(s) {', '.join(missing)}")
-    rows = []
-    for doc_id, year, para_id, sent_id, text in sentences[["doc_id", "year", "para_id", "sent_id", "text"]].itertuples(index=False):
-        tokens = seg.cut(text)
-        for token, tag in zip(tokens, seg.tag_sentence(text, tokens), strict=True):
-            rows.append((doc_id, year, para_id, sent_id, token, tag))
+    records = list(sentences[["doc_id", "year", "para_id", "sent_id", "text"]].itertuples(index=False, name=None))
+    by_doc: dict = {}
+    for rec in records:
+        by_doc.setdefault(rec[0], []).append(rec)
+    if resolve_scheduler(scheduler, len(by_doc)) == "serial" or not seg.userdict:
+        rows = _token_rows(records, seg)
+    else:
+        parts = map_documents(_TokenizeWith(seg.userdict, seg.hmm), list(by_doc.values()), scheduler=scheduler,
+                              label=lambda d: f"doc_id '{d[0][0]}'", desc="cutting")
+        rows = [r for part in parts for r in part]
     out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "sent_id", "token", "pos"])
     out.insert(4, "token_id", out.groupby("doc_id", sort=False).cumcount())
     out["is_punct"] = out["token"].map(is_punct)

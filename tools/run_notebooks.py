@@ -414,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="[0-9][0-9]_*.ipynb", help="glob of notebooks to run")
     ap.add_argument("--no-html", action="store_true", help="execute only, do not render HTML")
     ap.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    ap.add_argument("--scheduler", default="", help="who runs the per-document stages: '' (serial for a small corpus, "
+                    "local worker processes for a large one), serial, processes, local-dask, or a Dask scheduler "
+                    "address such as tcp://host:8786 (sets $TIFA_SCHEDULER for every notebook)")
     args = ap.parse_args(argv)
 
     import nbformat
@@ -433,6 +436,14 @@ def main(argv: list[str] | None = None) -> int:
     executed_dir = html_dir / "executed"
     executed_dir.mkdir(parents=True, exist_ok=True)
     os.environ["PYTHONHASHSEED"] = "0"  # the kernels inherit it: set iteration order is fixed
+    if args.scheduler.strip():
+        sys.path.insert(0, str(ROOT))
+        from tifa.pipeline import SCHEDULER_ENV, resolve_scheduler
+
+        try:
+            os.environ[SCHEDULER_ENV] = resolve_scheduler(args.scheduler)  # the kernels inherit it
+        except ValueError as err:
+            ap.error(str(err))
 
     params = {"corpus_dir": str(Path(corpus).resolve()) if corpus else "", "out_dir": str(out) if out else "",
               "lexicon_dir": "" if default_lexicon else str(Path(lexicon).resolve())}
