@@ -75,8 +75,8 @@ from tifa.explore import (
 from tifa.validation import (
     apply_codebook_decisions, compound_tokens, draw_precision_sample, read_codebook_decisions,
     undecided_compounds, wilson_interval,
-    PRECISION_PER_CATEGORY, codebook_validation, hit_context, precision_sample_table, read_codebook_judgements,
-    split_false_matches,
+    PRECISION_PER_CATEGORY, codebook_validation, compiled_date, hit_context, precision_sample_table,
+    read_codebook_judgements, split_false_matches,
 )
 from tifa.style import (
     cjk_font_path, PNG_DPI, setup_style,

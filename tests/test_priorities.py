@@ -282,18 +282,26 @@ def test_leading_categories_report_overlap_and_bootstrap_lead():
 # --- the committed output of notebook 04 ---------------------------------------------------------------
 def test_committed_priorities_count_whole_tokens_and_cover_every_category():
     """Assumes the segmenter keeps every codebook term whole (tests/test_segmentation.py checks that); the
-    hits of one mention (“五星”支部) count once."""
+    codebook includes the compounds coded in codebook_decisions.csv; the hits of one mention (“五星”支部)
+    count once; a hit inside a context of false_matches.csv is not counted."""
     pr, tokens, docs = committed_table("priorities"), committed_table("tokens"), committed_table("documents")
-    codebook = read_priorities(LEXICON / "priorities.csv")
+    from tifa.settings import read_false_matches
+    from tifa.validation import apply_codebook_decisions, read_codebook_decisions, split_false_matches
+    codebook = apply_codebook_decisions(read_priorities(LEXICON / "priorities.csv"),
+                                        read_codebook_decisions(LEXICON / "codebook_decisions.csv"))
     assert len(pr) == len(docs) * codebook["category"].nunique()
     assert set(pr["doc_id"]) == set(docs["doc_id"])
     # one mention, one hit (phrase_rules.csv): each merged mention takes its partner hits off the token count
     from tifa.priorities import one_mention_one_hit, read_phrase_rules
     merged = one_mention_one_hit(match_terms(tokens, codebook), tokens, read_phrase_rules(LEXICON))
     partners = merged.assign(n=merged["merged_terms"].str.count(r"\+")).groupby(["doc_id", "category"])["n"].sum()
+    false_hits = split_false_matches(merged, tokens, read_false_matches(LEXICON / "false_matches.csv"))[1]
+    assert len(false_hits), "the false-match rules on codebook terms remove nothing"
+    false_n = false_hits.groupby(["doc_id", "category"]).size()
     for (doc, cat), hits in pr.set_index(["doc_id", "category"])["hits"].items():
         terms = set(codebook.loc[codebook["category"] == cat, "term"])
-        assert hits == (tokens["token"][tokens["doc_id"] == doc].isin(terms)).sum() - partners.get((doc, cat), 0), (doc, cat)
+        assert hits == ((tokens["token"][tokens["doc_id"] == doc].isin(terms)).sum() - partners.get((doc, cat), 0)
+                        - false_n.get((doc, cat), 0)), (doc, cat)
     chars = body_chars(committed_table("paragraphs"))
     assert (pr["chars"] == pr["doc_id"].map(chars)).all()
     assert np.allclose(pr["per_10k"], pr["hits"] / pr["chars"] * 1e4)

@@ -167,3 +167,41 @@ def test_validation_table_lists_every_category_asked_for():
     t = codebook_validation(j, pd.DataFrame({"doc_id": ["d"], "token_id": [0]}), categories=["b", "a"])
     assert list(t["category"]) == ["b", "a"] and t["n_judged"].tolist() == [0, 1]
     assert pd.isna(t["precision"].iloc[0]) and t["precision"].iloc[1] == 1.0
+
+
+def test_committed_judgements_are_the_seeded_draw_and_the_validation_table_follows_from_them():
+    """codebook_judgements.csv holds exactly the seeded draw from the committed hits (after codebook
+    decisions and the phrase rule, before false matches): never re-drawn, never chosen.  A judged row is
+    noted 'removed by rule' exactly when a false-match rule removes its hit, and the committed
+    codebook_validation.csv is the arithmetic of the remaining judged rows (Wilson interval)."""
+    from tifa.config import SEED
+    from tifa.priorities import match_terms, one_mention_one_hit, read_phrase_rules
+    from tifa.settings import read_false_matches
+    from tifa.validation import PRECISION_PER_CATEGORY
+    tokens_path, table_path = PROCESSED / "tokens.csv", PROCESSED / "codebook_validation.csv"
+    if not tokens_path.exists():
+        pytest.skip("tokens.csv not built yet")
+    tokens = pd.read_csv(tokens_path, dtype={"token": str}, keep_default_na=False)
+    codebook = apply_codebook_decisions(read_priorities(LEXICON / "priorities.csv"),
+                                        read_codebook_decisions(LEXICON / "codebook_decisions.csv"))
+    phrase_hits = one_mention_one_hit(match_terms(tokens, codebook), tokens, read_phrase_rules(LEXICON))
+    judged = read_codebook_judgements(LEXICON / "codebook_judgements.csv")
+    drawn = precision_sample_table(phrase_hits, tokens, PRECISION_PER_CATEGORY, SEED)
+    key = ["category", "term", "doc_id", "token_id", "sample_rank"]
+    assert drawn[key].astype(str).values.tolist() == judged[key].astype(str).values.tolist()
+    assert (judged.groupby("category").size() >= PRECISION_PER_CATEGORY).all()
+    kept, removed = split_false_matches(phrase_hits, tokens, read_false_matches(LEXICON / "false_matches.csv"))
+    gone = set(zip(removed["doc_id"], removed["token_id"]))
+    noted = judged["note"].str.contains("removed by rule")
+    assert noted.tolist() == [(d, t) in gone for d, t in zip(judged["doc_id"], judged["token_id"])]
+    assert (judged.loc[judged["correct"] == 0, "note"] != "").all()
+    if not table_path.exists():
+        pytest.skip("codebook_validation.csv not built yet")
+    table = pd.read_csv(table_path).set_index("category")
+    for cat, g in judged.groupby("category"):
+        live = g[~g["note"].str.contains("removed by rule")]
+        r = table.loc[cat]
+        assert (r["n_judged"], r["n_correct"], r["n_removed"]) == (len(live), live["correct"].sum(), len(g) - len(live))
+        assert r["precision"] == pytest.approx(live["correct"].mean())
+        assert (r["ci_low"], r["ci_high"]) == pytest.approx(wilson_interval(int(live["correct"].sum()), len(live)))
+        assert r["precision_before_rules"] == pytest.approx(g["correct"].mean())

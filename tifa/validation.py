@@ -243,3 +243,11 @@ def codebook_validation(judgements: pd.DataFrame, kept_hits: pd.DataFrame, z: fl
         for c in ("n_judged", "n_correct", "n_removed"):
             out[c] = out[c].fillna(0).astype(int)
     return out[cols]
+
+
+def compiled_date(path: str | os.PathLike) -> str:
+    """The date a lexicon file's ``#`` header gives as 'Compiled YYYY-MM-DD' ('' if it gives none)."""
+    import re
+    head = "".join(line for line in open(path, encoding="utf-8") if line.startswith("#"))
+    m = re.search(r"Compiled (\d{4}-\d{2}-\d{2})", head)
+    return m.group(1) if m else ""
