@@ -25,6 +25,7 @@ from tifa.corpus import (
     ALL_GENRES, body_chars, comparison_groups, document_date_bounds, genre_spans, load_corpus,
     missing_years, year_axis,
 )
+from tifa.corpus import detect_script, load_script_settings, to_simplified
 from tifa.settings import (
     priorities_settings, read_false_matches, rhetoric_settings,
 )
@@ -35,6 +36,7 @@ from tifa.cleaning import (
     account_for_characters, clean_corpus, CLEANING_RULES_FILE, DROP_ACTIONS, load_cleaning_rules,
     nonspace,
 )
+from tifa.cleaning import TRADITIONAL_REASON
 from tifa.articles import (
     add_article_ids, assign_articles, document_layouts, read_article_rules,
 )

@@ -674,3 +674,68 @@ def test_clean_text_on_the_project_corpus_is_accounted_for(project):
     paras, _, audit = clean_corpus(corpus, RULES)
     assert account_for_characters(corpus, paras, audit)["balanced"].all()
     assert not audit["action"].isin(["join", "dedupe"]).any()
+
+
+# --- traditional characters: converted for segmentation and matching, logged, conservation holds ----------
+TRAD_REPORT = ("政府工作報告\n\n——2012年2月10日在區第八屆人民代表大會第三次會議上\n\n各位代表：\n\n"
+               "現在，我代表區人民政府，向大會報告工作，請予審議。\n\n一、過去一年的工作\n\n具體要做好以下工作：\n\n"
+               "我們堅持穩中求進工作總基調，深入推進“放管服”改革，經濟社會發展取得新成績。\n")
+
+
+@pytest.mark.parametrize("layout", ["newspaper_page", "clean_text"])
+def test_traditional_text_is_converted_logged_and_accounted_for(layout):
+    from tifa.corpus import to_simplified
+
+    corpus = pd.DataFrame([{"doc_id": "t", "year": 2012, "text": TRAD_REPORT, "layout": layout,
+                            "script": "traditional"}])
+    paras, sents, audit = clean_corpus(corpus, RULES)
+    assert account_for_characters(corpus, paras, audit)["balanced"].all()
+    conv = audit[audit["reason"] == "traditional_to_simplified"]
+    assert len(conv) and set(conv["action"]) == {"normalise"}
+    assert all(to_simplified(t) == r and t != r for t, r in zip(conv["text"], conv["result"]))
+    assert sents["text"].str.endswith("我们坚持稳中求进工作总基调，深入推进“放管服”改革，经济社会发展取得新成绩。").any()
+    assert not any(c in "".join(paras["text"]) for c in "們區屆會議發")
+    if layout == "clean_text":     # the rules, written in simplified, see the simplified view of each line
+        drops = audit[audit["action"] == "drop"]
+        assert set(drops["reason"]) == {"dateline", "furniture"}
+        assert "具体要做好以下工作：" in set(paras["text"]) and "一、过去一年的工作" in set(
+            paras.loc[paras["kind"] == "headline", "text"])
+        assert drops["text"].str.contains("屆").any()          # dropped text is the original, unconverted
+
+
+def test_script_is_detected_when_the_corpus_table_does_not_say():
+    corpus = pd.DataFrame([{"doc_id": "t", "year": 2012, "text": TRAD_REPORT, "layout": "clean_text"},
+                           {"doc_id": "s", "year": 2012, "text": "我们坚持稳中求进工作总基调，鳧山的经济社会发展取得新成绩。"}])
+    paras, _, audit = clean_corpus(corpus, RULES)
+    assert account_for_characters(corpus, paras, audit)["balanced"].all()
+    conv = audit[audit["reason"] == "traditional_to_simplified"]
+    assert set(conv["doc_id"]) == {"t"}                   # the simplified text with a stray 鳧 is left as it is
+    assert "鳧" in "".join(paras.loc[paras["doc_id"] == "s", "text"])
+
+
+@pytest.mark.parametrize("text", ["The district government held a press conference.",
+                                  "会议邀请专家作辅导，主题为Digital Government.", "会议强调：Go!"])
+def test_an_english_sentence_end_closes_a_paragraph(text):
+    assert not ends_open(text, RULES)
+    paras, _, audit = clean(f"{text}\n\n会议指出，要抓好落实。\n")
+    assert not audit["action"].isin(["join", "drop"]).any() and len(paras) == 2
+
+
+def test_the_realistic_corpus_is_accounted_for_and_its_traditional_report_converted(tmp_path):
+    from realistic_corpus import GBK_DOC, LONG_CHARS, LONG_DOC, TRADITIONAL_DOC, write_realistic_corpus
+
+    corpus = load_corpus(write_realistic_corpus(tmp_path))
+    by = corpus.set_index("doc_id")
+    assert by.loc[TRADITIONAL_DOC, "script"] == "traditional" and (by.drop(TRADITIONAL_DOC)["script"] == "simplified").all()
+    assert by.loc[GBK_DOC, "encoding"] == "gb18030" and by.loc[LONG_DOC, "chars"] > LONG_CHARS * 0.95
+    paras, sents, audit = clean_corpus(corpus, RULES)
+    assert account_for_characters(corpus, paras, audit)["balanced"].all()
+    assert set(audit.loc[audit["reason"] == "traditional_to_simplified", "doc_id"]) == {TRADITIONAL_DOC}
+    reports = set(corpus.loc[corpus["layout"] == "clean_text", "doc_id"])
+    acted = audit[audit["doc_id"].isin(reports) & (audit["action"] != "normalise")]
+    assert set(acted["reason"]) <= {"furniture", "dateline", "page_number", "bullet"}
+    for lead_in in ["具体要做好以下工作：", "一年来的主要工作是：", "重点抓好十个方面工作："]:
+        in_paras = paras[paras["doc_id"].isin(reports) & (paras["text"] == lead_in)]
+        assert len(in_paras) == 0 or (in_paras["kind"] == "body").all()
+    assert (paras["doc_id"] == LONG_DOC).sum() == 2                 # its title and its one paragraph
+    assert not paras["text"].str.contains("[０-９Ｇ]").any()          # full-width digits normalised (logged)

@@ -227,3 +227,52 @@ def test_year_axis_comparisons_and_document_date_bounds():
     b = document_date_bounds(docs).set_index("doc_id")
     assert (b.loc["n1", "date_lo"], b.loc["n1", "date_hi"]) == (pd.Timestamp("2019-01-01"), pd.Timestamp("2019-12-31"))
     assert b.loc["n2", "date_hi"] == pd.Timestamp("2021-02-28") and b.loc["r", "date_lo"] == pd.Timestamp("2018-01-18")
+
+
+# --- script: traditional characters detected per document (data/lexicon/script_settings.csv) --------------
+TRAD = "過去一年，我們堅持穩中求進工作總基調，全面貫徹新發展理念，經濟社會發展取得新成績。"
+SIMP = "过去一年，我们坚持稳中求进工作总基调，全面贯彻新发展理念，经济社会发展取得新成绩。"
+
+
+def test_traditional_text_is_detected_and_simplified_text_is_not():
+    from tifa.corpus import detect_script, load_script_settings, to_simplified
+
+    settings = load_script_settings()
+    assert to_simplified(TRAD, settings.converter) == SIMP
+    trad, simp = detect_script(TRAD, settings), detect_script(SIMP, settings)
+    assert trad["script"] == "traditional" and trad["converted"] == sum(a != b for a, b in zip(TRAD, SIMP)) > 10
+    assert trad["t2s_share"] >= settings.traditional_min_share
+    assert simp == {"script": "simplified", "t2s_share": 0.0, "converted": 0}
+    # one stray traditional character in a simplified text (a name) is below the threshold: left as it is
+    stray = detect_script(SIMP * 3 + "鳧山", settings)
+    assert stray["script"] == "simplified" and stray["converted"] == 0 and 0 < stray["t2s_share"] < 0.1
+    # too few Chinese characters to tell
+    assert detect_script("經濟", settings)["script"] == "simplified"
+
+
+def test_load_corpus_records_the_script_of_every_document(tmp_path, corpus_writer):
+    folder = corpus_writer(tmp_path, two_docs() + [{"doc_id": "t", "year": 2003, "text": TRAD}])
+    corpus = load_corpus(folder).set_index("doc_id")
+    assert corpus["script"].to_dict() == {"a": "simplified", "b": "simplified", "t": "traditional"}
+    assert corpus.loc["t", "converted"] > 0 and corpus.loc["a", "converted"] == 0
+    assert corpus.loc["t", "text"] == TRAD                          # the text itself is never changed
+    project = load_corpus(RAW)
+    assert set(project["script"]) == {"simplified"} and (project["converted"] == 0).all()
+
+
+def test_script_settings_are_data_and_a_bad_file_names_the_setting(tmp_path):
+    import shutil
+    from tifa.config import LEXICON
+    from tifa.corpus import SCRIPT_SETTINGS_FILE, load_script_settings
+
+    src = (LEXICON / SCRIPT_SETTINGS_FILE).read_text(encoding="utf-8")
+    assert src.startswith("#")
+    for bad, match in [("traditional_min_share,0.1,", "traditional_min_share,lots,"),
+                       ("converter,t2s,", "converter,nonsense_config,")]:
+        (tmp_path / SCRIPT_SETTINGS_FILE).write_text(src.replace(bad, match), encoding="utf-8")
+        with pytest.raises(CorpusError, match=SCRIPT_SETTINGS_FILE):
+            load_script_settings(tmp_path)
+    (tmp_path / SCRIPT_SETTINGS_FILE).write_text(src.replace("traditional_min_share,0.1,", "traditional_min_share,0.5,"),
+                                                 encoding="utf-8")
+    assert load_script_settings(tmp_path).traditional_min_share == 0.5
+    shutil.rmtree(tmp_path)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import LEXICON
-from .corpus import DEFAULT_LAYOUT, LAYOUTS
+from .corpus import DEFAULT_LAYOUT, LAYOUTS, ScriptSettings, detect_script, load_script_settings, to_simplified
 from .files import CorpusError, lexicon_header_line, read_lexicon_csv
 
 # Cleaning turns each raw text into kept paragraphs (body / headline) and an audit of every
@@ -42,6 +42,7 @@ _CJK_CONTEXT = re.compile(  # Chinese text: ideographs, CJK and full-width punct
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
 _CLAUSE_COMMA = re.compile(r"[，,]")
+_LATIN_SENTENCE_END = re.compile(r"[A-Za-z]{2}[.!?]$")   # a word of two or more letters, then . ! or ?
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class CleaningRules:
     sentence_end: str
     closing_quotes: str
     profiles: dict          # layout -> frozenset of the CLEANING_STEPS it applies
+    script: ScriptSettings = ScriptSettings()   # detection and conversion of traditional text (script_settings.csv)
 
     def steps(self, profile: str) -> frozenset:
         """The steps the profile applies; a CorpusError for a profile the profiles file does not define."""
@@ -63,7 +65,7 @@ class CleaningRules:
 
     def __getattr__(self, name: str) -> int:
         """Thresholds read as attributes: ``rules.max_headline_chars``."""
-        if name.startswith("_") or name == "thresholds":
+        if name.startswith("_") or name in ("thresholds", "script"):
             raise AttributeError(name)
         try:
             return self.thresholds[name]
@@ -115,7 +117,8 @@ def load_cleaning_profiles(lexicon_dir: str | os.PathLike = LEXICON) -> dict:
 
 
 def load_cleaning_rules(lexicon_dir: str | os.PathLike = LEXICON) -> CleaningRules:
-    """Read and validate ``cleaning_rules.csv`` and ``cleaning_profiles.csv``; errors name the file and the rule."""
+    """Read and validate ``cleaning_rules.csv``, ``cleaning_profiles.csv`` and ``script_settings.csv``;
+    errors name the file and the rule."""
     path = Path(lexicon_dir) / CLEANING_RULES_FILE
     df = read_lexicon_csv(path, ["rule", "value", "kind"], term_column="value")
     thresholds, patterns, chars = {}, {}, {}
@@ -140,7 +143,7 @@ def load_cleaning_rules(lexicon_dir: str | os.PathLike = LEXICON) -> CleaningRul
     if missing:
         raise CorpusError(f"{path}: missing rule(s) {', '.join(missing)}")
     return CleaningRules(thresholds, patterns, chars["sentence_end"], chars["closing_quotes"],
-                         load_cleaning_profiles(lexicon_dir))
+                         load_cleaning_profiles(lexicon_dir), load_script_settings(lexicon_dir))
 
 
 def nonspace(text: str) -> str:
@@ -155,10 +158,13 @@ def _raw_lines(text: str) -> list[str]:
 
 def ends_open(text: str, rules: CleaningRules) -> bool:
     """True if ``text`` stops mid-sentence: its last character is no sentence end, once closing quotes
-    and a final bracketed note after a sentence end (……。（完）) are set aside."""
+    and a final bracketed note after a sentence end (……。（完）) are set aside.  A Latin word of two or more
+    letters followed by . ! or ? (an English sentence) is a sentence end."""
     core = text.rstrip().rstrip(rules.closing_quotes)
     core = re.sub(r"(?<=[" + re.escape(rules.sentence_end + "!?;…") + r"])[（(][^（）()]*[）)]$", "", core)
     core = core.rstrip(rules.closing_quotes)
+    if _LATIN_SENTENCE_END.search(core):
+        return False      # an English sentence's full stop (… development zone.) ends the text too
     return not core or core[-1] not in rules.sentence_end + "!?;…"
 
 
@@ -333,8 +339,13 @@ def _mark_label_boxes(blocks: list[Block], rules: CleaningRules, box: int) -> in
     return box
 
 
-def _classify_blocks(blocks: list[Block], rules: CleaningRules, profile: str = DEFAULT_LAYOUT) -> list[Block]:
+def _classify_blocks(blocks: list[Block], rules: CleaningRules, profile: str = DEFAULT_LAYOUT,
+                     convert=None) -> list[Block]:
     """Classify every block in its layout context; modifies and returns ``blocks``.
+
+    ``convert`` (traditional text: to simplified) gives the view of each line the rules are matched on,
+    where it keeps the line's length (the patterns are written in simplified characters); the blocks keep
+    their raw text.
 
     Order: each line by its own text (``classify_line``) and its byline; lists; photo boxes closed by
     a credit; photo boxes opened by a label; any caption or credit left alone is a box of its own
@@ -342,8 +353,10 @@ def _classify_blocks(blocks: list[Block], rules: CleaningRules, profile: str = D
     """
     steps = rules.steps(profile)
     for b in blocks:
-        b.cls = classify_line(b.text, rules, profile)
-        m = rules.match("byline", b.text) if "byline" in steps else None
+        view = convert(b.text) if convert else b.text
+        view = view if len(view) == len(b.text) else b.text
+        b.cls = classify_line(view, rules, profile)
+        m = rules.match("byline", view) if "byline" in steps else None
         b.byline = m.end() if m else 0
         if b.byline and b.cls == "headline":
             b.cls = "body"
@@ -431,6 +444,25 @@ def _find_number_space(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+def _find_converted(text: str, convert) -> list[tuple[int, int, str]]:
+    """Runs of characters that ``convert`` (traditional -> simplified) changes, with their conversion.
+
+    The whole text is converted at once (the converter is phrase-aware); where that changes the length,
+    each character is converted alone and one that would change length stays as it is."""
+    out = convert(text)
+    if len(out) != len(text):
+        out = "".join(c2 if len(c2 := convert(c)) == 1 else c for c in text)
+    spans = []
+    for i, (a, b) in enumerate(zip(text, out)):
+        if a == b:
+            continue
+        if spans and spans[-1][1] == i:
+            spans[-1][1] = i + 1
+        else:
+            spans.append([i, i + 1])
+    return [(s, e, out[s:e]) for s, e in spans]
+
+
 def _find_whitespace(text: str) -> list[tuple[int, int, str]]:
     """Any other run of whitespace -> one space."""
     return [(m.start(), m.end(), " ") for m in re.finditer(r"\s+", text) if m.group() != " "]
@@ -440,8 +472,14 @@ _NORMALISERS = [("script", _find_script), ("nfkc", _find_nfkc), ("fullwidth_punc
                ("number_space", _find_number_space), ("whitespace", _find_whitespace)]
 
 
-def normalise(text: str) -> tuple[str, list[dict]]:
+TRADITIONAL_REASON = "traditional_to_simplified"
+
+
+def normalise(text: str, convert=None) -> tuple[str, list[dict]]:
     """Apply the normalisation rules in order; return the text and one edit per changed span.
+
+    ``convert`` (a function traditional -> simplified, for a text detected as traditional) runs first,
+    as the rule ``traditional_to_simplified``: each run of converted characters is one edit.
 
     Each edit: ``original`` (raw text), ``result`` (its replacement), ``offset`` (where ``result``
     starts in the returned text), ``orig_offset`` (where ``original`` starts in ``text``) and
@@ -449,7 +487,9 @@ def normalise(text: str) -> tuple[str, list[dict]]:
     (right to left) gives back ``text`` exactly: see ``denormalise``.
     """
     cells = [[c, c, ()] for c in text]          # [original, current, reasons]
-    for reason, finder in _NORMALISERS:
+    finders = _NORMALISERS if convert is None else \
+        [(TRADITIONAL_REASON, lambda t: _find_converted(t, convert)), *_NORMALISERS]
+    for reason, finder in finders:
         cur = "".join(c[1] for c in cells)
         spans = finder(cur)
         if not spans:
@@ -572,8 +612,12 @@ def _mark_duplicates(paras: list[dict], rules: CleaningRules) -> None:
                     prev["dedupe"] = first
 
 
-def clean_document(text: str, rules: CleaningRules, profile: str = DEFAULT_LAYOUT) -> tuple[list[dict], list[dict]]:
+def clean_document(text: str, rules: CleaningRules, profile: str = DEFAULT_LAYOUT, script: str = "simplified"
+                   ) -> tuple[list[dict], list[dict]]:
     """Clean one raw text by the steps of ``profile``; return (paragraphs, audit) as lists of dicts, in text order.
+
+    ``script`` 'traditional': lines are classified on their simplified view and kept text is converted to
+    simplified (rules.script.converter), each converted run an audit row (normalise, traditional_to_simplified).
 
     Paragraph dicts: para_id, kind, role, line_start, line_end, text, raw (before normalisation).
     Audit dicts: the AUDIT_COLUMNS except doc_id.  Steps: classify every line in its layout context
@@ -582,7 +626,10 @@ def clean_document(text: str, rules: CleaningRules, profile: str = DEFAULT_LAYOU
     normalise (``normalise``); drop duplicates (``_mark_duplicates``); number what is kept.
     """
     steps = rules.steps(profile)
-    blocks = _classify_blocks(_split_blocks(text), rules, profile)
+    if script not in ("simplified", "traditional"):
+        raise CorpusError(f"script '{script}' is not simplified or traditional")
+    convert = (lambda t: to_simplified(t, rules.script.converter)) if script == "traditional" else None
+    blocks = _classify_blocks(_split_blocks(text), rules, profile, convert)
     audit: list[dict] = []
     paras: list[dict] = []
 
@@ -620,7 +667,7 @@ def clean_document(text: str, rules: CleaningRules, profile: str = DEFAULT_LAYOU
 
     kept = [p for p in paras if nonspace(p["raw"])]
     for p in kept:
-        p["text"], p["edits"] = normalise(p["raw"])
+        p["text"], p["edits"] = normalise(p["raw"], convert)
     if "duplicate" in steps:
         _mark_duplicates(kept, rules)
     out = []
@@ -659,7 +706,10 @@ def clean_one_document(doc: dict, rules: CleaningRules) -> tuple[list[dict], lis
     layout = DEFAULT_LAYOUT if pd.isna(layout) or not str(layout).strip() else str(layout).strip()
     if layout not in rules.profiles:
         raise CorpusError(f"doc_id '{doc['doc_id']}': layout '{layout}' is not one of {', '.join(rules.profiles)}")
-    paras, audit = clean_document(doc["text"], rules, layout)
+    script = doc.get("script")
+    if script is None or pd.isna(script) or not str(script).strip():
+        script = detect_script(doc["text"], rules.script)["script"]
+    paras, audit = clean_document(doc["text"], rules, layout, str(script).strip())
     p_rows, s_rows = [], []
     sent_id = 0
     for p in paras:

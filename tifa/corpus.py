@@ -4,16 +4,18 @@ and their spans, partial dates as day intervals, and the comparisons (whole corp
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .config import RAW
-from .files import CorpusError
+from .config import LEXICON, RAW
+from .files import CorpusError, read_lexicon_csv
 
 METADATA_COLUMNS = ["doc_id", "file", "year", "date", "genre", "title", "sha256"]
 # The optional ``layout`` column of metadata.csv names the cleaning profile of each text (notebook 01;
@@ -22,6 +24,78 @@ METADATA_COLUMNS = ["doc_id", "file", "year", "date", "genre", "title", "sha256"
 # catalogued before layouts existed is cleaned exactly as before.
 LAYOUTS = ("newspaper_page", "clean_text")
 DEFAULT_LAYOUT = "newspaper_page"
+
+
+# Script: a text in traditional characters is converted to simplified for segmentation and matching (notebook 01,
+# logged per span in the audit); the raw text is never changed.  The rule is data: data/lexicon/script_settings.csv.
+SCRIPT_SETTINGS_FILE = "script_settings.csv"
+SCRIPTS = ("simplified", "traditional")
+_CHINESE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+
+
+@dataclass(frozen=True)
+class ScriptSettings:
+    """How a text's script is detected and converted (from ``script_settings.csv``)."""
+
+    converter: str = "t2s"              # OpenCC configuration, traditional -> simplified
+    traditional_min_share: float = 0.1  # t2s_share at or above which a text is traditional
+    min_chinese_chars: int = 20         # fewer Chinese characters: never traditional
+
+
+def load_script_settings(lexicon_dir: str | os.PathLike = LEXICON) -> ScriptSettings:
+    """Read and validate ``script_settings.csv`` (setting, value); errors name the file and the setting."""
+    path = Path(lexicon_dir) / SCRIPT_SETTINGS_FILE
+    df = read_lexicon_csv(path, ["setting", "value"], term_column="setting")
+    values = dict(zip(df["setting"], df["value"].str.strip()))
+    missing = [k for k in ("converter", "traditional_min_share", "min_chinese_chars") if k not in values]
+    if missing:
+        raise CorpusError(f"{path}: missing setting(s) {', '.join(missing)}")
+    try:
+        share = float(values["traditional_min_share"])
+        min_chars = int(values["min_chinese_chars"])
+    except ValueError as err:
+        raise CorpusError(f"{path}: traditional_min_share must be a number and min_chinese_chars an integer ({err})") from None
+    if not 0 < share <= 1 or min_chars < 0:
+        raise CorpusError(f"{path}: traditional_min_share must be in (0, 1] and min_chinese_chars >= 0")
+    try:
+        to_simplified("經濟", values["converter"])
+    except Exception as err:  # OpenCC raises its own error types for an unknown configuration
+        raise CorpusError(f"{path}: converter '{values['converter']}' is not an OpenCC configuration ({err})") from None
+    return ScriptSettings(values["converter"], share, min_chars)
+
+
+@functools.lru_cache(maxsize=8)
+def _opencc(config: str):
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str, converter: str = "t2s") -> str:
+    """``text`` converted by OpenCC's ``converter`` configuration (default t2s: traditional -> simplified)."""
+    return _opencc(converter).convert(text)
+
+
+def changed_characters(text: str, converted: str) -> int:
+    """Characters of ``text`` that differ in ``converted`` (position by position if the lengths agree,
+    else by a character diff)."""
+    if len(text) == len(converted):
+        return sum(a != b for a, b in zip(text, converted))
+    import difflib
+
+    ops = difflib.SequenceMatcher(None, text, converted, autojunk=False).get_opcodes()
+    return sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag != "equal")
+
+
+def detect_script(text: str, settings: ScriptSettings = ScriptSettings()) -> dict:
+    """Script of a text: ``script`` (simplified / traditional), ``t2s_share`` (Chinese characters the
+    converter changes / Chinese characters, rounded to 4 places) and ``converted`` (characters that will be
+    converted: the changed ones if traditional, else 0)."""
+    chinese = len(_CHINESE.findall(text))
+    changed = changed_characters(text, to_simplified(text, settings.converter)) if chinese else 0
+    share = changed / chinese if chinese else 0.0
+    traditional = chinese >= settings.min_chinese_chars and share >= settings.traditional_min_share
+    return {"script": SCRIPTS[traditional], "t2s_share": round(share, 4), "converted": changed if traditional else 0}
 
 
 def _decode_text(data: bytes, name: str) -> tuple[str, str]:
@@ -88,11 +162,14 @@ def read_metadata(corpus_dir: Path) -> pd.DataFrame:
     return meta
 
 
-def load_corpus(corpus_dir: str | os.PathLike = RAW, text_suffix: str = ".txt") -> pd.DataFrame:
+def load_corpus(corpus_dir: str | os.PathLike = RAW, text_suffix: str = ".txt",
+                lexicon_dir: str | os.PathLike = LEXICON) -> pd.DataFrame:
     """Load ``metadata.csv`` and every text it lists into one DataFrame, validated.
 
     Columns: the metadata columns plus ``layout`` and ``layout_given`` (see ``read_metadata``),
-    ``text``, ``encoding`` (``utf-8``, ``utf-8-sig`` or ``gb18030``) and ``chars``.  Raises
+    ``text``, ``encoding`` (``utf-8``, ``utf-8-sig`` or ``gb18030``), ``chars``, and the script of each
+    text (``detect_script`` with ``script_settings.csv`` of ``lexicon_dir``): ``script``, ``t2s_share``,
+    ``converted``.  Raises
     CorpusError, naming the file or row, for: a listed file that is missing, a text file not
     listed, a duplicate doc_id, a non-integer year, an unknown layout, an empty or whitespace-only
     text, an undecodable file, or a sha256 that does not match.
@@ -123,6 +200,10 @@ def load_corpus(corpus_dir: str | os.PathLike = RAW, text_suffix: str = ".txt") 
     meta["text"] = texts
     meta["encoding"] = encodings
     meta["chars"] = [len(re.sub(r"\s", "", t)) for t in texts]
+    settings = load_script_settings(lexicon_dir)
+    scripts = pd.DataFrame([detect_script(t, settings) for t in texts], columns=["script", "t2s_share", "converted"])
+    for col in scripts.columns:
+        meta[col] = scripts[col].to_numpy()
     return meta.sort_values(["year", "date", "doc_id"], kind="stable").reset_index(drop=True)
 
 
