@@ -32,6 +32,7 @@ from tifa.settings import (
 from tifa.terms import (
     body_paragraphs, count_terms, excluded_matches, gloss_label, gloss_map, kwic,
 )
+from tifa.terms import count_token_terms, token_kwic, token_term_matches
 from tifa.cleaning import (
     account_for_characters, clean_corpus, CLEANING_RULES_FILE, DROP_ACTIONS, load_cleaning_rules,
     nonspace,
@@ -53,6 +54,11 @@ from tifa.rhetoric import (
     find_formula_candidates, formula_candidate_table, formula_pattern_hits, formula_rows, formula_split_by_doc,
     lexicon_device_rows, parallel_runs, parallelism_rows, RHETORIC_DEVICES, rhetoric_rows, summarise_terms,
     top_terms,
+)
+from tifa.rhetoric import (
+    count_both, counting_rule_difference, counting_rule_totals, device_paragraph_matrix, highest_rate, judged_precision,
+    merge_counts, PARALLELISM_RULES_FILE, rate_intervals, read_judgements, read_parallelism_rules, RUN_KINDS,
+    VALIDATION_COLUMNS,
 )
 from tifa.priorities import (
     attention_change, change_without_terms, codebook_categories, direction_leave_one_out,

@@ -217,11 +217,18 @@ def test_cloud_frequencies_drop_stop_punct_numbers():
 
 
 # --- the committed tables against the clean text ---------------------------------------------------
+def output_paths():
+    """The committed outputs, or those of a run in $TIFA_TEST_OUT (to check a run before it is committed)."""
+    import os
+
+    return project_paths("", os.environ.get("TIFA_TEST_OUT", ""), "")
+
+
 @pytest.fixture(scope="module")
 def committed():
-    paths = project_paths()
+    paths = output_paths()
     return (read_table(paths, "paragraphs"), read_table(paths, "rhetoric"),
-            read_table(paths, "rhetoric_summary"), read_table(paths, "documents"))
+            read_table(paths, "rhetoric_summary"), read_table(paths, "documents"), read_table(paths, "tokens"))
 
 
 def false_match_contexts() -> dict[str, list[str]]:
@@ -251,13 +258,65 @@ def direct_count(text: str, term: str) -> int:
     return text.count(term)
 
 
-def test_formula_counts_equal_direct_counts_on_clean_text(committed):
-    paragraphs, rhetoric, _, _ = committed
+def token_runs(tokens: pd.DataFrame) -> dict:
+    """(doc_id, para_id, sent_id) -> the sentence's tokens, whitespace tokens dropped (read directly)."""
+    t = tokens.sort_values(["doc_id", "token_id"], kind="stable")
+    t = t[t["token"].astype(str).str.strip().astype(bool)]
+    return {k: [re.sub(r"\s", "", x) for x in g["token"].astype(str)] for k, g in t.groupby(["doc_id", "para_id", "sent_id"], sort=False)}
+
+
+def direct_token_counts(runs: dict, term: str) -> dict:
+    """(doc_id, para_id) -> occurrences of ``term`` as a token or a run of tokens of one sentence, left to right
+    without overlap, written independently of tifa.terms: the numeral rule (no numeral, digit or 第 right before a
+    term opening with a numeral) applied; false-match terms are not used here."""
+    out: dict = {}
+    for (doc, para, _), toks in runs.items():
+        text, offsets, pos = "".join(toks), [], 0
+        for t in toks:
+            offsets.append(pos)
+            pos += len(t)
+        n, until = 0, -1
+        for i in range(len(toks)):
+            if offsets[i] < until:
+                continue
+            acc = ""
+            for j in range(i, len(toks)):
+                acc += toks[j]
+                if len(acc) >= len(term):
+                    break
+            if acc != term:
+                continue
+            a = offsets[i]
+            if re.match(f"[{ST.numerals}0-9]", term) and a and re.match(f"[{ST.numerals}{ST.ordinal_prefix}0-9]", text[a - 1]):
+                continue
+            n, until = n + 1, a + len(term)
+        if n:
+            out[(doc, para)] = out.get((doc, para), 0) + n
+    return out
+
+
+def test_formula_token_counts_equal_direct_token_counts(committed):
+    """rhetoric.csv's count (the rule of every rate) equals an independent count of token runs in tokens.csv."""
+    _, rhetoric, _, _, tokens = committed
+    runs = token_runs(tokens)
+    formulae = rhetoric[(rhetoric["device"] == "formula") & ~rhetoric["term"].isin(FALSE_MATCHES)]
+    assert len(formulae)
+    counted = formulae.groupby(["doc_id", "term"])["count"].sum()
+    for term in sorted(set(formulae["term"])):
+        want: dict = {}
+        for (doc, _), n in direct_token_counts(runs, term).items():
+            want[doc] = want.get(doc, 0) + n
+        for doc in set(want) | set(formulae.loc[formulae["term"] == term, "doc_id"]):
+            assert int(counted.get((doc, term), 0)) == want.get(doc, 0), f"{term} in {doc}"
+
+
+def test_formula_substring_counts_equal_direct_counts_on_clean_text(committed):
+    paragraphs, rhetoric, _, _, _ = committed
     body = paragraphs[paragraphs["kind"] == "body"]
     texts = body.groupby("doc_id")["text"].agg(lambda t: "\n".join(t))
     formulae = rhetoric[rhetoric["device"] == "formula"]
     assert len(formulae), "no formula rows in rhetoric.csv"
-    counted = formulae.set_index(["doc_id", "term"])["count"]
+    counted = formulae.set_index(["doc_id", "term"])["count_substring"]   # the substring count kept beside
     for term in sorted(set(formulae["term"])):
         for doc_id, text in texts.items():
             want = direct_count(text, term)
@@ -268,18 +327,19 @@ def test_formula_counts_equal_direct_counts_on_clean_text(committed):
 def test_committed_counts_leave_out_false_matches(committed):
     """Every device of rhetoric.csv counts a false-match term as the direct count does (contexts
     blanked), so the excluded occurrences are really out of notebook 03's table."""
-    paragraphs, rhetoric, _, _ = committed
+    paragraphs, rhetoric, _, _, _ = committed
     texts = paragraphs[paragraphs["kind"] == "body"].groupby("doc_id")["text"].agg(lambda t: "\n".join(t))
     for term in FALSE_MATCHES:
         rows = rhetoric[rhetoric["term"] == term]
         for device, g in rows.groupby("device"):
-            got = g.set_index("doc_id")["count"]
+            col = "count_substring" if g["count_substring"].notna().all() else "count"
+            got = g.set_index("doc_id")[col]
             for doc_id, text in texts.items():
                 assert int(got.get(doc_id, 0)) == direct_count(text, term), f"{term} ({device}) in {doc_id}"
 
 
 def test_rates_share_one_denominator(committed):
-    paragraphs, rhetoric, summary, documents = committed
+    paragraphs, rhetoric, summary, documents, _ = committed
     chars = body_chars(paragraphs)
     expect = rhetoric["count"] * 10_000 / rhetoric["doc_id"].map(chars)
     assert np.allclose(rhetoric["per_10k"], expect, rtol=1e-5)
@@ -296,23 +356,30 @@ def test_rates_share_one_denominator(committed):
 
 
 def test_rhetoric_table_columns_and_devices(committed):
-    _, rhetoric, _, documents = committed
-    for col in ["doc_id", "year", "device", "subtype", "term", "count", "per_10k"]:
-        assert col in rhetoric.columns
+    _, rhetoric, _, documents, _ = committed
+    from tifa.rhetoric import RHETORIC_COLUMNS
+    assert list(rhetoric.columns) == RHETORIC_COLUMNS
     assert set(rhetoric["device"]) <= set(RHETORIC_DEVICES)
     assert set(rhetoric["doc_id"]) <= set(documents["doc_id"])
-    assert (rhetoric["count"] > 0).all()
+    assert ((rhetoric["count"] > 0) | (rhetoric["count_substring"].fillna(0) > 0)).all()
+    terms = rhetoric["device"].isin(["formula", "mobilisation", "ideology"])
+    assert rhetoric.loc[terms, "count_substring"].notna().all() and rhetoric.loc[~terms, "count_substring"].isna().all()
+    # a token occurrence is also a substring occurrence, never the other way round
+    assert (rhetoric.loc[terms, "count"] <= rhetoric.loc[terms, "count_substring"]).all()
 
 
 def test_summary_dispersion_equals_direct_dp_norm(committed):
     """The summary's vectorised DPnorm equals dp_norm() over all body paragraphs, term by term."""
-    paragraphs, rhetoric, summary, _ = committed
+    paragraphs, rhetoric, summary, _, tokens = committed
     body = body_paragraphs(paragraphs)
     body = body[body["chars"] > 0]
-    corpus = summary[(summary["scope"] == "corpus") & summary["device"].isin(["formula", "mobilisation", "ideology"])]
+    corpus = summary[(summary["scope"] == "corpus") & summary["device"].isin(["formula", "mobilisation", "ideology"])
+                     & ~summary["term"].isin(FALSE_MATCHES)]
     assert len(corpus)
+    runs = token_runs(tokens)
     for rec in corpus.head(40).itertuples():
-        freqs = [len(find_term(t, rec.term, ST)) for t in body["text"]]
+        per_para = direct_token_counts(runs, rec.term)
+        freqs = [per_para.get((d, p), 0) for d, p in zip(body["doc_id"], body["para_id"])]
         assert sum(freqs) == rec.count
         assert rec.dp_norm == pytest.approx(dp_norm(freqs, body["chars"].to_numpy())), rec.term
 
@@ -404,3 +471,181 @@ def test_lexicon_and_parallelism_rows_carry_their_source():
     run_counts, run_rows = parallelism_rows(runs, pd.Series({"d": 100}))
     assert run_counts["count"].tolist() == [2] and run_rows["subtype"].tolist() == ["clause prefix"]
     assert run_rows["source"].eq("pattern").all() and not run_rows["in_lexicon"].any()
+
+
+# --- one counting rule: tokens, with the substring count beside it (issue 14) -----------------------------
+def test_rows_keep_both_counts_and_a_term_found_only_inside_longer_tokens():
+    from tifa.rhetoric import count_both, counting_rule_difference, counting_rule_totals
+    from conftest import token_table
+
+    text = "推动高质量发展，实现高质量增长"
+    body = body_of(text)
+    tokens = token_table([("d", 2020, 1, ["推动", "高质量发展", "，", "实现", "高质量", "增长"])])
+    counts = count_both(body, tokens, ["高质量", "高质量发展"], ST)
+    c = counts.set_index("term")
+    assert c.loc["高质量", ["count", "nested", "count_substring", "nested_substring"]].tolist() == [1, 0, 2, 1]
+    assert c.loc["高质量发展", ["count", "count_substring"]].tolist() == [1, 1]
+    rows = rhetoric_rows(counts, "mobilisation", pd.Series({"d": len(text) - 1}))
+    assert rows.set_index("term").loc["高质量", ["count", "count_substring"]].tolist() == [1, 2]
+    # a term seen only as a substring keeps its row, with count 0 and no rate of its own
+    only_sub = count_both(body, tokens, ["质量"], ST)
+    r = rhetoric_rows(only_sub, "mobilisation", pd.Series({"d": 14}))
+    assert r[["term", "count", "count_substring", "per_10k"]].values.tolist() == [["质量", 0, 2, 0.0]]
+    totals = counting_rule_totals(counts.assign(device="mobilisation"))
+    assert totals.loc["mobilisation"].tolist() == [2, 3, 2, 2, 0]   # count, count_substring, spans, spans_substring, difference
+    diff = counting_rule_difference(rows.assign(device="mobilisation"))
+    assert diff[["term", "count", "count_substring", "difference"]].values.tolist() == [["高质量", 1, 2, 1]]
+    # a device that is not a term count has no substring count
+    assert rhetoric_rows(pd.DataFrame({"doc_id": ["d"], "year": [2020], "para_id": [1], "term": ["x"], "count": [1]}),
+                         "slogan", pd.Series({"d": 100}))["count_substring"].isna().all()
+
+
+# --- parallelism: title lists and noun enumerations (issue 15) --------------------------------------------
+def rules_file(tmp_path, rows="title_heads,通知|决定|决议|报告,x\ntitle_min_members,1,x\nnoun_tags,n,x\n"):
+    p = tmp_path / "parallelism_rules.csv"
+    p.write_text("# source: test; rule: see tifa.rhetoric.run_kind\nrule,value,note\n" + rows, encoding="utf-8")
+    return p
+
+
+def test_run_kind_types_title_lists_and_noun_enumerations(tmp_path):
+    from tifa.rhetoric import read_parallelism_rules, run_kind, Unit
+
+    rules = read_parallelism_rules(rules_file(tmp_path))
+    verbs = [Unit("聚焦发展支撑", tags=("v", "vn", "v")), Unit("聚焦发展动力", tags=("v", "vn", "n")),
+             Unit("聚焦发展格局", tags=("v", "vn", "n"))]
+    assert run_kind(verbs, rules) == "parallelism"
+    assert run_kind(verbs, None) == "parallelism"
+    titles = [Unit("社区环境卫生专项整治的通知"), Unit("社区创建工作方案"), Unit("社区和物业公司开展环境卫生大整治")]
+    assert run_kind(titles, rules) == "title list"            # one member ends in a title head
+    bracketed = [Unit("求是", titled=True), Unit("学习", tags=("v",)), Unit("人民", tags=("n",))]
+    assert run_kind(bracketed, rules) == "title list"         # a member inside 《》
+    nouns = [Unit("文明村镇", tags=("nr", "n")), Unit("文明校园", tags=("nr", "n")), Unit("文明单位", tags=("n",))]
+    assert run_kind(nouns, rules) == "noun enumeration"
+    rare_verbs = [Unit("厚植大生态", tags=("x", "nz")), Unit("连通大管网", tags=("a", "nz")), Unit("畅通大交通", tags=("a", "nz"))]
+    assert run_kind(rare_verbs, rules) == "parallelism"       # nouns only, not 'no verb tag'
+    two = read_parallelism_rules(rules_file(tmp_path, "title_heads,通知|方案,x\ntitle_min_members,2,x\nnoun_tags,n,x\n"))
+    assert run_kind(titles, two) == "title list" and run_kind(titles[:1] + verbs[:2], two) == "parallelism"
+
+
+def test_parallel_runs_type_a_real_title_list(seg, tmp_path):
+    from tifa.rhetoric import read_parallelism_rules
+
+    rules = read_parallelism_rules(rules_file(tmp_path))
+    text = "省委下发《关于表彰河南省文明城市、文明村镇、文明校园、文明家庭的决定》，聚焦发展支撑、聚焦发展动力、聚焦发展格局。"
+    toks = seg.cut(text)
+    tokens = pd.DataFrame({"doc_id": "d", "sent_id": 1, "token_id": range(len(toks)), "token": toks,
+                           "pos": [seg.tag(t) for t in toks]})
+    sents = pd.DataFrame({"doc_id": ["d"], "year": [2020], "para_id": [1], "sent_id": [1], "text": [text]})
+    runs = parallel_runs(sents, ST, tokens, rules).set_index("frame")
+    assert runs.loc["文明…", "kind"] == "title list" and runs.loc["聚焦发展…", "kind"] == "parallelism"
+    assert set(parallel_runs(sents, ST, tokens)["kind"]) == {"parallelism"}   # no rules: nothing typed
+
+
+def test_parallelism_rows_count_only_parallelism():
+    from tifa.rhetoric import parallelism_rows
+
+    runs = pd.DataFrame({"doc_id": "d", "year": 2020, "para_id": [1, 1, 2], "frame": ["全面…", "文明…", "全面…"],
+                         "level": "clause", "rule": "prefix", "kind": ["parallelism", "title list", "parallelism"]})
+    counts, rows = parallelism_rows(runs, pd.Series({"d": 100}))
+    assert rows[["term", "count"]].values.tolist() == [["全面…", 2]]
+
+
+def test_parallelism_rules_reader_names_its_errors(tmp_path):
+    from tifa.files import CorpusError
+    from tifa.rhetoric import read_parallelism_rules
+
+    with pytest.raises(CorpusError, match="missing rule"):
+        read_parallelism_rules(rules_file(tmp_path, "title_heads,通知,x\n"))
+    with pytest.raises(CorpusError, match="positive integer"):
+        read_parallelism_rules(rules_file(tmp_path, "title_heads,通知,x\ntitle_min_members,zero,x\nnoun_tags,n,x\n"))
+    with pytest.raises(CorpusError, match="twice"):
+        read_parallelism_rules(rules_file(tmp_path, "title_heads,通知,x\ntitle_heads,决定,x\ntitle_min_members,1,x\nnoun_tags,n,x\n"))
+    assert read_parallelism_rules(LEXICON / "parallelism_rules.csv").title_min_members >= 1
+
+
+# --- rates with cluster-bootstrap intervals (issue 14) -------------------------------------------------
+def rate_inputs():
+    """Two documents: 'a' of three articles (hits 4, 0, 2 in 100 characters each), 'b' of one article of two
+    paragraphs (hits 2, 0)."""
+    paragraphs = pd.DataFrame({"doc_id": ["a"] * 4 + ["b"] * 2, "para_id": [1, 2, 3, 4, 1, 2],
+                               "article_id": [1, 1, 2, 3, 1, 1], "kind": "body"})
+    matrix = pd.DataFrame({"doc_id": ["a"] * 4 + ["b"] * 2, "year": [2020] * 4 + [2021] * 2,
+                           "para_id": [1, 2, 3, 4, 1, 2], "chars": [50, 50, 100, 100, 100, 100],
+                           "formula": [3, 1, 0, 2, 2, 0]})
+    docs = pd.DataFrame({"doc_id": ["a", "b"], "year": [2020, 2021], "genre": ["news", "report"]})
+    return matrix, paragraphs, docs
+
+
+def test_rate_intervals_are_seeded_cluster_intervals():
+    from tifa.rhetoric import highest_rate, rate_intervals
+
+    matrix, paragraphs, docs = rate_inputs()
+    r = rate_intervals(matrix, paragraphs, docs, ["formula"], "article", 2000, 0.95, seed=7)
+    again = rate_intervals(matrix, paragraphs, docs, ["formula"], "article", 2000, 0.95, seed=7)
+    pd.testing.assert_frame_equal(r, again)
+    a = r[(r["scope"] == "document") & (r["group"] == "a")].iloc[0]
+    assert (a["count"], a["body_chars"], a["units"]) == (6, 300, 3) and a["per_10k"] == pytest.approx(200.0)
+    # articles of 100 characters with 4, 0, 2 hits: a replicate's rate lies between 0 and 400 per 10,000,
+    # and the article with no hit is drawn too (an all-zero replicate is possible)
+    assert 0 <= a["ci_low"] < a["per_10k"] < a["ci_high"] <= 400
+    b = r[(r["scope"] == "document") & (r["group"] == "b")].iloc[0]
+    assert b["ci_low"] == b["ci_high"] == pytest.approx(100.0) and b["units"] == 1   # one article: degenerate
+    years = r[r["scope"] == "year"]
+    assert years["p_highest"].sum() == pytest.approx(1.0)
+    # 'a' beats 100 unless it draws mostly its empty article: well above half of the replicates
+    assert years.set_index("group").loc["2020", "p_highest"] > 0.5
+    top = highest_rate(r, "formula", "year")
+    assert top["group"] == "2020" and top["second"] == "2021"
+    para = rate_intervals(matrix, paragraphs, docs, ["formula"], "paragraph", 2000, 0.95, seed=7)
+    assert para.loc[para["group"] == "b", "ci_low"].iloc[0] < 100 or para.loc[para["group"] == "b", "ci_high"].iloc[0] > 100
+
+
+def test_device_paragraph_matrix_keeps_zero_paragraphs_and_removes_nested():
+    from tifa.rhetoric import device_paragraph_matrix
+
+    body = body_of("增强四个意识", "发展", "做到两个维护")
+    pc = pd.DataFrame({"device": ["formula", "formula", "parallelism"], "doc_id": "d", "para_id": [1, 3, 3],
+                       "count": [2, 1, 1], "nested": [1, 0, None]})
+    m = device_paragraph_matrix(pc, body, ["formula", "parallelism"])
+    assert m[["para_id", "formula", "parallelism"]].values.tolist() == [[1, 1, 0], [2, 0, 0], [3, 1, 1]]
+
+
+# --- detector precision from judgements (issue 15) ------------------------------------------------------
+def test_judged_precision_with_wilson_and_missing_rows(tmp_path):
+    from tifa.files import CorpusError
+    from tifa.rhetoric import judged_precision, read_judgements
+
+    p = tmp_path / "j.csv"
+    p.write_text("# rule: test\ndoc_id,sent_id,frame,members,correct,note\n"
+                 "d,1,全面…,a,true,\nd,2,文明…,b,false,title list\nd,3,坚持…,c,TRUE,\n", encoding="utf-8")
+    j = read_judgements(p, ["doc_id", "sent_id", "frame"])
+    sample = pd.DataFrame({"doc_id": "d", "sent_id": [1, 2, 3, 4], "frame": ["全面…", "文明…", "坚持…", "着力…"]})
+    row, missing = judged_precision(sample, j, ["doc_id", "sent_id", "frame"], "parallelism")
+    assert (row["n_judged"], row["n_correct"]) == (3, 2) and row["precision"] == pytest.approx(2 / 3)
+    # Wilson 95% for 2 of 3, by hand: centre (2 + 1.9208) / 4.8416, half 1.96 * sqrt(2/3 + 0.9604) / 4.8416
+    centre, half = (2 + 1.96 ** 2 / 2) / (3 + 1.96 ** 2), 1.96 * math.sqrt(2 / 3 + 1.96 ** 2 / 4) / (3 + 1.96 ** 2)
+    assert row["ci_low"] == pytest.approx(centre - half) and row["ci_high"] == pytest.approx(centre + half)
+    assert missing["sent_id"].tolist() == [4]
+    p.write_text("# rule: test\ndoc_id,sent_id,frame,members,correct,note\nd,1,全面…,a,maybe,\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="true or false"):
+        read_judgements(p, ["doc_id", "sent_id", "frame"])
+
+
+def test_committed_judgements_cover_every_drawn_run_and_the_validation_adds_up():
+    """On the project corpus every parallel run (fewer than 40) is judged, and parallelism_validation.csv
+    is the judgements' arithmetic."""
+    from tifa.rhetoric import judged_precision, read_judgements
+    from tifa.validation import draw_precision_sample
+
+    paths = output_paths()
+    runs = read_table(paths, "parallelism_runs")
+    keys = ["doc_id", "sent_id", "frame"]
+    j = read_judgements(LEXICON / "parallelism_judgements.csv", keys)
+    sample = draw_precision_sample(runs.assign(category="parallelism"), 40, 20180118)
+    row, missing = judged_precision(sample, j, keys, "parallelism (every run)")
+    assert missing.empty and row["n_judged"] == min(len(runs), 40)
+    val = read_table(paths, "parallelism_validation").set_index("detector")
+    assert val.loc["parallelism (every run)", ["n_judged", "n_correct"]].tolist() == [row["n_judged"], row["n_correct"]]
+    assert (val["precision"] - val["n_correct"] / val["n_judged"]).abs().max() < 1e-6   # written rounded
+    assert ((val["ci_low"] <= val["precision"]) & (val["precision"] <= val["ci_high"])).all()
+    assert "formula_pattern" in val.index

@@ -96,3 +96,47 @@ def test_find_term_gives_spans_and_normalise_span_makes_punctuation_full_width()
     text = "坚持六稳，落实六稳六保，第六稳定"
     assert find_term(text, "六稳", ST) == [(2, 4), (7, 9)]                     # not the one after 第
     assert normalise_span("开局就要决战,起步就要冲刺") == "开局就要决战，起步就要冲刺"
+
+
+# --- counting on tokens (the rule of notebook 04) ------------------------------------------------------
+def test_token_counts_need_whole_tokens_or_runs_of_tokens():
+    """高质量 inside the token 高质量发展 is not an occurrence; 营商/环境 split by the segmenter is one."""
+    from tifa.terms import count_token_terms, token_term_matches
+    from conftest import token_table
+
+    tokens = token_table([("d", 2020, 1, ["推动", "高质量发展", "，", "实现", "高质量", "增长"]),
+                          ("d", 2020, 2, ["优化", "营商", "环境"])])
+    m = token_term_matches(tokens, ["高质量", "营商环境"], ST)
+    assert m[["para_id", "term", "start", "end", "n_tokens"]].values.tolist() == [
+        [1, "高质量", 10, 13, 1], [2, "营商环境", 2, 6, 2]]
+    counts = count_token_terms(tokens, ["高质量", "营商环境"], ST)
+    assert counts[["para_id", "term", "count", "nested"]].values.tolist() == [[1, "高质量", 1, 0], [2, "营商环境", 1, 0]]
+    # the substring count finds 高质量 twice in the same text
+    assert int(count_terms(body_of("推动高质量发展，实现高质量增长"), ["高质量"], ST)["count"].sum()) == 2
+
+
+def test_token_counts_keep_the_numeral_rule_nesting_and_false_matches(tmp_path):
+    from tifa.terms import count_token_terms
+    from conftest import token_table
+
+    # 三产 after 第 is an ordinal, not the formula; 三产 alone is
+    tokens = token_table([("d", 2020, 1, ["第", "三产", "增加", "，", "三产", "企业"])])
+    assert count_token_terms(tokens, ["三产"], ST)["count"].tolist() == [1]
+    # a term inside a longer listed term cut into tokens is counted for itself, and marked nested
+    tokens = token_table([("d", 2020, 1, ["做到", "两个维护", "，", "两个维护"])])
+    c = count_token_terms(tokens, ["两个维护", "做到两个维护"], ST).set_index("term")
+    assert c.loc["两个维护", "count"] == 2 and c.loc["两个维护", "nested"] == 1 and c.loc["做到两个维护", "count"] == 1
+    # a listed false-match context leaves the occurrence out
+    st, _ = settings_with(tmp_path, "主题教育,主题教育展,a themed exhibition\n")
+    tokens = token_table([("d", 2020, 1, ["参观", "主题教育", "展", "，", "开展", "主题教育"])])
+    assert count_token_terms(tokens, ["主题教育"], st)["count"].tolist() == [1]
+
+
+def test_token_kwic_cuts_context_at_the_sentence():
+    from tifa.terms import token_kwic, token_term_matches
+    from conftest import token_table
+
+    tokens = token_table([("d", 2020, 1, ["增强", "四个意识", "，", "坚定", "四个自信"])])
+    sentences = pd.DataFrame({"doc_id": ["d"], "sent_id": [0], "text": ["增强四个意识，坚定四个自信"]})
+    k = token_kwic(token_term_matches(tokens, ["四个意识"], ST), sentences, 3)
+    assert k[["left", "term", "right"]].values.tolist() == [["增强", "四个意识", "，坚定"]]

@@ -145,12 +145,15 @@ _DEVICE_TITLES = {"formula": "formulae 提法", "slogan": "quoted spans 引号",
                  "ideology": "ideology 意识形态", "parallelism": "parallel runs 排比"}
 
 
-def plot_formula_density_by_doc(docs: pd.DataFrame, formula_split: pd.DataFrame):
+def plot_formula_density_by_doc(docs: pd.DataFrame, formula_split: pd.DataFrame, ci: pd.DataFrame | None = None,
+                                ci_label: str = "whisker = bootstrap interval"):
     """Notebook 03: numbered formulae per 10,000 body characters, one bar per document on a year
     axis, coloured by genre, split into formulae of the lexicon and pattern-only ones (hatched).
 
     ``docs``: doc_id, year, genre, body_chars; ``formula_split``: index doc_id (every document),
-    columns ``in lexicon`` and ``pattern only`` (occurrences, nested ones removed)."""
+    columns ``in lexicon`` and ``pattern only`` (occurrences, nested ones removed).  ``ci`` (index
+    doc_id, columns ci_low, ci_high: an interval of each document's total rate, computed elsewhere)
+    adds a whisker to each document's bar, named in the title by ``ci_label``."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
@@ -164,7 +167,11 @@ def plot_formula_density_by_doc(docs: pd.DataFrame, formula_split: pd.DataFrame)
             v = formula_split.loc[rec.doc_id, kind] * 10_000 / rec.body_chars if rec.body_chars else 0
             ax.bar(x, v, width=width * 0.9, bottom=bottom, color=genre_color[rec.genre], hatch=hatch, edgecolor="white")
             bottom += v
-        ax.text(x, bottom, f"{bottom:.0f}", ha="center", va="bottom", fontsize=8)
+        top = bottom
+        if ci is not None and rec.doc_id in ci.index and pd.notna(ci.loc[rec.doc_id, "ci_low"]):
+            ax.vlines(x, ci.loc[rec.doc_id, "ci_low"], ci.loc[rec.doc_id, "ci_high"], color="0.2", lw=0.8)
+            top = max(bottom, ci.loc[rec.doc_id, "ci_high"])
+        ax.text(x, top, f"{bottom:.0f}", ha="center", va="bottom", fontsize=8)
     ax.set_ylim(0, max(ax.get_ylim()[1], 1) * 1.15)
     _year_ticks(ax, years, missing_years(docs["year"]))
     legend = [Patch(color=genre_color[g], label=g) for g in genres]
@@ -173,7 +180,8 @@ def plot_formula_density_by_doc(docs: pd.DataFrame, formula_split: pd.DataFrame)
     ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_xlabel("Year 年份 (bar colour = genre: a year comparison is also a genre comparison)")
     ax.set_ylabel("Numbered formulae per 10,000 chars")
-    ax.set_title("Density of numbered formulae 数字式提法密度")
+    ax.set_title("Density of numbered formulae 数字式提法密度" + (f"\n({ci_label})" if ci is not None else ""),
+                 fontsize=None if ci is None else 10)
     return fig
 
 

@@ -13,8 +13,10 @@ import pandas as pd
 
 from .files import CorpusError
 from .settings import RhetoricSettings
-from .stats import g2
-from .terms import count_terms, find_term, normalise_span, per_10k, squeeze
+from .stats import g2, percentile_interval
+from .config import SEED
+from .priorities import resample_units, unit_counts
+from .terms import count_terms, count_token_terms, find_term, normalise_span, per_10k, squeeze
 
 # Rhetoric (notebook 03): numbered formulae, quoted slogans, lexicon devices (mobilisation, ideology),
 # parallelism; rates, dispersion (DPnorm), KWIC, collocation (G2), word-cloud frequencies, glosses.
@@ -247,12 +249,15 @@ _NAME_TAGS = ("ns", "nr", "nt", "nrt", "nrfg")
 @dataclass(frozen=True)
 class Unit:
     """A clause or sentence compared for parallelism: its text, the offsets in it where a word
-    boundary lies (None when no segmentation is given: every offset counts), and whether it is one
-    proper name (a token tagged as a place, person or organisation)."""
+    boundary lies (None when no segmentation is given: every offset counts), whether it is one
+    proper name (a token tagged as a place, person or organisation), the POS tags of its tokens in
+    order (empty without tags), and whether all of it stood inside title brackets 《》."""
 
     text: str
     bounds: frozenset | None = None
     is_name: bool = False
+    tags: tuple = ()
+    titled: bool = False
 
 
 def _split_units(text: str, tokens: list[str] | None = None, pos: list[str] | None = None,
@@ -261,7 +266,8 @@ def _split_units(text: str, tokens: list[str] | None = None, pos: list[str] | No
     whitespace removed first (so “四个意识” and 四个意识 open a clause alike).
 
     With ``tokens`` (which must join to ``text``) each unit carries its word boundaries; with
-    ``pos`` too, a unit that is exactly one token tagged in ``_NAME_TAGS`` is marked as a name.
+    ``pos`` too, its tags, and a unit that is exactly one token tagged in ``_NAME_TAGS`` is marked
+    as a name.  A unit whose every character lay inside 《》 is marked ``titled``.
     """
     if tokens is None:
         tokens = list(text)
@@ -279,23 +285,88 @@ def _split_units(text: str, tokens: list[str] | None = None, pos: list[str] | No
     def close() -> None:
         if not cur:
             return
-        s = "".join(c for c, _, _ in cur)
-        b = frozenset([i for i, (_, start, _) in enumerate(cur) if start] + [len(cur)]) if bounded else None
-        toks = {k for _, _, k in cur}
-        name = (bounded and pos is not None and len(toks) == 1
-                and pos[next(iter(toks))] in _NAME_TAGS and tokens[next(iter(toks))].strip() == s)
-        units.append(Unit(s, b, bool(name)))
+        s = "".join(c for c, _, _, _ in cur)
+        b = frozenset([i for i, (_, start, _, _) in enumerate(cur) if start] + [len(cur)]) if bounded else None
+        order = list(dict.fromkeys(k for _, _, k, _ in cur))
+        name = (bounded and pos is not None and len(order) == 1
+                and pos[order[0]] in _NAME_TAGS and tokens[order[0]].strip() == s)
+        tags = tuple(pos[k] for k in order) if bounded and pos is not None else ()
+        units.append(Unit(s, b, bool(name), tags, all(t for _, _, _, t in cur)))
         cur.clear()
 
+    depth = 0
     for c, start, k in chars:
+        if c == "《":
+            depth += 1
+        elif c == "》":
+            depth = max(0, depth - 1)
         if c in marks:
             close()
         elif c in _DROP_IN_CLAUSES or c.isspace():
             continue
         else:
-            cur.append((c, start or not cur, k))
+            cur.append((c, start or not cur, k, depth > 0))
     close()
     return units
+
+
+# Typing parallel runs: title lists and noun enumerations are not parallelism ----------------------
+PARALLELISM_RULES_FILE = "parallelism_rules.csv"
+RUN_KINDS = ("parallelism", "title list", "noun enumeration")
+
+
+@dataclass(frozen=True)
+class ParallelismRules:
+    """The rule that types a parallel run (``parallelism_rules.csv``): ``title_heads`` are nouns that
+    end the title of a document (通知, 方案, 决定 …), ``title_min_members`` how many members ending in
+    one (or standing in 《》) make the run a title list; ``noun_tags`` are POS tag prefixes: a run
+    whose members consist of noun-tagged tokens only is a noun enumeration."""
+
+    title_heads: tuple = ()
+    title_min_members: int = 1
+    noun_tags: tuple = ()
+
+
+def read_parallelism_rules(path) -> ParallelismRules:
+    """Read ``parallelism_rules.csv`` (``rule,value,note`` with a ``#`` header; lists written with
+    '|').  Errors name the file: a missing or repeated rule, a ``title_min_members`` that is not a
+    positive integer."""
+    from .files import read_lexicon_csv
+
+    df = read_lexicon_csv(path, ["rule", "value", "note"])
+    dup = df["rule"][df["rule"].duplicated()].tolist()
+    if dup:
+        raise CorpusError(f"{path}: rule(s) listed twice: {', '.join(dup)}")
+    values = dict(zip(df["rule"].str.strip(), df["value"].fillna("").astype(str).str.strip()))
+    missing = [r for r in ["title_heads", "title_min_members", "noun_tags"] if r not in values]
+    if missing:
+        raise CorpusError(f"{path}: missing rule(s) {', '.join(missing)}")
+    try:
+        n = int(values["title_min_members"])
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise CorpusError(f"{path}: title_min_members must be a positive integer, got {values['title_min_members']!r}")
+
+    def split(v: str) -> tuple:
+        return tuple(x for x in v.split("|") if x)
+
+    return ParallelismRules(split(values["title_heads"]), n, split(values["noun_tags"]))
+
+
+def run_kind(members: list[Unit], rules: ParallelismRules | None) -> str:
+    """'title list' if at least ``title_min_members`` members stand in 《》 or end in a title head;
+    'noun enumeration' if the members carry POS tags and every token of every member has a noun tag
+    (文明/nr 村镇/n | 文明/nr 校园/n …); else 'parallelism'.  Without rules every run is parallelism."""
+    if rules is None:
+        return "parallelism"
+    titles = sum(u.titled or (bool(rules.title_heads) and u.text.endswith(rules.title_heads)) for u in members)
+    if titles >= rules.title_min_members:
+        return "title list"
+    if rules.noun_tags and members and all(u.tags for u in members) and all(
+            t.startswith(rules.noun_tags) for u in members for t in u.tags):
+        return "noun enumeration"
+    return "parallelism"
 
 
 def _mask(s: str, st: RhetoricSettings) -> str:
@@ -363,7 +434,8 @@ def _template_runs(units: list[Unit], st: RhetoricSettings, skip: set[int] = fro
     return runs
 
 
-def parallel_runs(sentences: pd.DataFrame, st: RhetoricSettings, tokens: pd.DataFrame | None = None) -> pd.DataFrame:
+def parallel_runs(sentences: pd.DataFrame, st: RhetoricSettings, tokens: pd.DataFrame | None = None,
+                  rules: ParallelismRules | None = None) -> pd.DataFrame:
     """Parallelism found by two general rules over ``sentences`` (doc_id, year, para_id, sent_id, text).
 
     - level 'clause': within one sentence, clauses opening with the same frame (``_prefix_runs`` with
@@ -373,9 +445,10 @@ def parallel_runs(sentences: pd.DataFrame, st: RhetoricSettings, tokens: pd.Data
       (开启新征程，必须… four times; rule 'prefix', no gap).
     With ``tokens`` (tokens.csv rows of the same sentences) frames end on word boundaries and lists
     of proper names are not runs.  One row per run: doc_id, year, para_id, sent_id (first member's),
-    level, rule, frame, members (how many), example (the members joined by ' | ').
+    level, rule, frame, members (how many), example (the members joined by ' | '), kind (``run_kind``
+    with ``rules``: parallelism, title list or noun enumeration; every run is parallelism without rules).
     """
-    cols = ["doc_id", "year", "para_id", "sent_id", "level", "rule", "frame", "members", "example"]
+    cols = ["doc_id", "year", "para_id", "sent_id", "level", "rule", "frame", "members", "example", "kind"]
     sents = sentences[["doc_id", "year", "para_id", "sent_id", "text"]].sort_values(
         ["doc_id", "para_id", "sent_id"], kind="stable")
     seg: dict = {}
@@ -394,7 +467,7 @@ def parallel_runs(sentences: pd.DataFrame, st: RhetoricSettings, tokens: pd.Data
         for rule, found in [("prefix", pre), ("template", _template_runs(clauses, st, used))]:
             for idx, frame in found:
                 rows.append((doc_id, year, para_id, sent_id, "clause", rule, frame, len(idx),
-                             " | ".join(clauses[i].text for i in idx)))
+                             " | ".join(clauses[i].text for i in idx), run_kind([clauses[i] for i in idx], rules)))
         whole = _split_units(text, toks, pos, marks="")
         if whole:
             by_para.setdefault((doc_id, para_id), []).append((year, sent_id, whole[0], clauses[0].text if clauses else ""))
@@ -402,7 +475,7 @@ def parallel_runs(sentences: pd.DataFrame, st: RhetoricSettings, tokens: pd.Data
         for idx, frame in _prefix_runs([u for _, _, u, _ in items], st, 0):
             year, sent_id = items[idx[0]][0], items[idx[0]][1]
             rows.append((doc_id, year, para_id, sent_id, "sentence", "prefix", frame, len(idx),
-                         " | ".join(items[i][3] + "…" for i in idx)))
+                         " | ".join(items[i][3] + "…" for i in idx), run_kind([items[i][2] for i in idx], rules)))
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["doc_id", "para_id", "sent_id", "level", "frame"], kind="stable").reset_index(drop=True)
 
@@ -500,21 +573,75 @@ def cloud_frequencies(tokens: pd.DataFrame, by: str = "year", min_chars: int = 1
 # Counts by document, year, genre ----------------------------------------------------------------
 def rhetoric_rows(counts: pd.DataFrame, device: str, chars_by_doc: pd.Series,
                   subtypes: dict[str, str] | None = None) -> pd.DataFrame:
-    """Paragraph counts (doc_id, year, para_id, term, count[, nested]) -> one row per (document,
-    term) with count > 0: doc_id, year, device, subtype, term, count, nested, per_10k (per 10,000
-    body characters of that document).  Zero counts get no row."""
-    cols = ["doc_id", "year", "device", "subtype", "term", "count", "nested", "per_10k"]
+    """Paragraph counts (doc_id, year, para_id, term, count[, nested][, count_substring]) -> one row per
+    (document, term): doc_id, year, device, subtype, term, count, nested, per_10k (per 10,000 body
+    characters of that document), count_substring.  Zero counts get no row; with ``count_substring``
+    (``merge_counts``) a row is kept where either count is above zero, so a term found only inside
+    longer tokens still shows; without it ``count_substring`` is empty (the device is not a term count)."""
+    cols = ["doc_id", "year", "device", "subtype", "term", "count", "nested", "per_10k", "count_substring"]
     if counts.empty:
         return pd.DataFrame(columns=cols)
     c = counts.copy()
     if "nested" not in c.columns:
         c["nested"] = 0
-    out = c.groupby(["doc_id", "year", "term"], as_index=False)[["count", "nested"]].sum()
-    out = out[out["count"] > 0]
+    has_sub = "count_substring" in c.columns
+    sums = ["count", "nested"] + (["count_substring"] if has_sub else [])
+    out = c.groupby(["doc_id", "year", "term"], as_index=False)[sums].sum()
+    out = out[(out["count"] > 0) | (out["count_substring"] > 0)] if has_sub else out[out["count"] > 0]
+    if not has_sub:
+        out["count_substring"] = pd.NA
+    out["count_substring"] = out["count_substring"].astype("Int64")
     out["device"] = device
     out["subtype"] = [(subtypes or {}).get(t, "") for t in out["term"]]
     out["per_10k"] = per_10k(out["count"], out["doc_id"].map(chars_by_doc).astype(float))
     return out[cols].sort_values(["doc_id", "device", "subtype", "term"], kind="stable").reset_index(drop=True)
+
+
+def merge_counts(token_counts: pd.DataFrame, substring_counts: pd.DataFrame) -> pd.DataFrame:
+    """Paragraph counts of the same terms by the two rules side by side: ``count`` and ``nested`` on
+    tokens (``count_token_terms``, the rule of every rate), ``count_substring`` and ``nested_substring``
+    the substring count (``count_terms``) beside it; a paragraph and term found by either rule has a
+    row, zeros filled."""
+    key = ["doc_id", "year", "para_id", "term"]
+    cols = key + ["count", "nested", "count_substring", "nested_substring"]
+    a = token_counts[key + ["count", "nested"]] if len(token_counts) else pd.DataFrame(columns=key + ["count", "nested"])
+    b = (substring_counts[key + ["count", "nested"]].rename(columns={"count": "count_substring", "nested": "nested_substring"})
+         if len(substring_counts) else pd.DataFrame(columns=key + ["count_substring", "nested_substring"]))
+    out = a.merge(b, on=key, how="outer")
+    for c in cols[len(key):]:
+        out[c] = out[c].fillna(0).astype(int)
+    return out[cols].sort_values(["doc_id", "para_id", "term"], kind="stable").reset_index(drop=True)
+
+
+def counting_rule_totals(para_counts: pd.DataFrame) -> pd.DataFrame:
+    """Per device, the two counting rules' totals from paragraph counts of ``merge_counts`` (with a
+    ``device`` column): count and count_substring (every occurrence of every term), spans and
+    spans_substring (device totals: nested occurrences removed), and difference = spans_substring -
+    spans, the occurrences a device total gains by counting inside longer tokens."""
+    g = para_counts.groupby("device", sort=False)[["count", "nested", "count_substring", "nested_substring"]].sum()
+    out = pd.DataFrame({"count": g["count"], "count_substring": g["count_substring"],
+                        "spans": g["count"] - g["nested"], "spans_substring": g["count_substring"] - g["nested_substring"]})
+    out["difference"] = out["spans_substring"] - out["spans"]
+    return out.astype(int)
+
+
+def count_both(body: pd.DataFrame, tokens: pd.DataFrame, terms: list[str], st: RhetoricSettings) -> pd.DataFrame:
+    """``merge_counts`` of the token count and the substring count of ``terms``: the counts of notebook 03."""
+    return merge_counts(count_token_terms(tokens, terms, st), count_terms(body, terms, st))
+
+
+def counting_rule_difference(rows: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """Where the two counting rules differ, per device and term (rows of rhetoric.csv with
+    ``count_substring``): device, term, count (tokens), count_substring, difference (substring minus
+    token: occurrences inside longer tokens), largest differences first, ``top`` per device."""
+    r = rows.dropna(subset=["count_substring"])
+    if r.empty:
+        return pd.DataFrame(columns=["device", "term", "count", "count_substring", "difference"])
+    g = r.groupby(["device", "term"], as_index=False)[["count", "count_substring"]].sum()
+    g["count_substring"] = g["count_substring"].astype(int)
+    g["difference"] = g["count_substring"] - g["count"]
+    g = g[g["difference"] != 0].sort_values(["device", "difference", "term"], ascending=[True, False, True], kind="stable")
+    return g.groupby("device", sort=True).head(top).reset_index(drop=True)
 
 
 def summarise_terms(rows: pd.DataFrame, para_counts: pd.DataFrame, body: pd.DataFrame,
@@ -534,6 +661,7 @@ def summarise_terms(rows: pd.DataFrame, para_counts: pd.DataFrame, body: pd.Data
     scopes += [("genre", str(gn), list(g["doc_id"])) for gn, g in documents.groupby("genre", sort=True)]
     sizes = body.set_index(["doc_id", "para_id"])["chars"]
     sizes = sizes[sizes > 0]
+    rows = rows[rows["count"] > 0]
     if rows.empty:
         return pd.DataFrame(columns=cols)
     pc = (para_counts.groupby(["device", "term", "doc_id", "para_id"], as_index=False)["count"].sum()
@@ -564,7 +692,8 @@ def summarise_terms(rows: pd.DataFrame, para_counts: pd.DataFrame, body: pd.Data
 
 
 # Assembling notebook 03's tables ----------------------------------------------------------------
-RHETORIC_COLUMNS = ["doc_id", "year", "device", "subtype", "term", "count", "nested", "per_10k", "source", "in_lexicon"]
+RHETORIC_COLUMNS = ["doc_id", "year", "device", "subtype", "term", "count", "nested", "per_10k", "source", "in_lexicon",
+                    "count_substring"]
 FORMULA_HIT_COLUMNS = ["doc_id", "year", "para_id", "sent_id", "term", "shape", "known", "sentence"]
 
 
@@ -630,10 +759,12 @@ def top_terms(rows: pd.DataFrame, n: int) -> list[str]:
 
 
 def lexicon_device_rows(body: pd.DataFrame, lexicon: pd.DataFrame, device: str, chars_by_doc: pd.Series,
-                        st: RhetoricSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+                        st: RhetoricSettings, tokens: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Count a device lexicon (mobilisation, ideology: term, subtype) in the body paragraphs; returns
-    (paragraph counts, rhetoric.csv rows with source 'lexicon')."""
-    counts = count_terms(body, lexicon["term"].tolist(), st)
+    (paragraph counts, rhetoric.csv rows with source 'lexicon').  With ``tokens`` the counts are on
+    tokens with the substring count beside them (``count_both``); without, substring counts only."""
+    terms = lexicon["term"].tolist()
+    counts = count_both(body, tokens, terms, st) if tokens is not None else count_terms(body, terms, st)
     rows = rhetoric_rows(counts, device, chars_by_doc, dict(zip(lexicon["term"], lexicon["subtype"])))
     rows["source"] = "lexicon"
     rows["in_lexicon"] = True
@@ -642,7 +773,10 @@ def lexicon_device_rows(body: pd.DataFrame, lexicon: pd.DataFrame, device: str, 
 
 def parallelism_rows(runs: pd.DataFrame, chars_by_doc: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parallel runs as counts of their frame per paragraph (subtype = level + rule); returns
-    (paragraph counts, rhetoric.csv rows with source 'pattern')."""
+    (paragraph counts, rhetoric.csv rows with source 'pattern').  Runs typed as title lists or noun
+    enumerations (``kind``) are not counted."""
+    if "kind" in runs.columns:
+        runs = runs[runs["kind"] == "parallelism"]
     counts = (runs.assign(term=runs["frame"], subtype=runs["level"] + " " + runs["rule"])
               .groupby(["doc_id", "year", "para_id", "term", "subtype"], as_index=False).size()
               .rename(columns={"size": "count"}))
@@ -653,9 +787,10 @@ def parallelism_rows(runs: pd.DataFrame, chars_by_doc: pd.Series) -> tuple[pd.Da
 
 
 def assemble_rhetoric(device_rows: list[pd.DataFrame]) -> pd.DataFrame:
-    """rhetoric.csv from the per-device row tables: the columns of ``RHETORIC_COLUMNS``, sorted by
-    document, device (in ``RHETORIC_DEVICES`` order), subtype and term."""
-    present = [r[RHETORIC_COLUMNS] for r in device_rows if len(r)]
+    """rhetoric.csv from the per-device row tables: the columns of ``RHETORIC_COLUMNS`` (``count_substring``
+    empty where a table has none), sorted by document, device (in ``RHETORIC_DEVICES`` order), subtype and term."""
+    present = [(r if "count_substring" in r.columns else r.assign(count_substring=pd.NA))[RHETORIC_COLUMNS]
+               for r in device_rows if len(r)]
     rhetoric = pd.concat(present, ignore_index=True) if present else pd.DataFrame(columns=RHETORIC_COLUMNS)
     rhetoric["device"] = pd.Categorical(rhetoric["device"], categories=RHETORIC_DEVICES, ordered=True)
     rhetoric = rhetoric.sort_values(["doc_id", "device", "subtype", "term"], kind="stable").reset_index(drop=True)
@@ -684,3 +819,130 @@ def formula_split_by_doc(rhetoric: pd.DataFrame, doc_ids: list[str] | pd.Series)
             .assign(kind=lambda d: np.where(d["in_lexicon"].astype(bool), "in lexicon", "pattern only"))
             .groupby(["doc_id", "kind"])["spans"].sum().unstack("kind")
             .reindex(index=doc_ids, columns=["in lexicon", "pattern only"]).fillna(0))
+
+
+# Rates with cluster-bootstrap intervals ---------------------------------------------------------
+RATE_COLUMNS = ["scope", "group", "genre", "device", "count", "body_chars", "per_10k", "ci_low", "ci_high",
+                "units", "p_highest"]
+
+
+def device_paragraph_matrix(para_counts: pd.DataFrame, body: pd.DataFrame, devices: list[str]) -> pd.DataFrame:
+    """The count matrix the rate intervals resample: one row per body paragraph (zeros kept) with
+    doc_id, year, para_id, chars (body characters) and one column per device holding its occurrences
+    without nested ones (``count - nested``; parallelism: runs).  ``para_counts``: device, doc_id,
+    para_id, count[, nested]."""
+    base = body[["doc_id", "year", "para_id", "chars"]].reset_index(drop=True)
+    pc = para_counts.copy()
+    if "nested" not in pc.columns:
+        pc["nested"] = 0
+    pc["spans"] = pc["count"].astype(int) - pc["nested"].fillna(0).astype(int)
+    wide = (pc.groupby(["doc_id", "para_id", "device"])["spans"].sum().unstack("device")
+            .reindex(columns=devices).fillna(0)) if len(pc) else pd.DataFrame(columns=devices)
+    out = base.merge(wide, left_on=["doc_id", "para_id"], right_index=True, how="left")
+    stray = set(zip(pc["doc_id"], pc["para_id"])) - set(zip(base["doc_id"], base["para_id"]))
+    if stray:
+        raise CorpusError(f"device counts in paragraphs that are not body paragraphs: {sorted(stray)[:3]}")
+    out[devices] = out[devices].fillna(0).astype(int)
+    return out
+
+
+def rate_intervals(matrix: pd.DataFrame, paragraphs: pd.DataFrame, docs: pd.DataFrame, devices: list[str],
+                   unit: str, n_resamples: int, ci: float, seed: int = SEED) -> pd.DataFrame:
+    """Device rates per 10,000 body characters per document and per year, each with a percentile
+    interval from the cluster bootstrap of notebook 04 (``tifa.priorities.unit_counts`` and
+    ``resample_units``: the ``unit`` — articles — drawn with replacement within each document, seeded),
+    the rate of a replicate being its summed occurrences over its summed characters.  A year's
+    replicate sums its documents' replicates.  ``p_highest``: the share of replicates in which the
+    group has the highest rate of the device among the groups of its scope (ties shared), a measure of
+    how sure "highest in …" is.  ``units``: the units resampled in the group; a group of one unit has a
+    degenerate interval.  ``docs``: doc_id, year, genre.  Columns: ``RATE_COLUMNS``."""
+    doc_ids = sorted(docs["doc_id"])
+    units = unit_counts(matrix, paragraphs, devices, unit)
+    draws = resample_units(units, devices, doc_ids, n_resamples, seed)
+    n_units = units.groupby("doc_id").size()
+    obs = units.groupby("doc_id")[devices + ["chars"]].sum()
+    groups = [("document", d, [d], docs.set_index("doc_id").loc[d, "genre"]) for d in doc_ids]
+    groups += [("year", str(y), sorted(g["doc_id"]), ", ".join(sorted(set(g["genre"]))))
+               for y, g in docs.groupby("year", sort=True)]
+    rows, reps_by_scope = [], {}
+    for scope, group, ids, genre in groups:
+        o = obs.reindex(ids).fillna(0).sum()
+        rep = sum(draws[d] for d in ids)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rates = rep[:, :-1] / rep[:, -1:] * 10_000
+            rates[rep[:, -1] == 0] = np.nan
+        lo, hi = percentile_interval(rates, ci)
+        reps_by_scope.setdefault(scope, []).append(rates)
+        for k, dev in enumerate(devices):
+            chars = float(o["chars"])
+            rows.append([scope, group, genre, dev, int(o[dev]), int(chars),
+                         per_10k(o[dev], chars) if chars else np.nan, lo[k], hi[k],
+                         int(n_units.reindex(ids).fillna(0).sum()), np.nan])
+    out = pd.DataFrame(rows, columns=RATE_COLUMNS)
+    for scope, stack in reps_by_scope.items():
+        arr = np.stack(stack)                      # groups x replicates x devices
+        filled = np.where(np.isnan(arr), -np.inf, arr)
+        top = filled.max(axis=0, keepdims=True)
+        is_top = (filled == top) & np.isfinite(top)
+        share = (is_top / np.maximum(is_top.sum(axis=0, keepdims=True), 1)).mean(axis=1)   # groups x devices
+        mask = out["scope"] == scope
+        out.loc[mask, "p_highest"] = share.reshape(-1)
+    return out
+
+
+def highest_rate(rates: pd.DataFrame, device: str, scope: str = "year") -> dict | None:
+    """The group of ``scope`` with the highest observed rate of ``device`` (ties: the first group), with
+    what it rests on: group, count, body_chars, per_10k, ci_low, ci_high, p_highest, and the runner-up
+    (second, second_per_10k, second_ci_low, second_ci_high); None if no group has a defined rate."""
+    r = rates[(rates["scope"] == scope) & (rates["device"] == device)].dropna(subset=["per_10k"])
+    if r.empty:
+        return None
+    r = r.sort_values(["per_10k", "group"], ascending=[False, True], kind="stable")
+    best = r.iloc[0].to_dict()
+    if len(r) > 1:
+        sec = r.iloc[1]
+        best.update(second=sec["group"], second_per_10k=sec["per_10k"], second_ci_low=sec["ci_low"],
+                    second_ci_high=sec["ci_high"])
+    return best
+
+
+# Detector precision from hand judgements -------------------------------------------------------
+VALIDATION_COLUMNS = ["detector", "n_judged", "n_correct", "precision", "ci_low", "ci_high"]
+
+
+def read_judgements(path, keys: list[str]) -> pd.DataFrame:
+    """A judgement file (``#`` header; ``keys`` + correct + note): ``correct`` read as a boolean
+    (true/false, any case); another value, or a key listed twice with different verdicts, is an error
+    naming the file."""
+    from .files import read_lexicon_csv
+
+    df = read_lexicon_csv(path, keys + ["correct", "note"])
+    val = df["correct"].astype(str).str.strip().str.lower()
+    bad = df.loc[~val.isin(["true", "false"]), keys].head(3)
+    if len(bad):
+        raise CorpusError(f"{path}: 'correct' must be true or false, not in rows {bad.to_dict('records')}")
+    df["correct"] = val == "true"
+    for k in keys:
+        if k == "sent_id":
+            df[k] = df[k].astype(int)
+    clash = df.groupby(keys)["correct"].nunique()
+    if (clash > 1).any():
+        raise CorpusError(f"{path}: contradictory judgements for {clash[clash > 1].index.tolist()[:3]}")
+    return df
+
+
+def judged_precision(sample: pd.DataFrame, judgements: pd.DataFrame, keys: list[str],
+                     detector: str) -> tuple[dict, pd.DataFrame]:
+    """Precision of a detector on its drawn ``sample`` from the hand ``judgements`` joined on ``keys``:
+    (row of ``VALIDATION_COLUMNS`` with a 95% Wilson interval, sample rows that have no judgement).
+    Only judged rows count; the rows left out are returned so the notebook can name them."""
+    from .validation import wilson_interval
+
+    j = judgements.drop_duplicates(keys)[keys + ["correct"]]
+    merged = sample.merge(j, on=keys, how="left")
+    missing = merged[merged["correct"].isna()].drop(columns=["correct"])
+    judged = merged.dropna(subset=["correct"])
+    n, k = len(judged), int(judged["correct"].astype(bool).sum())
+    lo, hi = wilson_interval(k, n)
+    return ({"detector": detector, "n_judged": n, "n_correct": k, "precision": k / n if n else np.nan,
+             "ci_low": lo, "ci_high": hi}, missing)

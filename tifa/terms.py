@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 from .files import CorpusError
@@ -167,3 +168,122 @@ def gloss_label(term: str, glosses: dict[str, str], sep: str = "  ") -> str:
     from pypinyin import lazy_pinyin, Style
 
     return f"{term}{sep}{' '.join(lazy_pinyin(term, style=Style.TONE))}"
+
+
+# Counting on tokens (the rule of notebook 04) --------------------------------------------------
+TOKEN_MATCH_COLUMNS = ["doc_id", "year", "para_id", "sent_id", "token_id", "n_tokens", "term", "start", "end",
+                       "nested"]
+
+
+def _numeral_blocked(text: str, start: int, term: str, st: RhetoricSettings) -> bool:
+    """True if a term opening with a numeral continues a number or an ordinal at ``start`` (the rule
+    of ``_term_regex``: 三产 is not 三产 inside 第三产业)."""
+    if not (term[0] in st.numerals or term[0].isdigit()) or start == 0:
+        return False
+    prev = text[start - 1]
+    return prev in st.numerals or prev in st.ordinal_prefix or prev.isdigit()
+
+
+def _inside_false_match(text: str, start: int, end: int, term: str, st: RhetoricSettings) -> bool:
+    """True if text[start:end] (an occurrence of ``term``) lies inside an occurrence of one of the
+    term's listed false-match contexts (``st.false_matches``)."""
+    for t, context, _ in st.false_matches:
+        if t == term and context in text and any(a <= start and end <= b for a, b in _occurrences(text, context)):
+            return True
+    return False
+
+
+def token_term_matches(tokens: pd.DataFrame, terms: list[str], st: RhetoricSettings) -> pd.DataFrame:
+    """Every occurrence of each term counted on tokens: a token, or a run of consecutive tokens of one
+    sentence, that spells the term exactly (the rule of notebook 04, ``tifa.priorities.match_terms``),
+    so a term inside a longer token is not an occurrence (高质量 inside the token 高质量发展).
+
+    Each term is matched on its own, left to right without overlapping itself, so occurrences of two
+    terms may overlap; ``nested`` marks an occurrence lying inside an occurrence of a longer term of
+    the same list (``count - nested`` is what a device total adds, as in ``count_terms``).  The two
+    exceptions of ``find_term`` hold here too: a term opening with a numeral is not counted where a
+    numeral, digit or ordinal prefix stands right before it, and an occurrence inside a listed
+    false-match context (checked in the sentence text) is left out.  Whitespace-only tokens are
+    dropped first.  Columns: ``TOKEN_MATCH_COLUMNS`` (start, end: characters in the sentence's
+    squeezed text), in text order.
+    """
+    terms = sorted({t for t in terms if t})
+    need = ["doc_id", "year", "para_id", "sent_id", "token_id", "token"]
+    missing = [c for c in need if c not in tokens.columns]
+    if missing:
+        raise CorpusError(f"tokens table: missing column(s) {', '.join(missing)}")
+    tok = tokens.sort_values(["doc_id", "token_id"], kind="stable")
+    words = tok["token"].astype(str).map(squeeze)
+    tok = tok.assign(token=words)[words.str.len() > 0].reset_index(drop=True)
+    if tok.empty or not terms:
+        return pd.DataFrame(columns=TOKEN_MATCH_COLUMNS)
+    w = tok["token"].to_numpy(dtype=object)
+    sent = tok.groupby(["doc_id", "sent_id"], sort=False).ngroup().to_numpy()
+    lengths = tok["token"].str.len().to_numpy()
+    offset = (tok.assign(n=lengths).groupby(sent)["n"].cumsum() - lengths).to_numpy()
+    term_set, n = set(terms), len(w)
+    found = []   # (first token index, n_tokens)
+    joined, valid = w.copy(), np.ones(n, dtype=bool)
+    for k in range(1, max(len(t) for t in terms) + 1):
+        if k > 1:
+            joined[: n - k + 1] = joined[: n - k + 1] + w[k - 1:]
+            valid[n - k + 1:] = False
+            valid[: n - k + 1] &= sent[k - 1:] == sent[: n - k + 1]
+            if not valid.any():
+                break
+        hit = np.flatnonzero(valid & pd.Series(joined).isin(term_set).to_numpy())
+        found += [(int(i), k) for i in hit]
+    texts: dict[int, str] = {}
+    rows = []
+    last_end: dict[tuple[int, str], int] = {}
+    for i, k in sorted(found):
+        term = "".join(w[i:i + k])
+        s = sent[i]
+        if s not in texts:
+            idx = np.flatnonzero(sent == s)
+            texts[s] = "".join(w[idx])
+        start = int(offset[i])
+        end = start + len(term)
+        if start < last_end.get((s, term), -1):
+            continue
+        if _numeral_blocked(texts[s], start, term, st) or _inside_false_match(texts[s], start, end, term, st):
+            continue
+        last_end[(s, term)] = end
+        rows.append((s, i, k, term, start, end))
+    out = []
+    by_sent: dict[int, list] = {}
+    for r in rows:
+        by_sent.setdefault(r[0], []).append(r)
+    for s, rs in by_sent.items():
+        for _, i, k, term, a, b in rs:
+            nested = any(len(t2) > len(term) and a2 <= a and b <= b2 for _, _, _, t2, a2, b2 in rs)
+            r = tok.iloc[i]
+            out.append((r["doc_id"], r["year"], r["para_id"], r["sent_id"], r["token_id"], k, term, a, b, nested))
+    res = pd.DataFrame(out, columns=TOKEN_MATCH_COLUMNS)
+    return res.sort_values(["doc_id", "token_id", "term"], kind="stable").reset_index(drop=True)
+
+
+def count_token_terms(tokens: pd.DataFrame, terms: list[str], st: RhetoricSettings) -> pd.DataFrame:
+    """Occurrences of each term per body paragraph counted on tokens (``token_term_matches``): the
+    columns of ``count_terms`` (doc_id, year, para_id, term, count, nested), rows only where count > 0."""
+    m = token_term_matches(tokens, terms, st)
+    cols = ["doc_id", "year", "para_id", "term", "count", "nested"]
+    if m.empty:
+        return pd.DataFrame(columns=cols)
+    out = (m.assign(nested=m["nested"].astype(int)).groupby(["doc_id", "year", "para_id", "term"], as_index=False)
+           .agg(count=("term", "size"), nested=("nested", "sum")))
+    return out[cols].sort_values(["doc_id", "para_id", "term"], kind="stable").reset_index(drop=True)
+
+
+def token_kwic(matches: pd.DataFrame, sentences: pd.DataFrame, width: int) -> pd.DataFrame:
+    """Keyword in context for token matches (``token_term_matches``), context cut at the sentence:
+    doc_id, year, para_id, left, term, right (``width`` characters each side)."""
+    cols = ["doc_id", "year", "para_id", "left", "term", "right"]
+    if matches.empty:
+        return pd.DataFrame(columns=cols)
+    text = {(d, s): squeeze(str(t)) for d, s, t in sentences[["doc_id", "sent_id", "text"]].itertuples(index=False)}
+    rows = []
+    for r in matches.itertuples(index=False):
+        t = text.get((r.doc_id, r.sent_id), "")
+        rows.append((r.doc_id, r.year, r.para_id, t[max(0, r.start - width):r.start], r.term, t[r.end:r.end + width]))
+    return pd.DataFrame(rows, columns=cols)
