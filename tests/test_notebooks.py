@@ -227,3 +227,98 @@ def test_notebook_05_runs_when_no_central_formula_occurs(tmp_path):
     assert set(by["year"]) <= {2009, 2011}
     for name in ["05_adoption_timeline", "05_formula_density_by_year"]:
         assert (out / "figures" / f"{name}.png").exists()
+
+
+# --- every notebook on a corpus shaped like real ones (issue 13; tests/realistic_corpus.py) ---------------
+@pytest.fixture(scope="session")
+def realistic_run(tmp_path_factory):
+    """All notebooks (with HTML) on the generated realistic corpus: 73 documents, 25 years (2005 missing), both
+    layouts, a traditional-character report, a GBK file, CRLF files, a 200,000-character paragraph.  The corpus
+    folder is read-only for every process.  Returns (corpus folder, out folder, process, seconds)."""
+    import time
+    from realistic_corpus import write_realistic_corpus
+
+    corpus = write_realistic_corpus(tmp_path_factory.mktemp("realistic_corpus"))
+    out = tmp_path_factory.mktemp("realistic_out")
+    start = time.perf_counter()
+    proc = run_all("--corpus", str(corpus), "--out", str(out), readonly=(corpus,))
+    return corpus, out, proc, time.perf_counter() - start
+
+
+def test_every_notebook_runs_on_a_corpus_shaped_like_real_ones(realistic_run):
+    from realistic_corpus import GAP_YEAR, YEARS, realistic_documents
+
+    corpus, out, proc, seconds = realistic_run
+    print(f"realistic corpus: all notebooks in {seconds:.0f} s")      # reported, not asserted (shared machines)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for nb in NOTEBOOKS:
+        assert f"ran {nb.name}" in proc.stdout + proc.stderr
+        assert (out / "html" / nb.with_suffix(".html").name).exists()
+    docs = pd.read_csv(out / "processed" / "documents.csv")
+    assert sorted(docs["doc_id"]) == sorted(d["doc_id"] for d in realistic_documents())
+    assert sorted(docs["year"].unique()) == YEARS and GAP_YEAR not in set(docs["year"])
+    assert set(docs["layout"]) == {"newspaper_page", "clean_text"}
+
+
+def test_cleaning_is_accounted_for_in_every_document_of_the_realistic_corpus(realistic_run):
+    """The tables as written balance for every document, and clean_text reports lost nothing but front matter."""
+    from tifa.cleaning import account_for_characters
+    from tifa.corpus import load_corpus
+
+    corpus_dir, out, proc, _ = realistic_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    corpus = load_corpus(corpus_dir)
+    paragraphs = pd.read_csv(out / "processed" / "paragraphs.csv", keep_default_na=False)
+    audit = pd.read_csv(out / "processed" / "cleaning_audit.csv", keep_default_na=False, na_values=[""],
+                        dtype={"text": str, "result": str})
+    check = account_for_characters(corpus, paragraphs, audit)
+    assert len(check) == len(corpus) and check["balanced"].all(), check[~check["balanced"]].T
+    reports = set(corpus.loc[corpus["layout"] == "clean_text", "doc_id"])
+    acted = audit[audit["doc_id"].isin(reports) & (audit["action"] != "normalise")]
+    assert set(acted["reason"]) <= {"furniture", "dateline", "page_number", "bullet"}
+    assert (acted["reason"] == "furniture").sum() >= len(reports) - 1     # 各位代表： in every report but the long one
+
+
+def test_the_traditional_report_of_the_realistic_corpus_is_converted_and_recorded(realistic_run):
+    from realistic_corpus import TRADITIONAL_DOC
+    from tifa.corpus import load_corpus, to_simplified
+
+    corpus_dir, out, proc, _ = realistic_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    docs = pd.read_csv(out / "processed" / "documents.csv").set_index("doc_id")
+    assert docs.loc[TRADITIONAL_DOC, "script"] == "traditional" and docs.loc[TRADITIONAL_DOC, "converted"] > 100
+    assert (docs.drop(TRADITIONAL_DOC)["script"] == "simplified").all() and (docs.drop(TRADITIONAL_DOC)["converted"] == 0).all()
+    audit = pd.read_csv(out / "processed" / "cleaning_audit.csv", keep_default_na=False)
+    conv = audit[audit["reason"] == "traditional_to_simplified"]
+    assert set(conv["doc_id"]) == {TRADITIONAL_DOC} and set(conv["action"]) == {"normalise"}
+    paragraphs = pd.read_csv(out / "processed" / "paragraphs.csv", keep_default_na=False)
+    mine = paragraphs.loc[paragraphs["doc_id"] == TRADITIONAL_DOC, "text"]
+    assert len(mine) and all(to_simplified(t) == t for t in mine)            # nothing traditional left to cut
+    raw = load_corpus(corpus_dir).set_index("doc_id").loc[TRADITIONAL_DOC, "text"]
+    assert raw != to_simplified(raw)                                          # the original is kept as it was
+    tokens = pd.read_csv(out / "processed" / "tokens.csv", keep_default_na=False)
+    assert "政府工作报告" in "".join(mine) and "报告" in set(tokens.loc[tokens["doc_id"] == TRADITIONAL_DOC, "token"])
+
+
+def test_no_tokenizer_disagreement_on_the_realistic_corpus_goes_unreported(realistic_run):
+    """Every sentence whose tokens differ from jieba's cut (whole corpus, not only notebook 02's sample) is
+    listed in segmentation_checks.csv; and the corpus does hold the ASCII runs rjieba alone cuts otherwise."""
+    from tifa.segmentation import SEGMENT_HMM, tokenizer
+
+    _, out, proc, _ = realistic_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    sentences = pd.read_csv(out / "processed" / "sentences.csv", keep_default_na=False)
+    tokens = pd.read_csv(out / "processed" / "tokens.csv", keep_default_na=False, dtype={"token": str})
+    checks = pd.read_csv(out / "processed" / "segmentation_checks.csv", keep_default_na=False)
+    reported = set(zip(checks.loc[checks["check"] == "tokenizer agreement", "doc_id"],
+                       checks.loc[checks["check"] == "tokenizer agreement", "sent_id"].astype(int)))
+    seg = tokenizer(hmm=SEGMENT_HMM)
+    made = tokens.groupby(["doc_id", "sent_id"], sort=False)["token"].agg(list).to_dict()
+    differ, mended = set(), 0
+    for doc_id, sent_id, text in sentences[["doc_id", "sent_id", "text"]].itertuples(index=False):
+        ours = [t for t in made.get((doc_id, sent_id), []) if t.strip()]
+        if ours != [t for t in seg.jieba_cut(text) if t.strip()]:
+            differ.add((doc_id, sent_id))
+        mended += seg.rjieba_cut(text) != seg.cut(text)
+    assert differ <= reported, sorted(differ - reported)[:10]
+    assert mended > 0
