@@ -7,7 +7,8 @@ import pytest
 
 from tifa.config import Paths
 from tifa.style import DISPLAY_REDUCTION, PNG_DPI, setup_style
-from tifa.notebook import colophon, save_figure
+from tifa.files import csv_bytes
+from tifa.notebook import attach_data, colophon, figure_data, save_figure
 
 
 def test_missing_glyph_is_an_error(tmp_path):
@@ -53,6 +54,35 @@ def test_save_figure_writes_files_and_shows_the_same_pixels(tmp_path):
     assert small.tobytes() == png.reduce(DISPLAY_REDUCTION).tobytes()
     assert (tmp_path / "99_pixels.pdf").read_bytes().startswith(b"%PDF")
     assert not list(tmp_path.glob(".99_pixels*"))  # no temporary files left
+
+
+def test_save_figure_writes_the_attached_data_beside_the_figure(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    setup_style()
+    paths = Paths(raw=tmp_path, processed=tmp_path, figures=tmp_path)
+    table = pd.DataFrame({"year": [2018, 2019], "term": ["党建", "发展"], "per_10k": [1 / 3, 2.5]})
+
+    def figure():
+        fig, ax = plt.subplots(figsize=(2, 2))
+        ax.plot(table["year"], table["per_10k"])
+        return fig
+
+    fig = attach_data(figure(), table)
+    assert figure_data(fig) is not None and figure_data(fig).equals(table)
+    save_figure(fig, "99_data", paths)                  # data=None: the attached table is written
+    assert (tmp_path / "99_data.csv").read_bytes() == csv_bytes(table)
+    assert (tmp_path / "99_data.csv").read_bytes().decode("utf-8-sig").startswith("year,term,per_10k\n2018,党建,0.333333")
+    other = table.head(1)
+    save_figure(attach_data(figure(), table), "99_data", paths, data=other)   # an explicit table wins
+    assert (tmp_path / "99_data.csv").read_bytes() == csv_bytes(other)
+    save_figure(figure(), "99_data", paths)             # no table at all: the stale CSV goes
+    assert not (tmp_path / "99_data.csv").exists() and (tmp_path / "99_data.png").exists()
+    with pytest.raises(TypeError, match="DataFrame"):
+        attach_data(figure(), [1, 2])
+    plt.close("all")
 
 
 def test_save_figure_matches_matplotlib_with_a_layout_engine(tmp_path):

@@ -27,9 +27,11 @@ from tifa.plots import (
     plot_length_by_year, plot_top_formulae, plot_wordcloud, plot_wordcloud_panel,
     figure_image, mark_missing_years, plot_adoption_timeline, plot_attention_heatmap, plot_change,
     plot_formula_density, plot_keyness, plot_slope, plot_term_by_year, plot_trends, wordcloud_array,
+    set_year_axis, wordcloud_panel_years, wordcloud_words, year_label_step,
 )
 from tifa.style import cjk_font_path, setup_style
-from tifa.notebook import save_figure
+from tifa.files import csv_bytes
+from tifa.notebook import figure_data, save_figure
 from conftest import (
     ADOPTION_CHARS, ADOPTION_COUNTS, ADOPTION_DOCS, ADOPTION_FORMULAE, CATS, CODEBOOK, coded_corpus,
     paragraph_table, token_table,
@@ -469,10 +471,213 @@ def test_device_mix_smoke(plt):
 
 def test_wordcloud_figures_keep_the_cloud_pixels(plt):
     image = np.full((60, 90, 3), 255, dtype=np.uint8)
-    fig = plot_wordcloud(image, "2001 · news")
+    words = pd.DataFrame({"term": ["发展"], "count": [3]})
+    fig = plot_wordcloud(image, "2001 · news", words)
     assert fig.axes[0].get_title() == "2001 · news"
     assert fig.get_figwidth() == pytest.approx(90 / 300)
-    panel = plot_wordcloud_panel({2001: image, 2003: image, 2004: image, 2005: image},
-                                 {2001: "2001", 2003: "2003", 2004: "2004", 2005: "2005"})
+    years = [2001, 2003, 2004, 2005]
+    panel = plot_wordcloud_panel(dict.fromkeys(years, image), {y: str(y) for y in years}, dict.fromkeys(years, words))
     assert len(panel.axes) == 6  # at most three a row: two rows, two empty panels switched off
     assert [a.get_title() for a in panel.axes if a.get_title()] == ["2001", "2003", "2004", "2005"]
+    assert figure_data(panel).to_dict("list") == {"year": years, "term": ["发展"] * 4, "count": [3] * 4}
+
+
+def test_wordcloud_words_are_the_most_frequent_the_cloud_is_given():
+    st = replace(rhetoric_settings(), wordcloud_max_words=3)
+    words = wordcloud_words({"甲": 2, "乙": 9, "丙": 2, "丁": 5}, st)
+    assert words.to_dict("list") == {"term": ["乙", "丁", "甲"], "count": [9, 5, 2]}   # a tie keeps dict order
+
+
+def test_wordcloud_panel_years_keep_all_up_to_the_cap_then_spread_evenly():
+    assert wordcloud_panel_years([2001, 2003]) == [2001, 2003]
+    years = list(range(1995, 2025))                                  # 30 years
+    chosen = wordcloud_panel_years(years)
+    assert len(chosen) == plots.WORDCLOUD_PANEL_MAX == 12 and chosen[0] == 1995 and chosen[-1] == 2024
+    assert chosen == sorted(chosen) and max(np.diff(chosen)) - min(np.diff(chosen)) <= 1
+    assert wordcloud_panel_years(years, max_n=3) == [1995, 2009, 2024]   # 14.5 rounds to even
+    panel = plot_wordcloud_panel(dict.fromkeys(chosen, np.full((60, 90, 3), 255, dtype=np.uint8)),
+                                 {y: str(y) for y in chosen}, dict.fromkeys(chosen, pd.DataFrame({"term": ["甲"], "count": [1]})),
+                                 note="12 of 30 years")
+    assert len(panel.axes) == 12 and "12 of 30 years" in suptitle(panel)   # four a row past six clouds
+
+
+# --- figure data: every plot function attaches the numbers it draws (issue 16) -----------------------------
+def _keyness_figure():
+    kw, docs, comparison_years = keyness_inputs()
+    return plot_keyness(kw, year_axis(docs), comparison_years, {"乙": "second"}, top_n=3)
+
+
+def _change_figure():
+    tok, docs = with_news_2002()
+    counts = priority_counts(match_terms(tok, CODEBOOK), paragraph_table(tok), CATS)
+    return plot_change(attention_change(counts, CODEBOOK, docs, resample_paragraphs(counts, CATS, docs["doc_id"],
+                                                                                    100, SEED)), CODEBOOK)
+
+
+def _coded(plot):
+    tok, _, docs = coded_corpus()
+    return plot(by_year_of(tok, docs), CODEBOOK, year_axis(docs))
+
+
+CLOUD = np.full((60, 90, 3), 255, dtype=np.uint8)
+CLOUD_WORDS = pd.DataFrame({"term": ["发展", "党建"], "count": [3, 2]})
+SPLIT = pd.DataFrame({"in lexicon": [5.0, 7.0, 0.0], "pattern only": [1.0, 0.0, 0.0]}, index=["a", "b", "c"])
+FIGURE_CASES = {   # plot function -> (a figure drawn by it, columns its data must have)
+    "plot_length_by_year": (lambda: plot_length_by_year(SMALL_DOCS), {"year", "doc_id", "chars"}),
+    "plot_chars_kept_dropped": (lambda: plot_chars_kept_dropped(pd.DataFrame(
+        {"doc_id": ["a", "b"], "year": [2001, 2003], "kept": [90, 50], "dropped": [10, 0],
+         "dropped_byline": [6, 0]})), {"doc_id", "year", "measure", "chars"}),
+    "plot_formula_density_by_doc": (lambda: plot_formula_density_by_doc(SMALL_DOCS, SPLIT),
+                                    {"year", "doc_id", "kind", "count", "per_10k"}),
+    "plot_top_formulae": (lambda: plot_top_formulae(
+        pd.DataFrame({"doc_id": ["a", "b"], "year": [2001, 2001], "term": ["四个意识", "两个维护"], "count": [2, 1]}),
+        ["四个意识", "两个维护"], SMALL_DOCS, {}), {"term", "year", "count", "per_10k"}),
+    "plot_device_mix": (lambda: plot_device_mix(pd.DataFrame(
+        {"year": [2001, 2001, 2003], "genre": ["report", "news", "news"], "formula": [3.0, 1.0, np.nan]},
+        index=pd.Index(["a", "b", "c"], name="doc_id")), ["formula"]), {"year", "doc_id", "device", "per_10k"}),
+    "plot_wordcloud": (lambda: plot_wordcloud(CLOUD, "2001", CLOUD_WORDS), {"term", "count"}),
+    "plot_wordcloud_panel": (lambda: plot_wordcloud_panel({2001: CLOUD}, {2001: "2001"}, {2001: CLOUD_WORDS}),
+                             {"year", "term", "count"}),
+    "plot_attention_heatmap": (lambda: _coded(plot_attention_heatmap), {"year", "category", "per_10k"}),
+    "plot_slope": (lambda: plot_slope(by_year_of(*with_news_2002()), CODEBOOK), {"comparison", "year", "per_10k"}),
+    "plot_change": (_change_figure, {"comparison", "category", "change_pp", "ci_low_pp", "ci_high_pp"}),
+    "plot_trends": (lambda: _coded(plot_trends), {"comparison", "year", "category", "share_pct", "ci_low_pct"}),
+    "plot_keyness": (_keyness_figure, {"comparison", "year", "rank", "term", "log_ratio", "g2"}),
+    "plot_adoption_timeline": (lambda: plot_adoption_timeline(adoption_table(COUNTS, DOCS, FORMULAE), B),
+                               {"element", "term", "date_from", "date_to"}),
+    "plot_formula_density": (lambda: plot_formula_density(
+        density_by_origin(adoption_by_year(COUNTS, DOCS, FORMULAE, CHARS), CHARS), DOCS), {"year", "origin", "per_10k"}),
+    "plot_term_by_year": (lambda: plot_term_by_year(term_counts()), {"year", "count", "per_10k", "per_10k_ci_low"}),
+}
+
+
+def test_every_plot_function_has_a_figure_data_case():
+    import inspect
+
+    drawing = {name for name, f in inspect.getmembers(plots, inspect.isfunction)
+               if f.__module__ == plots.__name__ and name.startswith("plot_")}
+    assert sorted(drawing - set(FIGURE_CASES)) == [], "plot functions without a case in FIGURE_CASES"
+
+
+@pytest.mark.parametrize("name", sorted(FIGURE_CASES))
+def test_every_figure_carries_its_data_and_saves_it_byte_for_byte(plt, tmp_path, name):
+    make, columns = FIGURE_CASES[name]
+    data = figure_data(make())
+    assert isinstance(data, pd.DataFrame) and len(data) > 0, f"{name} attaches no data"
+    assert columns <= set(data.columns)
+    written = []
+    for run in ("a", "b"):   # two runs into two folders: the same CSV bytes, those of csv_bytes
+        folder = tmp_path / run
+        folder.mkdir()
+        save_figure(make(), "09_case", Paths(raw=folder, processed=folder, figures=folder))
+        written.append((folder / "09_case.csv").read_bytes())
+    assert written[0] == written[1] == csv_bytes(data)
+
+
+def test_keyness_figure_data_are_the_bars_drawn(plt):
+    fig = _keyness_figure()
+    data = figure_data(fig)
+    bars = sorted(round(float(p.get_width()), 6) for ax in fig.axes for p in ax.patches)
+    assert bars == sorted(round(float(v), 6) for v in data["log_ratio"])
+    assert (data.groupby(["comparison", "year"])["rank"].min() == 1).all()
+
+
+# --- layouts by size (issue 13): many years, many documents -------------------------------------------------
+def test_year_labels_thin_out_past_twelve_years(plt):
+    assert [year_label_step(n) for n in (1, 12, 13, 24, 25, 31)] == [1, 1, 2, 2, 3, 3]
+    fig, ax = plt.subplots()
+    set_year_axis(ax, list(range(1995, 2025)))
+    labels = ticks(ax.get_xticklabels())
+    assert len(ax.get_xticks()) == 30 and [t for t in labels if t] == [str(y) for y in range(1995, 2025, 3)]
+    assert all(t.get_rotation() == 90 for t in ax.get_xticklabels())
+    set_year_axis(ax, [2018, 2019, 2020], labels=["a", "b", "c"])
+    assert ticks(ax.get_xticklabels()) == ["a", "b", "c"]
+
+
+def many_years_docs(n_years: int = 30, per_year: int = 6) -> pd.DataFrame:
+    """``per_year`` documents in each of ``n_years`` years from 1995, two genres alternating."""
+    rows = [(f"{y}_{i}", y, ("report", "news")[i % 2], 1000 + 10 * i + y % 7, 800 + 5 * i)
+            for y in range(1995, 1995 + n_years) for i in range(per_year)]
+    return pd.DataFrame(rows, columns=["doc_id", "year", "genre", "chars", "body_chars"])
+
+
+def test_length_by_year_summarises_per_year_when_a_year_has_many_documents(plt):
+    docs = many_years_docs()
+    fig = plot_length_by_year(docs)
+    ax = fig.axes[0]
+    assert not ax.containers and "median and range" in ax.get_title()   # no bar per document
+    data = figure_data(fig)
+    assert len(data) == 30 * 2 and set(data["documents"]) == {3}          # one row per year and genre
+    assert {"chars_median", "chars_min", "chars_max"} <= set(data.columns)
+    assert [t for t in ticks(ax.get_xticklabels()) if t][:2] == ["1995", "1998"]
+    few = plot_length_by_year(docs[docs["year"] <= 1996].groupby("year").head(4))
+    assert len(few.axes[0].containers) == 8                               # up to four a year: a bar each
+
+
+def test_formula_density_and_device_mix_summarise_many_documents(plt):
+    docs = many_years_docs(per_year=6)
+    split = pd.DataFrame({"in lexicon": 3.0, "pattern only": 1.0}, index=docs["doc_id"])
+    fig = plot_formula_density_by_doc(docs, split)
+    assert len(fig.axes[0].patches) == 30 * 2 * 2                         # year x genre x (lexicon, pattern)
+    assert "one bar per year and genre" in fig.axes[0].get_title()
+    assert set(figure_data(fig)["documents"]) == {3}
+    rate = docs.set_index("doc_id")[["year", "genre"]].assign(formula=1.0, slogan=2.0, mobilisation=0.5)
+    fig = plot_device_mix(rate, ["formula", "slogan", "mobilisation"])
+    assert len(fig.axes) == 3 and "median" in suptitle(fig)
+    assert set(figure_data(fig)["per_10k_median"]) == {1.0, 2.0, 0.5}
+
+
+def test_chars_kept_dropped_has_one_row_per_year_past_thirty_documents(plt):
+    docs = many_years_docs(n_years=8, per_year=5)
+    table = docs.assign(kept=100, dropped=5, dropped_byline=5)
+    fig = plot_chars_kept_dropped(table)
+    assert ticks(fig.axes[0].get_yticklabels())[0] == "1995 (5 docs)" and len(fig.axes[0].get_yticks()) == 8
+    data = figure_data(fig)
+    assert data.query("year == 1995 and measure == 'kept'")["chars"].item() == 500
+
+
+def test_top_formulae_become_a_heatmap_past_twelve_years(plt):
+    docs = many_years_docs(n_years=20, per_year=1)
+    rows = pd.DataFrame({"doc_id": docs["doc_id"], "year": docs["year"], "term": "四个意识", "count": 2})
+    fig = plot_top_formulae(rows, ["四个意识"], docs, {})
+    ax = fig.axes[0]
+    assert ax.images and len(ax.get_xticks()) == 20 and ticks(ax.get_xticklabels())[0] == "1995"
+    assert ax.get_xlabel().startswith("Texts: ")
+    assert len(figure_data(fig)) == 20
+
+
+def many_years_keyness(n_years: int = 12):
+    """``n_years`` documents, one a year; the first four each over-use a term of their own, the rest are alike."""
+    own = ["甲", "乙", "丙", "丁"]
+    sents = [(f"d{i}", 2001 + i, 0, ([own[i]] * 60 if i < len(own) else []) + ["共"] * 60 + ["同"] * 30)
+             for i in range(n_years)]
+    docs = pd.DataFrame({"doc_id": [s[0] for s in sents], "year": [s[1] for s in sents], "genre": "news"})
+    kw = keyness_by_year(token_table(sents), docs, min_freq=1)
+    comparison_years = {label: set(docs.loc[docs["doc_id"].isin(ids), "year"]) for label, ids in comparison_groups(docs)}
+    return kw, docs, comparison_years
+
+
+def test_keyness_past_eight_years_draws_only_panels_with_keywords(plt):
+    kw, docs, comparison_years = many_years_keyness(12)
+    with_keywords = kw[kw["significant"].astype(bool) & (kw["g2"] > 0)].groupby(["comparison", "year"]).size()
+    assert 0 < len(with_keywords) < 12
+    fig = plot_keyness(kw, year_axis(docs), comparison_years, top_n=3)
+    shown = [ax for ax in fig.axes if ax.axison]
+    assert len(shown) == len(with_keywords)                                # no "no keyword" panels
+    assert [ax.get_title(loc="left") for ax in shown][0] == f"2001 · {ALL_GENRES}"
+    note = suptitle(fig)
+    assert "Panels only for a year and comparison with a significant keyword" in note
+    silent = sorted(set(range(2001, 2013)) - {y for _, y in with_keywords.index})
+    assert plots._year_list(silent) in note                                # the other years listed
+    assert fig.get_figheight() < 12                                        # not one row a year
+    few_kw, few_docs, few_years = many_years_keyness(6)                  # up to eight years: one row a year
+    few = plot_keyness(few_kw, year_axis(few_docs), few_years, top_n=3)
+    assert [ax.get_title(loc="left") for ax in few.axes] == [f"{y} · {ALL_GENRES}" for y in range(2001, 2007)]
+
+
+def test_heatmap_over_many_years_keeps_columns_narrow(plt):
+    tok, _, docs = coded_corpus()
+    by_year = by_year_of(tok, docs)
+    years = list(range(1995, 2025))
+    fig = plot_attention_heatmap(by_year, CODEBOOK, years)
+    assert fig.get_figwidth() < 16 and ticks(fig.axes[0].get_xticklabels())[0] == "1995"

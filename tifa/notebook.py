@@ -19,15 +19,35 @@ from .config import Paths, ROOT
 from .files import csv_bytes, publish_file
 from .style import DISPLAY_REDUCTION, GLYPH_MISSING, PNG_DPI
 
+FIGURE_DATA_ATTR = "tifa_data"  # the attribute of a figure that holds the table of the numbers it draws
+
+
+def attach_data(fig, table: pd.DataFrame):
+    """Attach ``table`` (the numbers ``fig`` draws, a tidy long table) to the figure, for
+    :func:`save_figure` to write beside it as CSV; returns ``fig``.  The one mechanism by which every
+    plot function of :mod:`tifa.plots` hands its data on."""
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"attach_data takes a pandas DataFrame, not {type(table).__name__}")
+    setattr(fig, FIGURE_DATA_ATTR, table.reset_index(drop=True))
+    return fig
+
+
+def figure_data(fig) -> pd.DataFrame | None:
+    """The table attached to ``fig`` by :func:`attach_data`, or None."""
+    return getattr(fig, FIGURE_DATA_ATTR, None)
+
+
 def save_figure(fig, name: str, paths: Paths, data: pd.DataFrame | None = None):
     """Save ``fig`` as ``<figures>/<name>.png`` (300 dpi) and ``.pdf`` (fonts embedded), byte-stable;
     close it and return its PNG at half resolution for the notebook to display.
 
-    ``data``, when given, is the table of the numbers the figure draws: it is written beside the
-    figure as ``<figures>/<name>.csv`` (the same bytes as :func:`tifa.files.write_csv`: UTF-8 with a
-    BOM, reproducible), so a reader can redraw the figure or check a value without running the
-    notebook.  Without ``data`` a ``<name>.csv`` left by an earlier run is removed, so a CSV beside a
-    figure always belongs to it.
+    ``data`` is the table of the numbers the figure draws: it is written beside the figure as
+    ``<figures>/<name>.csv`` (the same bytes as :func:`tifa.files.write_csv`: UTF-8 with a BOM,
+    reproducible), so a reader can redraw the figure or check a value without running the notebook.
+    When ``data`` is None the table the plot function attached to the figure is used
+    (:func:`figure_data`: every function of :mod:`tifa.plots` attaches one), so a notebook passes
+    nothing.  A figure without any table gets no CSV, and a ``<name>.csv`` left by an earlier run is
+    removed, so a CSV beside a figure always belongs to it.
 
     ``name`` starts with the notebook number, e.g. ``"00_length_by_year"``.  Each file is written
     to a temporary name and renamed (the PNG first, then the PDF); PDF metadata carries no creation
@@ -59,6 +79,8 @@ def save_figure(fig, name: str, paths: Paths, data: pd.DataFrame | None = None):
 
     tmps: dict[str, tuple[int, str]] = {}
     try:
+        if data is None:
+            data = figure_data(fig)
         if data is not None and not isinstance(data, pd.DataFrame):
             raise TypeError(f"save_figure(data=...) takes a pandas DataFrame, not {type(data).__name__}")
         table = csv_bytes(data) if data is not None else None  # a bad table fails before anything is drawn

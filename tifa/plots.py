@@ -1,5 +1,23 @@
 """Every figure of the notebooks: tables in, a matplotlib figure out, no file written (notebooks save
 with :func:`tifa.notebook.save_figure`).  Call :func:`tifa.style.setup_style` first.
+
+**Figure data.** Every plot function attaches to the figure it returns the table of exactly the numbers
+it draws (:func:`tifa.notebook.attach_data`; a tidy long table with labelled columns such as ``year``,
+``doc_id``, ``category``, ``per_10k``, ``ci_low``, ``ci_high``, ``count``), and ``save_figure`` writes
+it beside the PNG and PDF as ``<name>.csv``; read it back with :func:`tifa.notebook.figure_data`.
+
+**Layouts by size** (so a figure holds from 1 to 30+ years and from 5 to thousands of documents):
+
+* year axes label every year up to ``YEAR_LABELS_MAX`` (12) years; past that every k-th year is
+  labelled (k = ceil(years / 12); every year keeps a tick) and labels are rotated;
+* a figure that draws one bar or dot per document does so while no year has more than
+  ``DOCS_PER_YEAR_MAX`` (4) documents; past that it draws per-year summaries (per genre: the median
+  and the range of the documents' values, and their number), and says so;
+* the keyness figure keeps one row per year up to ``KEYNESS_ROWS_MAX`` (8) years; past that it draws
+  only the panels with a significant keyword, in a grid of ``KEYNESS_GRID_COLS`` columns, and lists
+  the other years in a note;
+* the word-cloud panel holds at most ``WORDCLOUD_PANEL_MAX`` (12) clouds (:func:`wordcloud_panel_years`
+  says which years, and the figure says by which rule).
 """
 from __future__ import annotations
 
@@ -14,6 +32,14 @@ from .settings import RhetoricSettings
 from .terms import gloss_label
 from .priorities import codebook_categories, direction_label
 from .style import OKABE_ITO, PNG_DPI
+from .notebook import attach_data as _attach_data
+
+YEAR_LABELS_MAX = 12     # a year axis labels every year up to this many years, every k-th year past it
+DOCS_PER_YEAR_MAX = 4    # one bar/dot per document up to this many documents in a year; else per-year summaries
+DOC_ROWS_MAX = 30        # a figure with one row per document (01) draws one row per year past this many documents
+KEYNESS_ROWS_MAX = 8     # plot_keyness: one row per year up to this many years; else a grid of panels with keywords
+KEYNESS_GRID_COLS = 4    # plot_keyness: columns of that grid
+WORDCLOUD_PANEL_MAX = 12  # plot_wordcloud_panel: at most this many clouds in the panel figure
 
 
 def wordcloud_array(freqs: dict[str, int], st: RhetoricSettings, font_path: str | os.PathLike) -> np.ndarray:
@@ -66,11 +92,42 @@ def document_bar_slots(documents: pd.DataFrame) -> list[tuple[object, float, flo
     return slots
 
 
+def year_label_step(n_years: int, max_labels: int = YEAR_LABELS_MAX) -> int:
+    """Label every k-th year of an axis of ``n_years`` years so at most ``max_labels`` are labelled:
+    1 up to ``max_labels`` years, ceil(n_years / max_labels) past that."""
+    return max(1, -(-int(n_years) // max_labels))
+
+
+def set_year_axis(ax, span: list[int], labels: list[str] | None = None, fontsize: float | None = None,
+                  rotate: bool = False) -> None:
+    """Every year of ``span`` gets a tick; up to ``YEAR_LABELS_MAX`` years each is labelled (with
+    ``labels`` if given), past that only every k-th (``year_label_step``) from the first year is
+    labelled, with the year alone, rotated 90 degrees (``rotate`` rotates a short axis too)."""
+    span = [int(y) for y in span]
+    step = year_label_step(len(span))
+    if step == 1:
+        if labels is None and fontsize is None:   # the default formatter labels each year (as before)
+            ax.set_xticks(span)
+            ax.tick_params(axis="x", labelrotation=90 if rotate else 0)
+        else:
+            ax.set_xticks(span, labels if labels is not None else [str(y) for y in span], fontsize=fontsize,
+                          rotation=90 if rotate else 0)
+        return
+    ax.set_xticks(span, [str(y) if i % step == 0 else "" for i, y in enumerate(span)], fontsize=fontsize,
+                  rotation=90)
+
+
+def _many_docs(documents: pd.DataFrame) -> bool:
+    """True when some year has more than ``DOCS_PER_YEAR_MAX`` documents (per-year summaries are drawn)."""
+    return len(documents) > 0 and int(documents.groupby("year").size().max()) > DOCS_PER_YEAR_MAX
+
+
 def _year_ticks(ax, years: list[int], gaps: list[int], label: str | None = "top") -> None:
     """Every year from the first to the last as a tick; missing years stay visible as gaps, never filled."""
-    ax.set_xticks(range(min(years), max(years) + 1))
+    set_year_axis(ax, list(range(min(years), max(years) + 1)))
     ax.set_xlim(min(years) - 0.6, max(years) + 0.6)
-    mark_missing_years(ax, gaps, label=label)
+    # past YEAR_LABELS_MAX years a 'no text' label would overrun its neighbours: the band alone marks the gap
+    mark_missing_years(ax, gaps, label=label if max(years) - min(years) < YEAR_LABELS_MAX else None)
 
 
 def plot_length_by_year(documents: pd.DataFrame):
@@ -80,18 +137,49 @@ def plot_length_by_year(documents: pd.DataFrame):
 
     gaps = missing_years(documents["year"])
     colors = genre_colors(sorted(documents["genre"].unique()))
-    fig, ax = plt.subplots(figsize=(6.5, 3.2))
-    for d, x, width in document_bar_slots(documents):
-        ax.bar(x, d.chars, width=width * 0.95, color=colors[d.genre], label=d.genre)
-    mark_missing_years(ax, gaps, label="bottom")
+    span = list(range(int(documents["year"].min()), int(documents["year"].max()) + 1))
+    fig, ax = plt.subplots(figsize=(6.5 if len(span) <= YEAR_LABELS_MAX else 8.5, 3.2))
+    if _many_docs(documents):
+        data = _per_year_summary(documents, "chars")
+        _draw_summary(ax, data, "chars", colors)
+        title = ("Length of documents by year: median and range per genre (n = documents)\n各年份文本长度"
+                 "（中位数与范围）")
+        data = data.rename(columns={"median": "chars_median", "min": "chars_min", "max": "chars_max"})
+    else:
+        for d, x, width in document_bar_slots(documents):
+            ax.bar(x, d.chars, width=width * 0.95, color=colors[d.genre], label=d.genre)
+        title = "Length of each document by year 各年份文本长度"
+        data = documents[["year", "doc_id", "genre", "chars"]].sort_values(["year", "doc_id"], kind="stable")
+    mark_missing_years(ax, gaps, label="bottom" if len(span) <= YEAR_LABELS_MAX else None)
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(dict(zip(labels, handles)).values(), dict(zip(labels, handles)).keys(), loc="upper left",
               bbox_to_anchor=(1.0, 1.0))
-    ax.set_xticks(range(documents["year"].min(), documents["year"].max() + 1))
+    set_year_axis(ax, span)
     ax.set_xlabel("Year 年份")
     ax.set_ylabel("Characters (raw, non-whitespace) 字数")
-    ax.set_title("Length of each document by year 各年份文本长度")
-    return fig
+    ax.set_title(title)
+    return _attach_data(fig, data)
+
+
+def _per_year_summary(table: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Per year and genre: the number of documents with a value and the median, minimum and maximum of
+    ``value`` (what a per-year summary figure draws)."""
+    g = table.dropna(subset=[value]).groupby(["year", "genre"])[value]
+    return pd.DataFrame({"documents": g.size(), "median": g.median(), "min": g.min(),
+                         "max": g.max()}).reset_index()
+
+
+def _draw_summary(ax, summary: pd.DataFrame, value: str, colors: dict, n_labels: bool = True) -> None:
+    """Draw a ``_per_year_summary``: per year, the genres side by side in the year's slot, each a line
+    from the minimum to the maximum with a dot at the median (and its number of documents above)."""
+    for rec, x, width in document_bar_slots(summary):
+        ax.vlines(x, rec.min, rec.max, color=colors[rec.genre], lw=1.6, alpha=0.8)
+        ax.plot(x, rec.median, "o", color=colors[rec.genre], ms=4, label=rec.genre, zorder=3)
+        if n_labels:
+            ax.annotate(str(rec.documents), (x, rec.max), xytext=(0, 2), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=5.5, color="0.35")
+    top = float(summary["max"].max()) if len(summary) else 0.0
+    ax.set_ylim(0, max(top, 1.0) * 1.12)
 
 
 _DROP_REASON_LABELS = {  # display names of the drop reasons of tifa.cleaning (codes are the data)
@@ -105,14 +193,28 @@ _DROP_REASON_LABELS = {  # display names of the drop reasons of tifa.cleaning (c
 def plot_chars_kept_dropped(table: pd.DataFrame):
     """Notebook 01: per document, kept vs dropped characters (left) and dropped characters by reason
     (right).  ``table`` is ``account_for_characters`` with ``year``, one row per document in display
-    order; its ``dropped_<reason>`` columns with any characters are drawn, the largest first."""
+    order; its ``dropped_<reason>`` columns with any characters are drawn, the largest first.  Past
+    ``DOC_ROWS_MAX`` documents the rows are years (the documents of a year summed, their number in the
+    label)."""
     import matplotlib.pyplot as plt
 
     reasons = sorted((c for c in table.columns if c.startswith("dropped_") and table[c].sum() > 0),
                      key=lambda c: (-table[c].sum(), c))
-    ylabels = [f"{d} ({y})" for d, y in zip(table["doc_id"], table["year"])]
+    by_year = len(table) > DOC_ROWS_MAX
+    if by_year:
+        n_docs = table.groupby("year").size()
+        table = table.groupby("year", as_index=False)[["kept", "dropped"] + reasons].sum()
+        table.insert(0, "documents", table["year"].map(n_docs))
+        ylabels = [f"{y} ({n} docs)" for y, n in zip(table["year"], table["documents"])]
+        keys = ["year", "documents"]
+    else:
+        ylabels = [f"{d} ({y})" for d, y in zip(table["doc_id"], table["year"])]
+        keys = ["doc_id", "year"]
+    data = table[keys + ["kept", "dropped"] + reasons].melt(id_vars=keys, var_name="measure", value_name="chars")
+    data["measure"] = data["measure"].str.removeprefix("dropped_").where(data["measure"] != "dropped", "dropped")
     ypos = list(range(len(table)))
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 1.4 + 0.55 * len(table)), sharey=True,
+    row = 0.55 if len(table) <= YEAR_LABELS_MAX else 0.32
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 1.4 + row * len(table)), sharey=True,
                                    gridspec_kw={"width_ratios": [1, 1.2]})
     ax1.barh(ypos, table["kept"], color=OKABE_ITO[0], label="kept 保留")
     ax1.barh(ypos, table["dropped"], left=table["kept"], color=OKABE_ITO[5], label="dropped 删除")
@@ -137,7 +239,10 @@ def plot_chars_kept_dropped(table: pd.DataFrame):
     box1 = ax1.get_position()  # the kept/dropped key hangs below the left panel, clear of its axis label
     fig.legend(*ax1.get_legend_handles_labels(), loc="upper center", bbox_to_anchor=((box1.x0 + box1.x1) / 2, 0),
                ncol=2)
-    return fig
+    if by_year:
+        fig.suptitle(f"More than {DOC_ROWS_MAX} documents: one row per year (its documents summed)", fontsize=9,
+                     x=0.01, ha="left", y=1.0, va="bottom")
+    return _attach_data(fig, data)
 
 
 # Figures of notebook 03 -------------------------------------------------------------------------
@@ -153,25 +258,58 @@ def plot_formula_density_by_doc(docs: pd.DataFrame, formula_split: pd.DataFrame,
     ``docs``: doc_id, year, genre, body_chars; ``formula_split``: index doc_id (every document),
     columns ``in lexicon`` and ``pattern only`` (occurrences, nested ones removed).  ``ci`` (index
     doc_id, columns ci_low, ci_high: an interval of each document's total rate, computed elsewhere)
-    adds a whisker to each document's bar, named in the title by ``ci_label``."""
+    adds a whisker to each document's bar, named in the title by ``ci_label``.
+
+    When a year has more than ``DOCS_PER_YEAR_MAX`` documents, one bar per year and genre instead: the
+    formulae of its documents per 10,000 of their body characters (pooled), split the same way, with a
+    whisker from the lowest to the highest document's rate."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
     years = sorted(docs["year"].unique())
     genres = sorted(docs["genre"].unique())
     genre_color = genre_colors(genres)
-    fig, ax = plt.subplots(figsize=(6.5, 3.3))
-    for rec, x, width in document_bar_slots(docs):
+    kinds = [("in lexicon", None), ("pattern only", "///")]
+    long_axis = max(years) - min(years) >= YEAR_LABELS_MAX
+    fig, ax = plt.subplots(figsize=(8.5 if long_axis else 6.5, 3.3))
+    per_doc = docs[["year", "doc_id", "genre", "body_chars"]].copy()
+    for kind, _ in kinds:
+        per_doc[kind] = formula_split[kind].reindex(per_doc["doc_id"]).fillna(0).to_numpy(float)
+    summary = _many_docs(docs)
+    if summary:
+        rates = per_doc[per_doc["body_chars"] > 0].assign(
+            rate=lambda d: (d["in lexicon"] + d["pattern only"]) * 10_000 / d["body_chars"])
+        bars = per_doc.groupby(["year", "genre"], as_index=False)[["body_chars", "in lexicon", "pattern only"]].sum()
+        rng = rates.groupby(["year", "genre"])["rate"].agg(doc_per_10k_min="min", doc_per_10k_max="max")
+        bars = bars.join(rng, on=["year", "genre"])
+        bars.insert(2, "documents", bars.set_index(["year", "genre"]).index.map(per_doc.groupby(["year", "genre"]).size()))
+        keys = ["year", "genre", "documents", "body_chars", "doc_per_10k_min", "doc_per_10k_max"]
+    else:
+        bars = per_doc
+        keys = ["year", "doc_id", "genre", "body_chars"]
+    bars = bars.reset_index(drop=True)
+    chars = bars["body_chars"].to_numpy(float)
+    for kind, _ in kinds:   # the drawn rate of each part (0 for a document without body text)
+        bars[f"{kind} per_10k"] = np.divide(bars[kind].to_numpy(float) * 10_000, chars, out=np.zeros(len(bars)),
+                                            where=chars > 0)
+    for rec, x, width in document_bar_slots(bars):
         bottom = 0.0
-        for kind, hatch in [("in lexicon", None), ("pattern only", "///")]:
-            v = formula_split.loc[rec.doc_id, kind] * 10_000 / rec.body_chars if rec.body_chars else 0
+        for i, (kind, hatch) in enumerate(kinds):
+            v = rec[len(bars.columns) - len(kinds) + i]   # the "<kind> per_10k" columns, in order
             ax.bar(x, v, width=width * 0.9, bottom=bottom, color=genre_color[rec.genre], hatch=hatch, edgecolor="white")
             bottom += v
-        top = bottom
-        if ci is not None and rec.doc_id in ci.index and pd.notna(ci.loc[rec.doc_id, "ci_low"]):
-            ax.vlines(x, ci.loc[rec.doc_id, "ci_low"], ci.loc[rec.doc_id, "ci_high"], color="0.2", lw=0.8)
-            top = max(bottom, ci.loc[rec.doc_id, "ci_high"])
-        ax.text(x, top, f"{bottom:.0f}", ha="center", va="bottom", fontsize=8)
+        if summary and pd.notna(rec.doc_per_10k_min):
+            ax.vlines(x, rec.doc_per_10k_min, rec.doc_per_10k_max, color="0.2", lw=0.7)
+        elif not summary:
+            top = bottom
+            if ci is not None and rec.doc_id in ci.index and pd.notna(ci.loc[rec.doc_id, "ci_low"]):
+                ax.vlines(x, ci.loc[rec.doc_id, "ci_low"], ci.loc[rec.doc_id, "ci_high"], color="0.2", lw=0.8)
+                top = max(bottom, ci.loc[rec.doc_id, "ci_high"])
+            if not long_axis:
+                ax.text(x, top, f"{bottom:.0f}", ha="center", va="bottom", fontsize=8)
+    data = pd.concat([bars[keys].assign(kind=kind, count=bars[kind], per_10k=bars[f"{kind} per_10k"])
+                      for kind, _ in kinds], ignore_index=True)
+    data = data.sort_values([k for k in ("year", "genre", "doc_id") if k in keys] + ["kind"], kind="stable")
     ax.set_ylim(0, max(ax.get_ylim()[1], 1) * 1.15)
     _year_ticks(ax, years, missing_years(docs["year"]))
     legend = [Patch(color=genre_color[g], label=g) for g in genres]
@@ -180,16 +318,21 @@ def plot_formula_density_by_doc(docs: pd.DataFrame, formula_split: pd.DataFrame,
     ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_xlabel("Year 年份 (bar colour = genre: a year comparison is also a genre comparison)")
     ax.set_ylabel("Numbered formulae per 10,000 chars")
-    ax.set_title("Density of numbered formulae 数字式提法密度" + (f"\n({ci_label})" if ci is not None else ""),
-                 fontsize=None if ci is None else 10)
-    return fig
+    ax.set_title("Density of numbered formulae 数字式提法密度" + (
+        f"\n(more than {DOCS_PER_YEAR_MAX} texts in a year: one bar per year and genre, pooled; "
+        "whisker = lowest to highest text)" if summary else f"\n({ci_label})" if ci is not None else ""),
+        fontsize=None if not summary and ci is None else 10)
+    return _attach_data(fig, data)
 
 
 def plot_top_formulae(formula_rows: pd.DataFrame, top_formulae: list[str], docs: pd.DataFrame,
                       glosses: dict[str, str]):
     """Notebook 03: bubble chart of the most frequent formulae (rows, glossed) by year: circle area =
     rate per 10,000 body characters of that year, number = count, '·' = none; years without a text
-    are shaded and their tick says 'no text'.  ``formula_rows``: doc_id, year, term, count."""
+    are shaded and their tick says 'no text'.  ``formula_rows``: doc_id, year, term, count.
+
+    Over more than ``YEAR_LABELS_MAX`` years the bubbles would overlap: a heatmap instead (colour =
+    rate, number = count, hatched = no text), the genres of each year in a caption."""
     import textwrap
 
     import matplotlib.pyplot as plt
@@ -199,9 +342,15 @@ def plot_top_formulae(formula_rows: pd.DataFrame, top_formulae: list[str], docs:
     genre_of_year = docs.groupby("year")["genre"].agg(lambda g: ", ".join(sorted(set(g))))
     fy = (formula_rows[formula_rows["term"].isin(top_formulae)].groupby(["term", "year"])["count"].sum()
           .unstack("year").reindex(index=top_formulae, columns=range(min(years), max(years) + 1)))
+    fy.loc[:, [y for y in fy.columns if y not in gaps]] = fy.loc[:, [y for y in fy.columns if y not in gaps]].fillna(0)
     year_chars = docs.groupby("year")["body_chars"].sum()
-    fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(top_formulae) + 1.6))
     rate = fy.div(year_chars.reindex(fy.columns), axis=1) * 10_000
+    data = (pd.DataFrame({"count": fy.stack(), "per_10k": rate.stack()}).rename_axis(["term", "year"])
+            .reset_index().dropna(subset=["count"]))
+    data = data.assign(year=data["year"].astype(int), count=data["count"].astype(int))
+    if len(fy.columns) > YEAR_LABELS_MAX:
+        return _attach_data(_top_formulae_heatmap(fy, rate, gaps, genre_of_year, top_formulae, glosses), data)
+    fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(top_formulae) + 1.6))
     scale = 900 / max(float(np.nanmax(rate.to_numpy())), 1e-9)
     for i, term in enumerate(top_formulae):
         for y in fy.columns:
@@ -223,42 +372,127 @@ def plot_top_formulae(formula_rows: pd.DataFrame, top_formulae: list[str], docs:
                  "number = count)", fontsize=10)
     ax.spines[["left", "bottom"]].set_visible(False)
     ax.tick_params(length=0)
+    return _attach_data(fig, data)
+
+
+def _top_formulae_heatmap(fy: pd.DataFrame, rate: pd.DataFrame, gaps: list[int], genre_of_year: pd.Series,
+                          top_formulae: list[str], glosses: dict[str, str]):
+    """plot_top_formulae over many years: formulae x years, colour = rate, number = count."""
+    import matplotlib.pyplot as plt
+
+    span = list(fy.columns)
+    fig, ax = plt.subplots(figsize=(3.4 + 0.3 * len(span), 0.36 * len(top_formulae) + 2.2))
+    grid = rate.to_numpy(float)
+    im = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="Blues", vmin=0)
+    vmax = np.nanmax(grid) if np.isfinite(grid).any() else 1.0
+    for i in range(len(top_formulae)):
+        for j, y in enumerate(span):
+            n = fy.iat[i, j]
+            if pd.notna(n):
+                ax.text(j, i, f"{int(n)}" if n > 0 else "·", ha="center", va="center", fontsize=6,
+                        color="white" if grid[i, j] > 0.6 * vmax else "0.2")
+    for j, y in enumerate(span):
+        if y in gaps:
+            ax.add_patch(plt.Rectangle((j - 0.5, -0.5), 1, len(top_formulae), facecolor="0.93", hatch="//",
+                                       edgecolor="0.75", linewidth=0))
+    ax.set_yticks(range(len(top_formulae)), [gloss_label(t, glosses) for t in top_formulae], fontsize=8)
+    ax.set_xticks(range(len(span)), [str(y) for y in span], rotation=90, fontsize=7)
+    ax.tick_params(length=0)
+    for s in ax.spines.values():
+        s.set_visible(False)
+    fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01).set_label("per 10,000 characters 每万字", fontsize=8)
+    by_genre = genre_of_year.groupby(genre_of_year, sort=False).apply(lambda s: _year_list(s.index))
+    caption = "Texts: " + "; ".join(f"{g} ({ys})" for g, ys in by_genre.items())
+    if gaps:
+        caption += f"; hatched = no text 无文本 ({_year_list(gaps)})"
+    ax.set_xlabel(_wrap(caption, 140), fontsize=7.5, color="0.3")
+    ax.set_title("Most frequent numbered formulae by year 高频数字式提法\n(colour = rate per 10,000 characters; "
+                 "number = count; · = none)", fontsize=10)
     return fig
 
 
 def plot_device_mix(device_rate: pd.DataFrame, devices: list[str]):
     """Notebook 03: one small panel per rhetorical device, its rate per 10,000 body characters per
     document (dots coloured by genre) on a year axis.  ``device_rate``: index doc_id, columns year,
-    genre and one column per device (NaN for a document without body text)."""
+    genre and one column per device (NaN for a document without body text).
+
+    Over more than ``YEAR_LABELS_MAX`` years the panels go in rows of three; when a year has more than
+    ``DOCS_PER_YEAR_MAX`` documents each genre's documents of a year are drawn as their median (dot)
+    and range (line) instead of one dot each."""
     import matplotlib.pyplot as plt
 
     years = sorted(device_rate["year"].unique())
     gaps = missing_years(device_rate["year"])
     genres = sorted(device_rate["genre"].unique())
     genre_color = genre_colors(genres)
-    fig, axes = plt.subplots(1, len(devices), figsize=(11, 2.9), sharex=True)
-    for ax, device in zip(axes, devices):
-        for rec in device_rate.reset_index().itertuples():
-            v = getattr(rec, device)
-            if pd.notna(v):
-                ax.scatter(rec.year, v, color=genre_color[rec.genre], s=28, label=rec.genre, zorder=3)
-        top = device_rate[device].max(skipna=True)
+    long_axis = max(years) - min(years) >= YEAR_LABELS_MAX
+    ncols = min(3, len(devices)) if long_axis else len(devices)
+    nrows = -(-len(devices) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(11 if not long_axis else 12, 2.9 * nrows), sharex=True,
+                             squeeze=False)
+    rows = device_rate.rename_axis("doc_id").reset_index().melt(id_vars=["doc_id", "year", "genre"], value_vars=devices,
+                                          var_name="device", value_name="per_10k")
+    summary = _many_docs(device_rate)
+    parts = []
+    for ax, device in zip(axes.flat, devices):
+        d = rows[rows["device"] == device]
+        if summary:
+            s = _per_year_summary(d, "per_10k")
+            _draw_summary(ax, s, "per_10k", genre_color, n_labels=False)
+            parts.append(s.assign(device=device))
+        else:
+            for rec in d.itertuples():
+                if pd.notna(rec.per_10k):
+                    ax.scatter(rec.year, rec.per_10k, color=genre_color[rec.genre], s=28, label=rec.genre, zorder=3)
+            parts.append(d)
+        top = d["per_10k"].max(skipna=True)
         ax.set_ylim(0, max(float(top) if pd.notna(top) else 0.0, 1.0) * 1.2)
         _year_ticks(ax, years, gaps)
         ax.tick_params(axis="x", labelrotation=90)
         ax.set_title(_DEVICE_TITLES.get(device, device), fontsize=9)
-    axes[0].set_ylabel("per 10,000 chars")
-    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes.flat[len(devices):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("per 10,000 chars")
+    if summary:
+        data = pd.concat(parts, ignore_index=True).rename(
+            columns={"median": "per_10k_median", "min": "per_10k_min", "max": "per_10k_max"})
+        data = data[["year", "genre", "device", "documents", "per_10k_median", "per_10k_min", "per_10k_max"]]
+    else:
+        data = pd.concat(parts, ignore_index=True).dropna(subset=["per_10k"])[["year", "doc_id", "genre", "device",
+                                                                               "per_10k"]]
+    handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(dict(zip(labels, handles)).values(), dict(zip(labels, handles)).keys(), loc="lower center",
-               ncol=len(genres), bbox_to_anchor=(0.5, -0.08))
-    fig.suptitle("Rhetorical devices by year (colour = genre) 修辞手段的年度分布", fontsize=11)
+               ncol=len(genres), bbox_to_anchor=(0.5, -0.08 / nrows))
+    fig.suptitle("Rhetorical devices by year (colour = genre) 修辞手段的年度分布" + (
+        f"\nmore than {DOCS_PER_YEAR_MAX} texts in a year: dot = median of a genre's texts, line = lowest to highest"
+        if summary else ""), fontsize=11)
     fig.tight_layout()
-    return fig
+    return _attach_data(fig, data)
 
 
-def plot_wordcloud(image: np.ndarray, title: str):
+def wordcloud_words(freqs: dict[str, int], st: RhetoricSettings) -> pd.DataFrame:
+    """The frequencies a word cloud is given (term, count): the ``wordcloud_max_words`` most frequent,
+    in the cloud's own order (count descending, ties in the order of ``freqs``), as wordcloud takes them
+    (a word too small to fit once the cloud is full is not drawn)."""
+    top = sorted(freqs.items(), key=lambda kv: kv[1], reverse=True)[:st.wordcloud_max_words]
+    return pd.DataFrame(top, columns=["term", "count"]).astype({"term": str, "count": int})
+
+
+def wordcloud_panel_years(groups: list, max_n: int = WORDCLOUD_PANEL_MAX) -> list:
+    """Which groups (years) the word-cloud panel shows: all of them up to ``max_n``; past that ``max_n``
+    spread evenly from the first to the last (both included), in order."""
+    groups = list(groups)
+    if len(groups) <= max_n:
+        return groups
+    idx = sorted(set(np.linspace(0, len(groups) - 1, max_n).round().astype(int)))
+    return [groups[i] for i in idx]
+
+
+def plot_wordcloud(image: np.ndarray, title: str, words: pd.DataFrame):
     """Notebook 03: one word cloud (an RGB array of ``wordcloud_array``) on axes of the image's own
-    pixel size at the saved resolution (``PNG_DPI``), so the PNG shows it without resampling."""
+    pixel size at the saved resolution (``PNG_DPI``), so the PNG shows it without resampling.
+    ``words`` (``wordcloud_words``: term, count) is the figure's data."""
     import matplotlib.pyplot as plt
 
     height, width = image.shape[:2]
@@ -267,15 +501,19 @@ def plot_wordcloud(image: np.ndarray, title: str):
     ax.imshow(image, interpolation="nearest")
     ax.set_axis_off()
     ax.set_title(title, fontsize=6)
-    return fig
+    return _attach_data(fig, words[["term", "count"]])
 
 
-def plot_wordcloud_panel(clouds: dict[object, np.ndarray], titles: dict[object, str], ncol_max: int = 3):
+def plot_wordcloud_panel(clouds: dict[object, np.ndarray], titles: dict[object, str],
+                         words: dict[object, pd.DataFrame], ncol_max: int | None = None, note: str = ""):
     """Notebook 03: the word clouds of several groups (years) in one panel figure, at most ``ncol_max``
-    per row, each panel close to the cloud's own pixel size at ``PNG_DPI`` (not blown up)."""
+    per row (default 3 up to six clouds, else 4), each panel close to the cloud's own pixel size at
+    ``PNG_DPI`` (not blown up).  ``words`` ({group: ``wordcloud_words`` table}) is the figure's data
+    (year, term, count); ``note``, if given, goes under the title (e.g. which years are shown and why)."""
     import matplotlib.pyplot as plt
 
     height, width = next(iter(clouds.values())).shape[:2]
+    ncol_max = ncol_max or (3 if len(clouds) <= 6 else 4)
     ncol = min(ncol_max, len(clouds))
     nrow = -(-len(clouds) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(ncol * (width / PNG_DPI + 0.1),
@@ -285,22 +523,27 @@ def plot_wordcloud_panel(clouds: dict[object, np.ndarray], titles: dict[object, 
     for ax, (group, img) in zip(axes.flat, clouds.items()):
         ax.imshow(img, interpolation="antialiased")
         ax.set_title(titles[group], fontsize=8)
-    fig.suptitle("Most frequent words by year (stopwords removed) 各年份高频词", fontsize=10)
+    fig.suptitle("Most frequent words by year (stopwords removed) 各年份高频词" + (f"\n{note}" if note else ""),
+                 fontsize=10)
     fig.tight_layout(h_pad=1.0)
-    return fig
+    data = pd.concat([words[g][["term", "count"]].assign(year=g) for g in clouds], ignore_index=True)
+    return _attach_data(fig, data[["year", "term", "count"]])
 
 # Figures of notebook 04 ---------------------------------------------------------------------------
 def plot_attention_heatmap(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int],
                            comparison: str = ALL_GENRES, value: str = "per_10k"):
     """Heatmap categories (rows, bilingual) x years (columns, with their genres); a year without a
-    document is a hatched grey column marked 'no text'.  Cells are annotated with their value."""
+    document is a hatched grey column marked 'no text'.  Cells are annotated with their value.  Over
+    more than ``YEAR_LABELS_MAX`` years the columns narrow, the ticks carry the year only (rotated) and
+    the genres of the years go into a caption."""
     import matplotlib.pyplot as plt
 
     cats = codebook_categories(codebook)
     d = by_year[by_year["comparison"] == comparison]
     grid = d.pivot(index="category", columns="year", values=value).reindex(index=cats["category"], columns=years)
     genres = d.groupby("year")["genres"].first().reindex(years)
-    fig, ax = plt.subplots(figsize=(2.2 + 1.05 * len(years), 1.3 + 0.42 * len(cats)))
+    many = len(years) > YEAR_LABELS_MAX
+    fig, ax = plt.subplots(figsize=(2.2 + (0.42 if many else 1.05) * len(years), 1.3 + 0.42 * len(cats)))
     data = np.ma.masked_invalid(grid.to_numpy(float))
     im = ax.imshow(data, aspect="auto", cmap="YlOrRd", vmin=0)
     vmax = np.nanmax(grid.to_numpy(float)) if np.isfinite(grid.to_numpy(float)).any() else 1
@@ -313,10 +556,17 @@ def plot_attention_heatmap(by_year: pd.DataFrame, codebook: pd.DataFrame, years:
             continue
         for i in range(len(cats)):
             v = grid.iat[i, j]
-            ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=7.5,
+            ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=6 if many else 7.5,
                     color="white" if v > 0.6 * vmax else "0.15")
-    ax.set_xticks(range(len(years)), [f"{y}\n{_wrap(g) if pd.notna(g) else ''}" for y, g in genres.items()],
-                  fontsize=8)
+    if many:
+        ax.set_xticks(range(len(years)), [str(y) for y in years], fontsize=7.5, rotation=90)
+        shown = genres.dropna()
+        by_genre = shown.groupby(shown, sort=False).apply(lambda s: _year_list(s.index))
+        ax.set_xlabel(_wrap("Texts: " + "; ".join(f"{g} ({ys})" for g, ys in by_genre.items()), 160),
+                      fontsize=7.5, color="0.3")
+    else:
+        ax.set_xticks(range(len(years)), [f"{y}\n{_wrap(g) if pd.notna(g) else ''}" for y, g in genres.items()],
+                      fontsize=8)
     ax.set_yticks(range(len(cats)), cats["label"])
     ax.tick_params(length=0)
     for s in ax.spines.values():
@@ -324,7 +574,10 @@ def plot_attention_heatmap(by_year: pd.DataFrame, codebook: pd.DataFrame, years:
     label = "hits per 10,000 characters 每万字频次" if value == "per_10k" else value
     fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02).set_label(label)
     ax.set_title(f"Attention to priority categories by year ({comparison})\n各年份重点领域关注度", loc="left")
-    return fig
+    table = grid.stack().rename(value).rename_axis(["category", "year"]).reset_index()
+    table.insert(0, "comparison", comparison)
+    table.insert(2, "label", table["category"].map(dict(zip(cats["category"], cats["label"]))))
+    return _attach_data(fig, table[["comparison", "year", "category", "label", value]])
 
 
 def _spread(values: np.ndarray, gap: float) -> np.ndarray:
@@ -379,7 +632,20 @@ def plot_slope(by_year: pd.DataFrame, codebook: pd.DataFrame, value: str = "per_
     fig.suptitle("First vs last year (red: rises, blue: falls); intervals in 04_category_trends and "
                  "04_change_by_genre\n首末年份对比（红：上升，蓝：下降）", x=0.01, ha="left", fontsize=10)
     fig.tight_layout()
-    return fig
+    drawn_value = value if value == "per_10k" else f"{value}_pct"
+    parts = []
+    for comp in comps:
+        d = by_year[by_year["comparison"] == comp]
+        ends = d[d["year"].isin([d["year"].min(), d["year"].max()])]
+        parts.append(ends[["comparison", "year", "category"]].assign(**{drawn_value: ends[value] * scale}))
+    table = (pd.concat(parts, ignore_index=True) if parts
+             else pd.DataFrame(columns=["comparison", "year", "category", drawn_value]))
+    order = {c: i for i, c in enumerate(cats["category"])}
+    ranks = {"category": order, "comparison": {c: i for i, c in enumerate(comps)}}
+    table = table[table["category"].isin(order)].sort_values(
+        ["comparison", "year", "category"], key=lambda s: s.map(ranks[s.name]) if s.name in ranks else s,
+        kind="stable")
+    return _attach_data(fig, table)
 
 
 def _year_list(years) -> str:
@@ -444,7 +710,10 @@ def plot_change(changes: pd.DataFrame, codebook: pd.DataFrame, ci: float = 0.95,
         ax.text(0.5, 0.5, "only one year: nothing to compare\n仅一个年份，无从比较", ha="center", va="center",
                 transform=ax.transAxes)
     fig.tight_layout()
-    return fig
+    table = changes[["comparison", "category", "first_year", "last_year"]].assign(
+        change_pp=changes["share_change"] * 100, ci_low_pp=changes["share_change_ci_low"] * 100,
+        ci_high_pp=changes["share_change_ci_high"] * 100)
+    return _attach_data(fig, table[table["category"].isin(set(cats["category"]))])
 
 
 def plot_trends(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int], ncols: int = 4,
@@ -500,7 +769,7 @@ def plot_trends(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int],
     for ax in axes.flat[len(cats):]:
         ax.set_visible(False)
     for ax in axes[-1]:
-        ax.set_xticks(years, [str(y) for y in years], rotation=90 if len(years) > 8 else 0)
+        set_year_axis(ax, years, labels=[str(y) for y in years], rotate=len(years) > 8)   # past 12: every k-th
     for ax in axes[:, 0]:
         ax.set_ylabel("share 占比 (%)", fontsize=8)
     handles, labels = [], []
@@ -530,37 +799,106 @@ def plot_trends(by_year: pd.DataFrame, codebook: pd.DataFrame, years: list[int],
                  "\nGenre of the texts: " + "; ".join(f"{g} {ys}" for g, ys in genres.items()) +
                  f"\n各领域关注占比及{ci:.0%}区间", x=0.01, y=0.995, ha="left", va="top", fontsize=10)
     fig.tight_layout(rect=(0, (0.17 * len(handles) + 0.3) / (2.1 * nrows + 1.6), 1, 1))
-    return fig
+    parts = [by_year[(by_year["comparison"] == c) & ~by_year["year"].isin([] if c == ALL_GENRES else same_years[c])]
+             for c in comps]   # the points drawn: a within-genre series only where it differs
+    table = pd.concat(parts, ignore_index=True) if parts else by_year.iloc[:0]
+    table = table[table["category"].isin(set(cats["category"]))]
+    table = table[["comparison", "year", "category", "hits"]].assign(
+        share_pct=table["share"] * 100, ci_low_pct=table["ci_low"] * 100, ci_high_pct=table["ci_high"] * 100)
+    return _attach_data(fig, table)
 
 
 def plot_keyness(kw: pd.DataFrame, years: list[int], comparison_years: dict[str, set[int]],
                  glossary: dict[str, str] | None = None, top_n: int = 8, ci: float | None = None):
-    """Keyness bars: for each year (rows) and comparison (columns), the ``top_n`` significant overused
-    terms by G2, bar length = Log Ratio, G2 printed at the bar; labels 'term english' where glossed,
-    'term pinyin' otherwise (``gloss_label``).  Where ``kw`` has ``log_ratio_ci_low`` / ``_high``, each bar
-    gets a whisker for that interval (its level ``ci``, if given, named in the axis label).
+    """Keyness bars: for each year and comparison, the ``top_n`` significant overused terms by G2, bar
+    length = Log Ratio, G2 printed at the bar; labels 'term english' where glossed, 'term pinyin'
+    otherwise (``gloss_label``).  Where ``kw`` has ``log_ratio_ci_low`` / ``_high``, each bar gets a whisker
+    for that interval (its level ``ci``, if given, named in the axis label).
 
-    ``comparison_years`` maps each comparison label to the years of its documents.  A year without
-    any document gets a thin 'no text' row; a year with no document in a comparison gets no panel
-    there; a year with no term tested and a year without a significant keyword each get a note
-    instead of bars.
+    ``comparison_years`` maps each comparison label to the years of its documents.  Up to
+    ``KEYNESS_ROWS_MAX`` years: one row per year, one column per comparison; a year without any
+    document gets a thin 'no text' row, a year with no document in a comparison gets no panel there, and
+    a year with no term tested or without a significant keyword gets a note instead of bars.  Past
+    ``KEYNESS_ROWS_MAX`` years: only the (year, comparison) panels with a significant keyword, in a grid
+    of ``KEYNESS_GRID_COLS`` columns, and a note under the title lists, per comparison, the years
+    without one (and the years without a text).
     """
     import matplotlib.pyplot as plt
 
     glossary = glossary or {}
     comparisons = list(comparison_years)
     present = set().union(*comparison_years.values()) if comparison_years else set()
+    sig = kw[kw["significant"].astype(bool)] if len(kw) else kw
+    has_ci = bool("log_ratio_ci_high" in kw.columns and len(sig) and sig["log_ratio_ci_high"].notna().any())
+    right = sig[["log_ratio", "log_ratio_ci_high"]].max(axis=1) if has_ci else sig["log_ratio"] if len(sig) else None
+    xmax = max(right.max() if right is not None and len(right) else 1, 1) * 1.35
+    drawn = sig[sig["g2"] > 0] if has_ci else sig   # the over-used terms the bars show
+    xmin = min(drawn["log_ratio_ci_low"].min() if len(drawn) else 0, 0) * 1.05 if has_ci else 0
+    tops: dict[tuple[str, int], pd.DataFrame] = {}
+    status: dict[tuple[str, int], str] = {}
+    for comp in comparisons:
+        for y in years:
+            if y not in comparison_years.get(comp, set()):
+                continue
+            d = kw[(kw["comparison"] == comp) & (kw["year"] == y)] if len(kw) else kw
+            top = d[d["significant"].astype(bool) & (d["g2"] > 0)].head(top_n) if len(d) else d
+            tops[comp, y] = top
+            status[comp, y] = "keywords" if len(top) else ("untested" if d.empty else "none")
+    grid = len(years) > KEYNESS_ROWS_MAX
+    xlabel = ("Log Ratio (log2 of relative-frequency ratio)"
+              + (f"\nwhiskers: {f'{ci:.0%} ' if ci else ''}bootstrap interval over articles" if has_ci else ""))
+    title = ("Keywords of each year against all other years (top terms by G², significant after "
+             "Bonferroni)\nLabels: term and English gloss (glossary.csv), or its pinyin where no gloss "
+             "is listed\n各年份关键词（对数似然比显著，条长为Log Ratio）")
+    if grid:
+        fig = _keyness_grid(tops, status, years, present, comparisons, glossary, top_n, has_ci, xmin, xmax,
+                            xlabel, title)
+    else:
+        fig = _keyness_rows(tops, status, years, present, comparisons, glossary, top_n, has_ci, xmin, xmax,
+                            xlabel, title)
+    cols = ["log_ratio"] + (["log_ratio_ci_low", "log_ratio_ci_high"] if has_ci else []) + ["g2"]
+    parts = [t.assign(comparison=c, year=y, rank=range(1, len(t) + 1)) for (c, y), t in tops.items() if len(t)]
+    table = (pd.concat(parts, ignore_index=True) if parts
+             else pd.DataFrame(columns=["comparison", "year", "rank", "term"] + cols))
+    table["label"] = [gloss_label(t, glossary, sep=" ") for t in table["term"]]
+    return _attach_data(fig, table[["comparison", "year", "rank", "term", "label"] + cols])
+
+
+_KEYNESS_NOTES = {"untested": "no term reaches the minimum frequency\n无达到最低频次的词",
+                  "none": "no significant keyword after Bonferroni\n校正后无显著关键词"}
+
+
+def _keyness_panel(ax, top: pd.DataFrame, glossary: dict[str, str], top_n: int, has_ci: bool, xmin: float,
+                   xmax: float, label_width: int = 36) -> None:
+    """One keyness panel: a bar per term (Log Ratio), its whisker, G2 at the bar end."""
+    labels = [gloss_label(t, glossary, sep=" ") for t in top["term"]]
+    ax.barh(range(len(top)), top["log_ratio"], color="#4c72b0", height=0.7)
+    ends = top["log_ratio"]
+    if has_ci:   # bootstrap interval of Log Ratio (over articles) as a whisker on each bar
+        lo, hi = top["log_ratio_ci_low"], top["log_ratio_ci_high"]
+        ax.errorbar(top["log_ratio"], range(len(top)), xerr=[(top["log_ratio"] - lo).clip(lower=0),
+                    (hi - top["log_ratio"]).clip(lower=0)], fmt="none", ecolor="0.15", elinewidth=0.8,
+                    capsize=2)
+        ends = pd.concat([top["log_ratio"], hi], axis=1).max(axis=1)
+        if xmin < 0:
+            ax.axvline(0, color="0.5", linewidth=0.6)
+    for k, (lr, g) in enumerate(zip(ends, top["g2"])):
+        ax.text(lr + xmax * 0.02, k, f"G²={g:.0f}", va="center", fontsize=6.5, color="0.3")
+    ax.set_yticks(range(len(top)), [_wrap(s, label_width) for s in labels], fontsize=7.5)
+    ax.set_ylim(top_n - 0.5, -0.5)
+    ax.set_xlim(xmin, xmax)
+    ax.tick_params(axis="x", labelsize=7)
+
+
+def _keyness_rows(tops, status, years, present, comparisons, glossary, top_n, has_ci, xmin, xmax, xlabel, title):
+    """plot_keyness up to KEYNESS_ROWS_MAX years: one row per year, one column per comparison."""
+    import matplotlib.pyplot as plt
+
     ratios = [1.0 if y in present else 0.25 for y in years]
     ncols = max(len(comparisons), 1)
     fig, axes = plt.subplots(len(years), ncols, squeeze=False,
                              figsize=(4.6 * ncols, sum(ratios) * (0.2 * top_n + 0.6) + 0.5),
                              gridspec_kw={"height_ratios": ratios})
-    sig = kw[kw["significant"].astype(bool)] if len(kw) else kw
-    has_ci = "log_ratio_ci_high" in kw.columns and len(sig) and sig["log_ratio_ci_high"].notna().any()
-    right = sig[["log_ratio", "log_ratio_ci_high"]].max(axis=1) if has_ci else sig["log_ratio"] if len(sig) else None
-    xmax = max(right.max() if right is not None and len(right) else 1, 1) * 1.35
-    drawn = sig[sig["g2"] > 0] if has_ci else sig   # the over-used terms the bars show
-    xmin = min(drawn["log_ratio_ci_low"].min() if len(drawn) else 0, 0) * 1.05 if has_ci else 0
     for i, y in enumerate(years):
         for j, comp in enumerate(comparisons or [""]):
             ax = axes[i][j]
@@ -569,47 +907,64 @@ def plot_keyness(kw: pd.DataFrame, years: list[int], comparison_years: dict[str,
                 ax.text(0.5, 0.5, f"{y}: no text 无文本", ha="center", va="center", color="0.4",
                         transform=ax.transAxes, fontsize=8.5)
                 continue
-            if y not in comparison_years.get(comp, set()):
+            if (comp, y) not in status:
                 ax.axis("off")   # no document of this comparison in this year: no panel
                 continue
-            d = kw[(kw["comparison"] == comp) & (kw["year"] == y)]
-            top = d[d["significant"].astype(bool) & (d["g2"] > 0)].head(top_n)
             ax.set_title(f"{y} · {comp}", loc="left", fontsize=9)
-            if top.empty:
-                msg = ("no term reaches the minimum frequency\n无达到最低频次的词" if d.empty
-                       else "no significant keyword after Bonferroni\n校正后无显著关键词")
-                ax.text(0.5, 0.5, msg, ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.4")
+            if status[comp, y] != "keywords":
+                ax.text(0.5, 0.5, _KEYNESS_NOTES[status[comp, y]], ha="center", va="center",
+                        transform=ax.transAxes, fontsize=8, color="0.4")
                 ax.set_xticks([])
                 ax.set_yticks([])
                 continue
-            labels = [gloss_label(t, glossary, sep=" ") for t in top["term"]]
-            ax.barh(range(len(top)), top["log_ratio"], color="#4c72b0", height=0.7)
-            ends = top["log_ratio"]
-            if has_ci:   # bootstrap interval of Log Ratio (over articles) as a whisker on each bar
-                lo, hi = top["log_ratio_ci_low"], top["log_ratio_ci_high"]
-                ax.errorbar(top["log_ratio"], range(len(top)), xerr=[(top["log_ratio"] - lo).clip(lower=0),
-                            (hi - top["log_ratio"]).clip(lower=0)], fmt="none", ecolor="0.15", elinewidth=0.8,
-                            capsize=2)
-                ends = pd.concat([top["log_ratio"], hi], axis=1).max(axis=1)
-                if xmin < 0:
-                    ax.axvline(0, color="0.5", linewidth=0.6)
-            for k, (lr, g) in enumerate(zip(ends, top["g2"])):
-                ax.text(lr + xmax * 0.02, k, f"G²={g:.0f}", va="center", fontsize=6.5, color="0.3")
-            ax.set_yticks(range(len(top)), [_wrap(s, 36) for s in labels], fontsize=7.5)
-            ax.set_ylim(top_n - 0.5, -0.5)
-            ax.set_xlim(xmin, xmax)
-            ax.tick_params(axis="x", labelsize=7)
+            _keyness_panel(ax, tops[comp, y], glossary, top_n, has_ci, xmin, xmax)
     for j in range(ncols):
         shown = [axes[i][j] for i in range(len(years)) if axes[i][j].axison]
         if shown:
-            shown[-1].set_xlabel("Log Ratio (log2 of relative-frequency ratio)"
-                                 + (f"\nwhiskers: {f'{ci:.0%} ' if ci else ''}bootstrap interval over articles" if has_ci else ""),
-                                 fontsize=8)
-    fig.suptitle("Keywords of each year against all other years (top terms by G², significant after "
-                 "Bonferroni)\nLabels: term and English gloss (glossary.csv), or its pinyin where no gloss "
-                 "is listed\n各年份关键词（对数似然比显著，条长为Log Ratio）", x=0.01, y=0.998, ha="left",
-                 va="top", fontsize=10)
+            shown[-1].set_xlabel(xlabel, fontsize=8)
+    fig.suptitle(title, x=0.01, y=0.998, ha="left", va="top", fontsize=10)
     fig.tight_layout()
+    return fig
+
+
+def _keyness_grid(tops, status, years, present, comparisons, glossary, top_n, has_ci, xmin, xmax, xlabel, title):
+    """plot_keyness past KEYNESS_ROWS_MAX years: the panels with keywords in a grid, the rest in a note."""
+    import matplotlib.pyplot as plt
+
+    panels = [key for key in tops if status[key] == "keywords"]
+    notes = []
+    for comp in comparisons:
+        for code, text in [("none", "no significant keyword"), ("untested", "no term reaches the minimum frequency")]:
+            ys = [y for (c, y), s in status.items() if c == comp and s == code]
+            if ys:
+                notes.append(f"{comp}: {text} in {_year_list(ys)}")
+    absent = [y for y in years if y not in present]
+    if absent:
+        notes.append(f"no text 无文本: {_year_list(absent)}")
+    note = ("Panels only for a year and comparison with a significant keyword. " + "; ".join(notes) + "."
+            if notes else "Every year and comparison has a significant keyword.")
+    note_lines = _wrap(note, 44 * KEYNESS_GRID_COLS).split("\n")
+    ncols = min(KEYNESS_GRID_COLS, max(len(panels), 1))
+    nrows = max(-(-len(panels) // ncols), 1)
+    panel_h = 0.2 * top_n + 0.75
+    head = 0.75 + 0.16 * len(note_lines)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False, figsize=(4.0 * ncols, nrows * panel_h + head))
+    for ax in axes.flat:
+        ax.axis("off")
+    for k, (comp, y) in enumerate(panels):
+        ax = axes.flat[k]
+        ax.axis("on")
+        ax.set_title(f"{y} · {comp}", loc="left", fontsize=9)
+        _keyness_panel(ax, tops[comp, y], glossary, top_n, has_ci, xmin, xmax, label_width=28)
+    for j in range(ncols):   # the axis label under the lowest panel of each column
+        col = [axes[i][j] for i in range(nrows) if axes[i][j].axison]
+        if col:
+            col[-1].set_xlabel(xlabel, fontsize=7.5)
+    if not panels:
+        axes[0][0].text(0.5, 0.5, "no significant keyword in any year\n各年份均无显著关键词", ha="center",
+                        va="center", transform=axes[0][0].transAxes, color="0.4")
+    fig.suptitle(title + "\n" + "\n".join(note_lines), x=0.01, y=0.998, ha="left", va="top", fontsize=9.5)
+    fig.tight_layout(rect=(0, 0, 1, 1 - head / fig.get_figheight() * 0.55))
     return fig
 
 
@@ -696,7 +1051,29 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
     sub = fig.subplotpars  # below the rotated year labels and the axis label (about 0.8 inch)
     below = -0.8 / (fig.get_figheight() * (sub.top - sub.bottom))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(centre, below), ncol=2, fontsize=7)
-    return fig
+    return _attach_data(fig, _adoption_timeline_data(central, bounds))
+
+
+def _adoption_timeline_data(central: pd.DataFrame, bounds: pd.DataFrame) -> pd.DataFrame:
+    """The numbers plot_adoption_timeline draws, one row per element: 'introduced' (a formula's
+    introduction, date_from..date_to), 'first use' (its interval of possible first local use, with the lag
+    bounds) and 'text' (the possible dates of each text, with its year and genre)."""
+    rows = []
+    for f in central.itertuples(index=False):
+        lo, hi = date_bounds(f.introduced)
+        rows.append({"element": "introduced", "term": f.term, "status": f.status, "date_from": lo.date(),
+                     "date_to": hi.date()})
+        if f.status in ("adopted", "present in first text", "dating conflict"):
+            rows.append({"element": "first use", "term": f.term, "status": f.status,
+                         "date_from": pd.Timestamp(f.first_use_earliest).date(),
+                         "date_to": pd.Timestamp(f.first_use_latest).date(),
+                         "lag_months_min": getattr(f, "lag_months_min", None),
+                         "lag_months_max": getattr(f, "lag_months_max", None)})
+    for b in bounds.itertuples(index=False):
+        rows.append({"element": "text", "year": b.year, "genre": getattr(b, "genre", ""),
+                     "date_from": pd.Timestamp(b.date_lo).date(), "date_to": pd.Timestamp(b.date_hi).date()})
+    cols = ["element", "term", "status", "year", "genre", "date_from", "date_to", "lag_months_min", "lag_months_max"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
@@ -715,7 +1092,8 @@ def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
     span = list(range(years[0], years[-1] + 1))
     genre = documents.groupby(documents["year"].astype(int))["genre"].agg(
         lambda g: "\n".join(textwrap.fill(x, 11) for x in sorted(set(g))))
-    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    many = len(span) > YEAR_LABELS_MAX   # then: wider, year-only ticks, no value labels (they are in the CSV)
+    fig, ax = plt.subplots(figsize=(max(6.5, 0.3 * len(span) + 1.5) if many else 6.5, 3.6))
     origins = ["central", "local"]
     for k, origin in enumerate(origins):
         d = density[density["origin"] == origin].set_index("year")["per_10k"].reindex(years, fill_value=0.0)
@@ -723,11 +1101,19 @@ def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
         bars = ax.bar([y - 0.2 + 0.4 * k for y in xs], [d[y] for y in xs], width=0.38, color=_ADOPTION_COLORS[origin],
                       label={"central": "listed central formulae (numbered or not) 中央提法清单",
                              "local": "locally detected numbered formulae 本地检出的数字提法"}[origin])
-        ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
-    mark_missing_years(ax, missing_years(years), label="bottom")
+        if not many:
+            ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
+    mark_missing_years(ax, missing_years(years), label=None if many else "bottom")
     chars = density.groupby("year")["body_chars"].first()
-    ax.set_xticks(span, [f"{y}\n{genre[y]}\n{chars[y]:,} chars" if y in chars.index else
-                         (f"{y}\n{genre[y]}" if y in genre.index else str(y)) for y in span], fontsize=7)
+    if many:
+        set_year_axis(ax, span, rotate=True)
+        g = documents.groupby(documents["year"].astype(int))["genre"].agg(lambda s: ", ".join(sorted(set(s))))
+        by_genre = g.groupby(g, sort=False).apply(lambda s: _year_list(s.index))
+        ax.set_xlabel(_wrap("Texts: " + "; ".join(f"{k} ({v})" for k, v in by_genre.items()), 120), fontsize=7.5,
+                      color="0.3")
+    else:
+        ax.set_xticks(span, [f"{y}\n{genre[y]}\n{chars[y]:,} chars" if y in chars.index else
+                             (f"{y}\n{genre[y]}" if y in genre.index else str(y)) for y in span], fontsize=7)
     ax.set_ylim(0, max(1.0, float(density["per_10k"].max() if len(density) else 0) * 1.1))
     ax.set_ylabel("Occurrences per 10,000 characters\n每万字出现次数")
     drawn = ax.get_tightbbox(fig.canvas.get_renderer())  # centre title and legend on axes + labels
@@ -735,7 +1121,11 @@ def plot_formula_density(density: pd.DataFrame, documents: pd.DataFrame):
     ax.set_title("Listed central formulae vs locally detected numbered formulae, by year\n"
                  "中央提法清单与本地检出数字提法：每万字出现次数", pad=44, fontsize=10, x=centre)
     ax.legend(loc="lower center", bbox_to_anchor=(centre, 1.0), ncol=1, fontsize=8)
-    return fig
+    table = density[density["origin"].isin(origins)][["year", "origin", "per_10k"]]
+    full = pd.MultiIndex.from_product([years, origins], names=["year", "origin"])   # zero bars included
+    table = table.set_index(["year", "origin"]).reindex(full, fill_value=0.0).reset_index()
+    table["body_chars"] = table["year"].map(chars)
+    return _attach_data(fig, table)
 
 
 # Figure of notebook 06 (the term explorer) ---------------------------------------------------------
@@ -776,7 +1166,8 @@ def plot_term_by_year(counts: pd.DataFrame, title: str = "", ci: float = 0.95):
     ax.annotate(f"●  rate, bar: {ci:.0%} bootstrap interval    ○  none found (zero observed)    n = hits",
                 (0, 0), xycoords="axes fraction", xytext=(0, -30), textcoords="offset points", ha="left",
                 va="top", fontsize=7.5, color="0.35")
-    return fig
+    cols = ["year", "has_text", "count", "per_10k", "per_10k_ci_low", "per_10k_ci_high"]
+    return _attach_data(fig, counts[[c for c in cols if c in counts.columns]])
 
 
 def figure_image(fig, dpi: int = 200):
