@@ -94,6 +94,7 @@ from tifa.plots import (
     plot_chars_kept_dropped, plot_device_mix, plot_formula_density, plot_formula_density_by_doc,
     plot_keyness, plot_length_by_year, plot_slope, plot_top_formulae, plot_trends, plot_wordcloud,
     plot_wordcloud_panel, wordcloud_array,
+    WORDCLOUD_PANEL_MAX, wordcloud_panel_years, wordcloud_words,
     figure_image, plot_term_by_year,
 )
 from tifa.notebook import (
