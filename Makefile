@@ -8,6 +8,7 @@ CORPUS ?=
 OUT    ?=
 LEXICON ?=
 SCHEDULER ?=
+TIMEOUT ?=
 
 .DEFAULT_GOAL := all
 .PHONY: all test lab clean distclean bench help venv
@@ -24,7 +25,7 @@ $(VENV)/.installed: requirements.txt
 venv: $(VENV)/.installed  ## create .venv from requirements.txt (done by every target that needs it)
 
 all: $(VENV)/.installed  ## run every notebook in order: tables, figures, html/ (CORPUS=dir [LEXICON=dir] OUT=dir for another corpus; SCHEDULER=tcp://host:8786 for a Dask cluster)
-	$(PY) tools/run_notebooks.py $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(LEXICON),--lexicon "$(LEXICON)") $(if $(OUT),--out "$(OUT)") $(if $(SCHEDULER),--scheduler "$(SCHEDULER)")
+	$(PY) tools/run_notebooks.py $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(LEXICON),--lexicon "$(LEXICON)") $(if $(OUT),--out "$(OUT)") $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
 
 test: $(VENV)/.installed  ## run the test suite (regenerates every output in a temporary folder and compares)
 	$(PY) -m pytest tests -q

@@ -413,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lexicon", default="", help="folder with the same files as data/lexicon (default data/lexicon)")
     ap.add_argument("--only", default="[0-9][0-9]_*.ipynb", help="glob of notebooks to run")
     ap.add_argument("--no-html", action="store_true", help="execute only, do not render HTML")
-    ap.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    ap.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell (a large corpus needs long cells)")
     ap.add_argument("--scheduler", default="", help="who runs the per-document stages: '' (serial for a small corpus, "
                     "local worker processes for a large one), serial, processes, local-dask, or a Dask scheduler "
                     "address such as tcp://host:8786 (sets $TIFA_SCHEDULER for every notebook)")
