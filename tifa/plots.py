@@ -964,7 +964,7 @@ def _keyness_grid(tops, status, years, present, comparisons, glossary, top_n, ha
         axes[0][0].text(0.5, 0.5, "no significant keyword in any year\n各年份均无显著关键词", ha="center",
                         va="center", transform=axes[0][0].transAxes, color="0.4")
     fig.suptitle(title + "\n" + "\n".join(note_lines), x=0.01, y=0.998, ha="left", va="top", fontsize=9.5)
-    fig.tight_layout(rect=(0, 0, 1, 1 - head / fig.get_figheight() * 0.55))
+    fig.tight_layout()   # tight_layout leaves room for the suptitle
     return fig
 
 
@@ -995,7 +995,9 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
         g = getattr(b, "genre", "")
         ax.axvspan(b.date_lo, b.date_hi + day, color=gcol.get(g, "0.55"), alpha=0.18, lw=0)
         ax.axvline(b.date_lo + (b.date_hi + day - b.date_lo) / 2, color=gcol.get(g, "0.55"), lw=0.4, alpha=0.6)
-        ax.text(b.date_lo + (b.date_hi + day - b.date_lo) / 2, 1.0, str(b.year), rotation=90, fontsize=7,
+    for year, b in bounds.groupby("year"):   # one label a year (several texts of a year would overprint)
+        mid = b["date_lo"] + (b["date_hi"] + day - b["date_lo"]) / 2
+        ax.text(mid.min() + (mid.max() - mid.min()) / 2, 1.0, str(year), rotation=90, fontsize=7,
                 ha="center", va="bottom", color="0.3", transform=ax.get_xaxis_transform())
     notes = {"absent": "not found 未见", "introduced after last text": "after last text 晚于末篇",
              "undetermined": "undetermined 无法判断"}
