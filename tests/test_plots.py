@@ -681,3 +681,11 @@ def test_heatmap_over_many_years_keeps_columns_narrow(plt):
     years = list(range(1995, 2025))
     fig = plot_attention_heatmap(by_year, CODEBOOK, years)
     assert fig.get_figwidth() < 16 and ticks(fig.axes[0].get_xticklabels())[0] == "1995"
+
+
+def test_formula_density_by_doc_data_carry_the_whisker_interval(plt):
+    ci = pd.DataFrame({"ci_low": [40.0, 80.0], "ci_high": [75.0, 120.0]}, index=["a", "b"])
+    fig = plot_formula_density_by_doc(SMALL_DOCS, SPLIT, ci=ci, ci_label="whisker = 95% interval")
+    data = figure_data(fig)
+    assert data.loc[data["doc_id"] == "b", "total_ci_high"].tolist() == [120.0, 120.0]   # both parts of b's bar
+    assert data.loc[data["doc_id"] == "c", "total_ci_low"].isna().all()                 # no interval given for c

@@ -310,6 +310,9 @@ def plot_formula_density_by_doc(docs: pd.DataFrame, formula_split: pd.DataFrame,
     data = pd.concat([bars[keys].assign(kind=kind, count=bars[kind], per_10k=bars[f"{kind} per_10k"])
                       for kind, _ in kinds], ignore_index=True)
     data = data.sort_values([k for k in ("year", "genre", "doc_id") if k in keys] + ["kind"], kind="stable")
+    if ci is not None and not summary:   # the whisker: an interval of the document's total rate
+        data["total_ci_low"] = data["doc_id"].map(ci["ci_low"])
+        data["total_ci_high"] = data["doc_id"].map(ci["ci_high"])
     ax.set_ylim(0, max(ax.get_ylim()[1], 1) * 1.15)
     _year_ticks(ax, years, missing_years(docs["year"]))
     legend = [Patch(color=genre_color[g], label=g) for g in genres]
