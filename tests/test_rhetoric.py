@@ -649,3 +649,82 @@ def test_committed_judgements_cover_every_drawn_run_and_the_validation_adds_up()
     assert (val["precision"] - val["n_correct"] / val["n_judged"]).abs().max() < 1e-6   # written rounded
     assert ((val["ci_low"] <= val["precision"]) & (val["precision"] <= val["ci_high"])).all()
     assert "formula_pattern" in val.index
+
+
+# collocates: the vectorised implementation against the per-sentence one it replaced (issue 17) ----------
+def _collocates_reference(tokens, node, st, window=None, min_freq=None):
+    """The implementation before issue 17 (pandas groups per sentence, ``_merge_node`` per sentence),
+    kept verbatim as the reference the vectorised ``collocates`` must equal."""
+    from tifa.rhetoric import _merge_node
+
+    window = st.colloc_window if window is None else window
+    min_freq = st.colloc_min_freq if min_freq is None else min_freq
+    drop = set(tokens.loc[tokens["is_stop"].astype(bool) | tokens["is_punct"].astype(bool), "token"]) - {node}
+    sents = []
+    for _, g in tokens.sort_values(["doc_id", "token_id"], kind="stable").groupby(["doc_id", "sent_id"], sort=False):
+        toks = [t for t in g["token"].astype(str) if t.strip()]
+        merged, flags = _merge_node(toks, node)
+        keep = [(t, f) for t, f in zip(merged, flags) if f or t not in drop]
+        sents.append(keep)
+    window_counts, freq = {}, {}
+    r1 = n = 0
+    for sent in sents:
+        nodes = [i for i, (_, f) in enumerate(sent) if f]
+        positions = {j for i in nodes for j in range(max(0, i - window), min(len(sent), i + window + 1))} - set(nodes)
+        for j in positions:
+            window_counts[sent[j][0]] = window_counts.get(sent[j][0], 0) + 1
+        r1 += len(positions)
+        for t, f in sent:
+            if not f:
+                freq[t] = freq.get(t, 0) + 1
+                n += 1
+    rows = []
+    for c, o11 in window_counts.items():
+        e11 = r1 * freq[c] / n
+        if o11 >= min_freq and o11 > e11:
+            score = g2(o11, r1, freq[c], n)
+            rows.append((c, o11, e11, freq[c], score, math.erfc(math.sqrt(score / 2))))
+    out = pd.DataFrame(rows, columns=["collocate", "o11", "expected", "freq", "g2", "p"])
+    return out.sort_values(["g2", "collocate"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _random_tokens(rng, n_docs=4, n_sents=40):
+    """Token table with node pieces (四个/意识/四/个/意识形态), the whole node, stopwords, punctuation,
+    blanks and a token with inner space; rows shuffled, token_id not following sent_id everywhere."""
+    vocab = ["四个意识", "四个", "意识", "四", "个", "意", "识", "增强", "坚定", "的", "。", "，", " ", "",
+             "发展", "改革", "党", "意识形态", "个 人", "四个意识四个"]
+    rows = []
+    for d in range(n_docs):
+        tid = 0
+        for s in rng.permutation(n_sents):
+            for _ in range(int(rng.integers(0, 12))):
+                t = vocab[int(rng.integers(len(vocab)))]
+                rows.append((f"d{d}", int(s), tid, t, t in ("的", "增强") and rng.random() < 0.8, t in ("。", "，")))
+                tid += 1
+    df = pd.DataFrame(rows, columns=["doc_id", "sent_id", "token_id", "token", "is_stop", "is_punct"])
+    return df.sample(frac=1, random_state=int(rng.integers(1000))).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_collocates_equals_the_per_sentence_reference_on_random_tables(seed):
+    rng = np.random.default_rng(seed)
+    tokens = _random_tokens(rng)
+    for node in ["四个意识", "意识", "增强", "个 人", "不在表里"]:
+        for window, min_freq in [(1, 1), (2, 1), (5, 2)]:
+            new = collocates(tokens, node, ST, window=window, min_freq=min_freq)
+            old = _collocates_reference(tokens, node, ST, window=window, min_freq=min_freq)
+            pd.testing.assert_frame_equal(new, old, check_exact=True)
+            if node == "四个意识" and window == 2:
+                assert len(new) > 0   # the comparison is not between two empty tables
+
+
+def test_collocates_equals_the_reference_on_the_project_corpus():
+    """tokens.csv of the committed run: the five nodes of collocates.csv, exact to the last bit."""
+    paths = output_paths()
+    tokens = read_table(paths, "tokens")
+    nodes = list(dict.fromkeys(read_table(paths, "collocates")["node"]))
+    assert len(nodes) == 5
+    for node in nodes:
+        new = collocates(tokens, node, ST)
+        pd.testing.assert_frame_equal(new, _collocates_reference(tokens, node, ST), check_exact=True)
+        assert len(new) > 0

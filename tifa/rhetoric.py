@@ -499,6 +499,38 @@ def _merge_node(tokens: list[str], node: str) -> tuple[list[str], list[bool]]:
     return out, flags
 
 
+def _node_marks(codes: np.ndarray, sent: np.ndarray, vocab: np.ndarray, node: str) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``node`` occurs in a flat token sequence, merged as ``_merge_node`` merges it per sentence.
+
+    ``codes`` index ``vocab`` (token strings), ``sent`` numbers the sentences (runs of equal values).
+    Only tokens that occur inside ``node`` can be part of a match, so ``_merge_node`` runs on each
+    maximal run of such tokens inside one sentence, not on every sentence.  Returns (start, inner):
+    ``start`` marks the first token of each match (the merged node), ``inner`` its other tokens."""
+    start = np.zeros(len(codes), dtype=bool)
+    inner = np.zeros(len(codes), dtype=bool)
+    part = np.fromiter((bool(t) and t in node for t in vocab), dtype=bool, count=len(vocab))
+    cand = part[codes] if len(codes) else np.zeros(0, dtype=bool)
+    if not cand.any():
+        return start, inner
+    idx = np.flatnonzero(cand)
+    breaks = np.flatnonzero((np.diff(idx) != 1) | (sent[idx[1:]] != sent[idx[:-1]])) + 1
+    for run in np.split(idx, breaks):
+        toks = [vocab[c] for c in codes[run]]
+        i = 0
+        while i < len(toks):
+            j, acc = i, ""
+            while j < len(toks) and len(acc) < len(node) and node.startswith(acc + toks[j]):
+                acc += toks[j]
+                j += 1
+            if acc == node:
+                start[run[i]] = True
+                inner[run[i + 1:j]] = True
+                i = j
+            else:
+                i += 1
+    return start, inner
+
+
 def collocates(tokens: pd.DataFrame, node: str, st: RhetoricSettings, window: int | None = None,
                min_freq: int | None = None) -> pd.DataFrame:
     """Collocates of ``node`` scored by log-likelihood G² (window-based, within a sentence).
@@ -511,6 +543,8 @@ def collocates(tokens: pd.DataFrame, node: str, st: RhetoricSettings, window: in
     all content tokens that are not the node, N = number of those tokens.  Only collocates with
     O11 >= ``min_freq`` and O11 > E11 (attraction) are kept.  Columns: collocate, o11, expected,
     freq (C1), g2, p (χ², 1 df), sorted by g2 descending then collocate.
+    One pass over numpy arrays: tokens in sentence order (sentences in order of first appearance
+    after sorting by doc_id, token_id; tokens by token_id), the node merged where it spans tokens.
     """
     import math
 
@@ -521,31 +555,38 @@ def collocates(tokens: pd.DataFrame, node: str, st: RhetoricSettings, window: in
     if missing:
         raise CorpusError(f"tokens table: missing column(s) {', '.join(missing)}")
     drop = set(tokens.loc[tokens["is_stop"].astype(bool) | tokens["is_punct"].astype(bool), "token"]) - {node}
-    sents = []
-    for _, g in tokens.sort_values(["doc_id", "token_id"], kind="stable").groupby(["doc_id", "sent_id"], sort=False):
-        toks = [t for t in g["token"].astype(str) if t.strip()]
-        merged, flags = _merge_node(toks, node)
-        keep = [(t, f) for t, f in zip(merged, flags) if f or t not in drop]
-        sents.append(keep)
-    window_counts: dict[str, int] = {}
-    freq: dict[str, int] = {}
-    r1 = n = 0
-    for sent in sents:
-        nodes = [i for i, (_, f) in enumerate(sent) if f]
-        positions = {j for i in nodes for j in range(max(0, i - window), min(len(sent), i + window + 1))} - set(nodes)
-        for j in positions:
-            window_counts[sent[j][0]] = window_counts.get(sent[j][0], 0) + 1
-        r1 += len(positions)
-        for t, f in sent:
-            if not f:
-                freq[t] = freq.get(t, 0) + 1
-                n += 1
+    ordered = tokens[["doc_id", "sent_id", "token_id", "token"]].sort_values(["doc_id", "token_id"], kind="stable")
+    sent = ordered.groupby(["doc_id", "sent_id"], sort=False).ngroup().to_numpy()
+    order = np.argsort(sent, kind="stable")  # groupby(sort=False): sentences by first appearance
+    order = order[sent[order] >= 0]  # rows with a missing doc_id or sent_id belong to no sentence
+    codes, vocab = pd.factorize(ordered["token"].astype(str).to_numpy()[order])
+    vocab = np.asarray(vocab, dtype=object)
+    sent = sent[order]
+    blank = np.fromiter((not t.strip() for t in vocab), dtype=bool, count=len(vocab))
+    keep = ~blank[codes]
+    codes, sent = codes[keep], sent[keep]
+    start, inner = _node_marks(codes, sent, vocab, node)
+    dropped = np.fromiter((t in drop for t in vocab), dtype=bool, count=len(vocab))
+    keep = start | ~(inner | dropped[codes])
+    codes, sent, is_node = codes[keep], sent[keep], start[keep]
+    covered = np.zeros(len(codes), dtype=bool)
+    at = np.flatnonzero(is_node)
+    for d in range(-window, window + 1):
+        j = at + d
+        ok = (j >= 0) & (j < len(codes))
+        j, i = j[ok], at[ok]
+        covered[j[sent[j] == sent[i]]] = True
+    covered &= ~is_node
+    window_counts = np.bincount(codes[covered], minlength=len(vocab))
+    freq = np.bincount(codes[~is_node], minlength=len(vocab))
+    r1, n = int(covered.sum()), int((~is_node).sum())
     rows = []
-    for c, o11 in window_counts.items():
-        e11 = r1 * freq[c] / n
+    for c in np.flatnonzero(window_counts):
+        o11, c1 = int(window_counts[c]), int(freq[c])
+        e11 = r1 * c1 / n
         if o11 >= min_freq and o11 > e11:
-            score = g2(o11, r1, freq[c], n)
-            rows.append((c, o11, e11, freq[c], score, math.erfc(math.sqrt(score / 2))))
+            score = g2(o11, r1, c1, n)
+            rows.append((vocab[c], o11, e11, c1, score, math.erfc(math.sqrt(score / 2))))
     out = pd.DataFrame(rows, columns=["collocate", "o11", "expected", "freq", "g2", "p"])
     return out.sort_values(["g2", "collocate"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
