@@ -409,8 +409,8 @@ def _top_formulae_heatmap(fy: pd.DataFrame, rate: pd.DataFrame, gaps: list[int],
     if gaps:
         caption += f"; hatched = no text 无文本 ({_year_list(gaps)})"
     ax.set_xlabel(_wrap(caption, 140), fontsize=7.5, color="0.3")
-    ax.set_title("Most frequent numbered formulae by year 高频数字式提法\n(colour = rate per 10,000 characters; "
-                 "number = count; · = none)", fontsize=10)
+    ax.set_title(f"The {len(top_formulae)} most frequent numbered formulae (over all years), by year 高频数字式提法\n"
+                 "(colour = rate per 10,000 characters; number = count; · = none)", fontsize=10)
     return fig
 
 
