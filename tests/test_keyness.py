@@ -132,3 +132,128 @@ def test_dispersion_needs_articles():
     with pytest.raises(ValueError, match="article_id"):
         keyness(tok, ["t"], ["r"], min_freq=1, min_articles=2)
     assert len(keyness(tok, ["t"], ["r"], min_freq=1)) == 2   # without the rule, documents are the articles
+
+
+# --- keyness_by_year from aggregated tables (issue 17) -------------------------------------------------
+def _synthetic_corpus(seed: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Nine documents over four years and two genres, each of one to four articles of random words
+    (stopwords, punctuation and numerals among them), so that terms differ in count and spread."""
+    rng = np.random.default_rng(seed)
+    vocab = ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛", "壬", "癸", "子", "丑", "的", "，", "2018"]
+    docs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(9)],
+                         "year": [2001, 2001, 2002, 2002, 2003, 2003, 2004, 2004, 2004],
+                         "genre": ["news", "report", "news", "report", "news", "news", "report", "news", "news"]})
+    sentences = []
+    for doc, year in zip(docs["doc_id"], docs["year"]):
+        for art in range(1, int(rng.integers(1, 5)) + 1):
+            p = rng.dirichlet(np.full(len(vocab), 0.4))
+            sentences.append((doc, int(year), art, list(rng.choice(vocab, size=int(rng.integers(5, 40)), p=p))))
+    tok = token_table(sentences)
+    return tok.assign(article_id=tok["para_id"]), docs
+
+
+def _reference_by_year(tok: pd.DataFrame, docs: pd.DataFrame, min_freq: int, min_articles: int,
+                       n_resamples: int, seed: int, ci: float = 0.95, alpha: float = 0.05) -> pd.DataFrame:
+    """The straightforward computation: for each comparison and year, count target and reference
+    tokens term by term, test, and bootstrap Log Ratio by drawing articles per document in a loop."""
+    from collections import Counter
+
+    from tifa.stats import chi2_sf_1df, g2_log_likelihood, log_ratio
+
+    keep = (~tok["is_stop"] & ~tok["is_punct"] & ~tok["token"].str.match(r"^[0-9.,%+\-]+$"))
+    kept = tok[keep]
+    rows = []
+    for gi, (label, ids) in enumerate(comparison_groups(docs)):
+        sub_docs = docs[docs["doc_id"].isin(ids)]
+        years = sorted(sub_docs["year"].unique())
+        if len(years) < 2:
+            continue
+        for y in years:
+            t_ids = set(sub_docs.loc[sub_docs["year"] == y, "doc_id"])
+            r_ids = set(sub_docs.loc[sub_docs["year"] != y, "doc_id"])
+            sides = [kept[kept["doc_id"].isin(s)] for s in (t_ids, r_ids)]
+            cnt = [Counter(s["token"]) for s in sides]
+            art = [Counter(t for t, _, _ in set(zip(s["token"], s["doc_id"], s["article_id"]))) for s in sides]
+            c, d = sum(cnt[0].values()), sum(cnt[1].values())
+            tested = []
+            for term in sorted(set(cnt[0]) | set(cnt[1])):
+                a, b = cnt[0][term], cnt[1][term]
+                spread = art[0][term] if a / c >= b / d else art[1][term]
+                if a + b >= min_freq and spread >= min_articles:
+                    tested.append(term)
+            m = len(tested)
+            # bootstrap: one Generator, target documents then reference documents in sorted order,
+            # each document's articles (sorted by key) drawn with replacement
+            rng = np.random.default_rng(seed)
+            reps_count, reps_total = [], []
+            for s in sides:
+                arts = sorted({(str(dd), str(aa)) for dd, aa in zip(s["doc_id"], s["article_id"])},
+                              key=lambda k: k[0] + "\x1f" + k[1])
+                per_art = {k: Counter(g["token"]) for k, g in s.groupby([s["doc_id"].astype(str),
+                                                                          s["article_id"].astype(str)])}
+                cnt_r, tot_r = np.zeros((n_resamples, m)), np.zeros(n_resamples)
+                for doc in sorted({k[0] for k in arts}):
+                    doc_arts = [k for k in arts if k[0] == doc]
+                    w = rng.multinomial(len(doc_arts), np.full(len(doc_arts), 1 / len(doc_arts)), size=n_resamples)
+                    for j, k in enumerate(doc_arts):
+                        cnt_r += w[:, [j]] * np.array([per_art[k][t] for t in tested], dtype=float)
+                        tot_r += w[:, j] * sum(per_art[k].values())
+                reps_count.append(cnt_r)
+                reps_total.append(tot_r)
+            for j, term in enumerate(tested):
+                a, b = cnt[0][term], cnt[1][term]
+                g = float(g2_log_likelihood(a, b, c, d))
+                lr = log_ratio(reps_count[0][:, j], reps_count[1][:, j], reps_total[0], reps_total[1])
+                lo, hi = np.percentile(lr, [100 * (1 - ci) / 2, 100 * (1 + ci) / 2])
+                p = float(chi2_sf_1df(g)[0])
+                rows.append({"comparison": label, "year": y, "term": term, "count_target": a, "count_reference": b,
+                             "articles_target": art[0][term], "articles_reference": art[1][term],
+                             "total_target": c, "total_reference": d, "g2": g if a / c > b / d else -g,
+                             "log_ratio": float(log_ratio(a, b, c, d)), "log_ratio_ci_low": lo,
+                             "log_ratio_ci_high": hi, "p": p, "significant": p < alpha / m, "n_tested": m, "_g": gi})
+    out = pd.DataFrame(rows)
+    out = out.sort_values("term", kind="stable").sort_values("g2", ascending=False, kind="stable")
+    return out.sort_values(["_g", "year"], kind="stable").drop(columns="_g").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("min_articles", [1, 2])
+def test_keyness_by_year_equals_a_straightforward_per_year_computation(min_articles):
+    tok, docs = _synthetic_corpus()
+    kw = keyness_by_year(tok, docs, min_freq=5, min_articles=min_articles, n_resamples=300, seed=11)
+    ref = _reference_by_year(tok, docs, min_freq=5, min_articles=min_articles, n_resamples=300, seed=11)
+    assert set(kw["comparison"]) == {ALL_GENRES, "news only", "report only"}
+    assert len(kw) == len(ref) and len(kw) > 50
+    cols = list(ref.columns)
+    # the same tests (dispersion rule and min_freq), the same counts, order and Bonferroni m
+    pd.testing.assert_frame_equal(kw[cols].astype({"year": int, "significant": bool}),
+                                  ref.astype({"year": int, "significant": bool}), check_dtype=False,
+                                  check_exact=False, rtol=1e-12, atol=0)
+    assert np.array_equal(kw["log_ratio_ci_low"].to_numpy(), ref["log_ratio_ci_low"].to_numpy())  # same draws
+    assert (kw["log_ratio_ci_low"] < kw["log_ratio_ci_high"]).any()
+    if min_articles == 2:
+        loose = keyness_by_year(tok, docs, min_freq=5, min_articles=1)
+        assert len(loose) > len(kw)   # the rule removed some tests
+
+
+def test_keyness_by_year_equals_keyness_of_each_year_exactly():
+    tok, docs = _synthetic_corpus(seed=8)
+    kw = keyness_by_year(tok, docs, min_freq=4, min_articles=2, n_resamples=200, seed=2)
+    for (label, year), got in kw.groupby(["comparison", "year"], sort=False):
+        ids = dict(comparison_groups(docs))[label]
+        sub = docs[docs["doc_id"].isin(ids)]
+        one = keyness(tok, sorted(sub.loc[sub["year"] == year, "doc_id"]),
+                      sorted(sub.loc[sub["year"] != year, "doc_id"]), min_freq=4, min_articles=2, n_resamples=200, seed=2)
+        pd.testing.assert_frame_equal(got.drop(columns=["comparison", "year"]).reset_index(drop=True), one,
+                                      check_exact=True)
+
+
+def test_percentile_interval_by_column_equals_the_per_column_interval():
+    from tifa.stats import percentile_interval, percentile_interval_by_column
+
+    reps = np.random.default_rng(0).normal(size=(401, 7))
+    reps[5, 2] = reps[:3, 4] = np.nan
+    reps[:, 6] = np.nan
+    lo, hi = percentile_interval(reps, 0.9)
+    lo2, hi2 = percentile_interval_by_column(reps, 0.9)
+    assert np.array_equal(lo, lo2, equal_nan=True) and np.array_equal(hi, hi2, equal_nan=True)
+    assert np.isnan(lo2[6]) and not np.isnan(lo2[2])

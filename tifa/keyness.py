@@ -11,7 +11,7 @@ import pandas as pd
 
 from .config import SEED
 from .corpus import ALL_GENRES, comparison_groups
-from .stats import chi2_sf_1df, g2_log_likelihood, log_ratio, percentile_interval
+from .stats import chi2_sf_1df, g2_log_likelihood, log_ratio, percentile_interval, percentile_interval_by_column
 
 _NUMBER_TOKEN = re.compile(r"^[0-9.,%+\-]+$")  # numerals left out of keyness (years, amounts)
 
@@ -144,28 +144,166 @@ def keyness(tokens: pd.DataFrame, target, reference=None, min_freq: int = 5, alp
     return out[cols].reset_index(drop=True)
 
 
+def _comparison_counts(kept: pd.DataFrame, year_of: pd.Series) -> dict:
+    """The aggregated tables every test of one comparison is read from, built once.
+
+    ``kept``: the comparison's countable tokens (``_keyness_tokens``, with ``article_id``);
+    ``year_of``: doc_id -> year.  Returns the term labels, the sorted years, counts and article
+    counts as (year x term) arrays, and for the bootstrap the articles (sorted keys, as
+    ``_article_replicates`` orders them), their doc, year and token total, and the article x term
+    counts as coordinate triples (article, term, count).
+    """
+    codes, labels = pd.factorize(kept["token"], sort=False)
+    keys = _article_keys(kept).to_numpy()
+    arts, art_codes = np.unique(keys, return_inverse=True)            # sorted keys, as sorted(set(keys))
+    art_doc = np.array([a.split("\x1f")[0] for a in arts], dtype=object)
+    doc_year = kept["doc_id"].astype(str).map(year_of.rename(index=str)).to_numpy()
+    art_year = np.empty(len(arts), dtype=doc_year.dtype)
+    art_year[art_codes] = doc_year
+    years = np.array(sorted(set(art_year)))
+    y_of_art = np.searchsorted(years, art_year)
+    n_terms, n_years = len(labels), len(years)
+    counts = (np.bincount(y_of_art[art_codes] * n_terms + codes, minlength=n_years * n_terms)
+              .reshape(n_years, n_terms))
+    cell = art_codes.astype(np.int64) * n_terms + codes
+    pair, pair_count = np.unique(cell, return_counts=True)             # one per (article, term) that occurs
+    pair_art, pair_term = pair // n_terms, pair % n_terms
+    articles = (np.bincount(y_of_art[pair_art] * n_terms + pair_term, minlength=n_years * n_terms)
+                .reshape(n_years, n_terms))
+    doc_arts = {doc: np.flatnonzero(art_doc == doc) for doc in set(art_doc)}
+    return {"labels": labels, "years": years, "counts": counts, "articles": articles, "arts": arts,
+            "art_doc": art_doc, "art_year_index": y_of_art, "doc_arts": doc_arts,
+            "art_total": np.bincount(art_codes, minlength=len(arts)).astype(float),
+            "pair_art": pair_art, "pair_term": pair_term, "pair_count": pair_count.astype(float)}
+
+
+_TERM_CHUNK = 2048     # terms per block of the bootstrap product (bounds memory at R x A + A x chunk)
+
+
+def _year_interval(cc: dict, yi: int, terms: np.ndarray, n_resamples: int, ci: float,
+                   seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The Log Ratio percentile interval of ``terms`` (term codes) for year index ``yi`` against the
+    other years, with the draws of ``keyness``: one Generator seeded with ``seed``, a multinomial per
+    document (target documents first, then reference documents, each in sorted order; articles in
+    sorted key order), so the replicates equal ``_article_replicates``'s.
+
+    Computed term-major (terms x replicates, so each term's replicates are contiguous for the
+    percentiles), in blocks of ``_TERM_CHUNK`` terms.  All counts and weights are whole numbers, so
+    the products are exact in any summation order; float32 is used only while every replicate total
+    of target plus reference (the largest sum any term can reach) is below 2**24, where float32 holds
+    every integer exactly.
+    The reference counts are the counts over all articles minus the target's (exact for integers).
+    """
+    rng = np.random.default_rng(seed)
+    in_t = cc["art_year_index"] == yi
+    weights = np.zeros((len(cc["arts"]), n_resamples))             # articles x replicates
+    for side in (in_t, ~in_t):
+        for doc in sorted(set(cc["art_doc"][side])):
+            idx = cc["doc_arts"][doc]             # a document's articles lie in one year: one side
+            weights[idx] = rng.multinomial(len(idx), np.full(len(idx), 1.0 / len(idx)), size=n_resamples).T
+    tot = cc["art_total"]
+    rc, rd = tot[in_t] @ weights[in_t], tot[~in_t] @ weights[~in_t]
+    dtype = np.float32 if (rc + rd).max() < 2 ** 24 else np.float64   # bounds every sum of the product
+    w = weights.astype(dtype)
+    w_t = w[in_t]
+    defined = (rc > 0).all() and (rd > 0).all()
+    lo, hi = np.full(len(terms), np.nan), np.full(len(terms), np.nan)
+    col_of = np.full(len(cc["labels"]), -1)
+    for start in range(0, len(terms), _TERM_CHUNK):
+        chunk = terms[start:start + _TERM_CHUNK]
+        col_of[chunk] = np.arange(len(chunk))
+        sel = col_of[cc["pair_term"]] >= 0
+        m = np.zeros((len(chunk), len(cc["arts"])), dtype=dtype)
+        m[col_of[cc["pair_term"][sel]], cc["pair_art"][sel]] = cc["pair_count"][sel]
+        col_of[chunk] = -1
+        ra_w = m[:, in_t] @ w_t
+        rb = (m @ w - ra_w).astype(float)
+        ra = ra_w.astype(float)
+        # log_ratio(ra, rb, rc, rd) of stats, element by element the same operations, in place
+        ra[ra == 0] = 0.5
+        rb[rb == 0] = 0.5
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ra /= rc[None, :]
+            rb /= rd[None, :]
+            ra /= rb
+            np.log2(ra, out=ra)
+        if not defined:
+            ra[~np.isfinite(ra)] = np.nan   # a replicate whose side drew no countable token
+        lo[start:start + len(chunk)], hi[start:start + len(chunk)] = percentile_interval_by_column(ra.T, ci)
+    return lo, hi
+
+
 def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int = 5, alpha: float = 0.05,
                     form: str = "two_term", drop_numbers: bool = True, min_articles: int = 1,
                     n_resamples: int = 0, ci: float = 0.95, seed: int = SEED) -> pd.DataFrame:
     """Each year against all other years, for every comparison of ``comparison_groups``.
 
+    The same numbers as ``keyness(tokens, year's docs, other years' docs, ...)`` for each year, computed
+    from one aggregated (year x term) count table per comparison (reference = comparison total minus
+    the year): counts, articles per term (the dispersion rule), G2, Log Ratio and p of every year in
+    one pass; the Log Ratio interval from one article x term count table per comparison, with the
+    seeded draws of ``keyness`` (so identical intervals).
     A comparison with documents in fewer than two years is skipped (nothing to compare).  The
     Bonferroni m is counted per (comparison, year) test; ``min_articles``, ``n_resamples``, ``ci`` and
-    ``seed`` go to ``keyness`` (the same seed for every test).  Sorted by comparison (in
+    ``seed`` as in ``keyness`` (the same seed for every test).  Sorted by comparison (in
     ``comparison_groups`` order), year, g2 descending, term.
     """
+    kept_all = _keyness_tokens(tokens, drop_numbers)
+    if "article_id" not in kept_all.columns:
+        if min_articles > 1 or n_resamples > 0:
+            _article_keys(kept_all)   # raises: the dispersion rule and the interval need articles
+        kept_all = kept_all.assign(article_id=0)
     frames = []
     for i, (label, doc_ids) in enumerate(comparison_groups(documents)):
         docs = documents[documents["doc_id"].isin(doc_ids)]
         years = sorted(docs["year"].unique())
         if len(years) < 2:
             continue
-        for y in years:
-            target = sorted(docs.loc[docs["year"] == y, "doc_id"])
-            reference = sorted(docs.loc[docs["year"] != y, "doc_id"])
-            kw = keyness(tokens, target, reference, min_freq, alpha, form, drop_numbers, min_articles,
-                         n_resamples, ci, seed)
-            frames.append(kw.assign(comparison=label, year=y, _g=i))
+        year_of = docs.drop_duplicates(["doc_id", "year"]).set_index("doc_id")["year"]
+        if year_of.index.duplicated().any():
+            raise ValueError("target and reference share documents")
+        kept = kept_all[kept_all["doc_id"].isin(set(year_of.index))]
+        cc = _comparison_counts(kept, year_of) if len(kept) else None
+        present = set(cc["years"]) if cc is not None else set()
+        if any(y not in present for y in years):
+            raise ValueError("target or reference has no countable tokens")
+        counts, arts = cc["counts"], cc["articles"]
+        tot_count, tot_arts = counts.sum(axis=0), arts.sum(axis=0)
+        c_all = counts.sum(axis=1)
+        rows = []                       # per year: (term codes tested, a, b, at, ar, c, d)
+        for yi in range(len(years)):
+            a, at = counts[yi], arts[yi]
+            b, ar = tot_count - a, tot_arts - at
+            c, d = int(c_all[yi]), int(c_all.sum() - c_all[yi])
+            side = np.where(a / c >= b / d, at, ar)
+            t = np.flatnonzero((a + b > 0) & (a + b >= min_freq) & (side >= min_articles))
+            rows.append((t, a[t], b[t], at[t], ar[t], np.full(len(t), c), np.full(len(t), d)))
+        a, b, c, d = (np.concatenate([r[k] for r in rows]) for k in (1, 2, 5, 6))
+        g_all, lr_all, p_all = g2_log_likelihood(a, b, c, d, form), log_ratio(a, b, c, d), None
+        p_all = chi2_sf_1df(g_all) if len(g_all) else np.array([])
+        off = 0
+        for yi, (t, a, b, at, ar, c, d) in enumerate(rows):
+            m = len(t)
+            sl = slice(off, off + m)
+            off += m
+            if m == 0:
+                kw = pd.DataFrame({col: [] for col in KEYNESS_COLUMNS})
+            else:
+                g = g_all[sl]
+                over = a / c > b / d
+                kw = pd.DataFrame({"term": pd.Index(cc["labels"][t]).astype(str), "count_target": a,
+                                   "count_reference": b, "articles_target": at, "articles_reference": ar,
+                                   "total_target": int(c[0]), "total_reference": int(d[0]),
+                                   "g2": np.where(over, g, -g), "log_ratio": lr_all[sl], "p": p_all[sl]})
+                kw["log_ratio_ci_low"] = kw["log_ratio_ci_high"] = np.nan
+                if n_resamples > 0:
+                    kw["log_ratio_ci_low"], kw["log_ratio_ci_high"] = _year_interval(cc, yi, t, n_resamples, ci, seed)
+                kw["significant"] = kw["p"] < alpha / m
+                kw["direction"] = np.where(over, "overuse", np.where(a / c < b / d, "underuse", "none"))
+                kw["n_tested"], kw["p_threshold"] = m, alpha / m
+                kw = kw.sort_values("term", kind="stable").sort_values("g2", ascending=False, kind="stable")
+                kw = kw[KEYNESS_COLUMNS].reset_index(drop=True)
+            frames.append(kw.assign(comparison=label, year=years[yi], _g=i))
     cols = ["comparison", "year"] + KEYNESS_COLUMNS
     if not frames:
         return pd.DataFrame({c: [] for c in cols})

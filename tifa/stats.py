@@ -83,3 +83,26 @@ def chi2_sf_1df(x) -> np.ndarray:
     """P(X >= x) for a chi-squared variable with 1 degree of freedom: erfc(sqrt(x / 2))."""
     import math
     return np.array([math.erfc(math.sqrt(max(v, 0.0) / 2)) for v in np.atleast_1d(np.asarray(x, float))])
+
+
+def percentile_interval_by_column(reps: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
+    """``percentile_interval`` with one vectorised percentile call over every column without an
+    undefined replicate (the columns with some NaN go through ``nanpercentile`` as before).
+
+    Each column's quantiles come from the same order statistics and interpolation as
+    ``percentile_interval``, so the two return identical numbers; this one avoids a Python-level
+    call per column when most columns have no NaN.
+    """
+    lo_q, hi_q = 100 * (1 - ci) / 2, 100 * (1 + ci) / 2
+    lo = np.full(reps.shape[1], np.nan)
+    hi = np.full(reps.shape[1], np.nan)
+    nan = np.isnan(reps)
+    clean = ~nan.any(axis=0)
+    some = nan.any(axis=0) & ~nan.all(axis=0)
+    if clean.all():
+        lo[:], hi[:] = np.percentile(reps, [lo_q, hi_q], axis=0)
+    elif clean.any():
+        lo[clean], hi[clean] = np.percentile(reps[:, clean], [lo_q, hi_q], axis=0)
+    if some.any():
+        lo[some], hi[some] = np.nanpercentile(reps[:, some], [lo_q, hi_q], axis=0)
+    return lo, hi
