@@ -739,3 +739,38 @@ def test_the_realistic_corpus_is_accounted_for_and_its_traditional_report_conver
         assert len(in_paras) == 0 or (in_paras["kind"] == "body").all()
     assert (paras["doc_id"] == LONG_DOC).sum() == 2                 # its title and its one paragraph
     assert not paras["text"].str.contains("[０-９Ｇ]").any()          # full-width digits normalised (logged)
+
+
+# clean_corpus assembles its tables from per-document columns (issue 17b) ---------------------------------
+def _tables_from_row_dicts(corpus, rules):
+    """The assembly before issue 17: every row dict of the corpus, then ``pd.DataFrame(rows, columns=...)``."""
+    from tifa.cleaning import AUDIT_COLUMNS, PARAGRAPH_COLUMNS, SENTENCE_COLUMNS, clean_one_document
+
+    results = [clean_one_document(dict(row), rules) for row in corpus.to_dict("records")]
+    tables = [pd.DataFrame([r for doc in results for r in doc[k]], columns=cols)
+              for k, cols in enumerate((PARAGRAPH_COLUMNS, SENTENCE_COLUMNS, AUDIT_COLUMNS))]
+    tables[2]["para_id"] = tables[2]["para_id"].astype("Int64")
+    tables[2]["offset"] = tables[2]["offset"].astype("Int64")
+    return tables
+
+
+def test_clean_corpus_tables_equal_the_row_dict_assembly_on_the_project_corpus():
+    corpus = load_corpus(RAW)
+    new = clean_corpus(corpus, RULES)
+    for got, want in zip(new, _tables_from_row_dicts(corpus, RULES)):
+        assert list(got.dtypes.astype(str)) == list(want.dtypes.astype(str))
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert len(new[0]) > 0 and len(new[1]) > 0 and len(new[2]) > 0
+
+
+def test_clean_corpus_small_and_empty_tables_keep_the_row_dict_dtypes(tmp_path):
+    """A short clean text (few or no audit rows), and a table without rows, as the row-dict assembly made them."""
+    from tifa.cleaning import AUDIT_COLUMNS, _frame_from_columns
+
+    write_corpus(tmp_path, [{"doc_id": "2020_x", "year": 2020, "text": "一、总体要求\n\n坚持党的领导。推进改革。\n"}])
+    corpus = load_corpus(tmp_path)
+    for got, want in zip(clean_corpus(corpus, RULES), _tables_from_row_dicts(corpus, RULES)):
+        assert list(got.dtypes.astype(str)) == list(want.dtypes.astype(str))
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    empty = _frame_from_columns([{c: [] for c in AUDIT_COLUMNS}], AUDIT_COLUMNS)
+    pd.testing.assert_frame_equal(empty, pd.DataFrame([], columns=AUDIT_COLUMNS))

@@ -729,8 +729,24 @@ class _CleanWith:
     def __init__(self, rules: CleaningRules):
         self.rules = rules
 
-    def __call__(self, doc: dict):
-        return clean_one_document(doc, self.rules)
+    def __call__(self, doc: dict) -> tuple[dict[str, list], ...]:
+        """The document's three tables as columns (one list per column): a worker returns, and the
+        main process holds, a few lists per document instead of one dict per row."""
+        return tuple(_columns(rows, cols) for rows, cols in
+                     zip(clean_one_document(doc, self.rules), (PARAGRAPH_COLUMNS, SENTENCE_COLUMNS, AUDIT_COLUMNS)))
+
+
+def _columns(rows: list[dict], columns: list[str]) -> dict[str, list]:
+    """Row dicts as {column: values}; a key a row lacks is NaN, as ``pd.DataFrame(rows, columns=...)`` makes it."""
+    return {c: [r.get(c, float("nan")) for r in rows] for c in columns}
+
+
+def _frame_from_columns(parts: list[dict[str, list]], columns: list[str]) -> pd.DataFrame:
+    """One DataFrame from per-document column dicts, in document order (no rows: the empty table
+    ``pd.DataFrame([], columns=...)`` gives, whose columns are object, not inferred from empty lists)."""
+    if not any(part[columns[0]] for part in parts):
+        return pd.DataFrame([], columns=columns)
+    return pd.DataFrame({c: [v for part in parts for v in part[c]] for c in columns}, columns=columns)
 
 
 def clean_corpus(corpus: pd.DataFrame, rules: CleaningRules | None = None, scheduler: str = ""
@@ -756,12 +772,10 @@ def clean_corpus(corpus: pd.DataFrame, rules: CleaningRules | None = None, sched
     docs = [{k: v for k, v in row.items()} for row in corpus.to_dict("records")]
     results = map_documents(_CleanWith(rules), docs, scheduler=scheduler, label=lambda d: f"doc_id '{d['doc_id']}'",
                             desc="cleaning")
-    p_rows = [r for doc_rows in results for r in doc_rows[0]]
-    s_rows = [r for doc_rows in results for r in doc_rows[1]]
-    a_rows = [r for doc_rows in results for r in doc_rows[2]]
-    paragraphs = pd.DataFrame(p_rows, columns=PARAGRAPH_COLUMNS)
-    sentences = pd.DataFrame(s_rows, columns=SENTENCE_COLUMNS)
-    audit = pd.DataFrame(a_rows, columns=AUDIT_COLUMNS)
+    paragraphs = _frame_from_columns([r[0] for r in results], PARAGRAPH_COLUMNS)
+    sentences = _frame_from_columns([r[1] for r in results], SENTENCE_COLUMNS)
+    audit = _frame_from_columns([r[2] for r in results], AUDIT_COLUMNS)
+    del results
     audit["para_id"] = audit["para_id"].astype("Int64")
     audit["offset"] = audit["offset"].astype("Int64")
     return paragraphs, sentences, audit

@@ -554,7 +554,7 @@ def collocates(tokens: pd.DataFrame, node: str, st: RhetoricSettings, window: in
     missing = [c for c in need if c not in tokens.columns]
     if missing:
         raise CorpusError(f"tokens table: missing column(s) {', '.join(missing)}")
-    drop = set(tokens.loc[tokens["is_stop"].astype(bool) | tokens["is_punct"].astype(bool), "token"]) - {node}
+    drop = set(tokens.loc[tokens["is_stop"].astype(bool) | tokens["is_punct"].astype(bool), "token"].unique()) - {node}
     ordered = tokens[["doc_id", "sent_id", "token_id", "token"]].sort_values(["doc_id", "token_id"], kind="stable")
     sent = ordered.groupby(["doc_id", "sent_id"], sort=False).ngroup().to_numpy()
     order = np.argsort(sent, kind="stable")  # groupby(sort=False): sentences by first appearance
