@@ -559,7 +559,7 @@ def collocates(tokens: pd.DataFrame, node: str, st: RhetoricSettings, window: in
     sent = ordered.groupby(["doc_id", "sent_id"], sort=False).ngroup().to_numpy()
     order = np.argsort(sent, kind="stable")  # groupby(sort=False): sentences by first appearance
     order = order[sent[order] >= 0]  # rows with a missing doc_id or sent_id belong to no sentence
-    codes, vocab = pd.factorize(ordered["token"].astype(str).to_numpy()[order])
+    codes, vocab = pd.factorize(ordered["token"].astype(str).take(order), use_na_sentinel=False)  # no str per row
     vocab = np.asarray(vocab, dtype=object)
     sent = sent[order]
     blank = np.fromiter((not t.strip() for t in vocab), dtype=bool, count=len(vocab))
