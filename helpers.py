@@ -42,12 +42,18 @@ from tifa.articles import (
     add_article_ids, assign_articles, document_layouts, read_article_rules,
 )
 from tifa.segmentation import (
-    AGREEMENT_SAMPLE, annotator_agreement, CHECK_DISPLAY_ROWS, check_gold_coverage, check_gold_test_draw,
-    check_hmm_choice, check_lexicon_integrity, check_tokenizer_agreement, checks_details, checks_summary,
-    codebook_terms, GOLD_TEST_SEED, GOLD_TEST_SIZE, gold_mapping, gold_test_sample, is_punct, lexicon_integrity,
-    plain_jieba, protected_terms, read_gold, read_gold_sample, read_indexed_annotation, read_split_exceptions,
-    require_tokens_rejoin, sample_rows, SCORE_COLUMNS, SEGMENT_HMM, segmentation_errors, segmentation_score_row,
-    segmentation_score_table, segmentation_scores, stopwords, token_pieces, tokenize_sentences, tokenizer,
+    codebook_terms, is_punct, lexicon_integrity, plain_jieba, protected_terms,
+    read_split_exceptions, SEGMENT_HMM, stopwords, token_pieces, tokenize_sentences, tokenizer,
+)
+from tifa.gold import (
+    annotator_agreement, gold_mapping, gold_test_sample, GOLD_TEST_SEED, GOLD_TEST_SIZE, read_gold,
+    read_gold_sample, read_indexed_annotation, SCORE_COLUMNS, segmentation_errors,
+    segmentation_score_row, segmentation_score_table, segmentation_scores,
+)
+from tifa.checks import (
+    AGREEMENT_SAMPLE, CHECK_DISPLAY_ROWS, check_gold_coverage, check_gold_test_draw,
+    check_hmm_choice, check_lexicon_integrity, check_tokenizer_agreement, checks_details,
+    checks_summary, require_tokens_rejoin, sample_rows,
 )
 from tifa.rhetoric import (
     assemble_rhetoric, cloud_frequencies, collocates, device_rates_by_doc, extract_slogans,

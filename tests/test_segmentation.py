@@ -13,13 +13,10 @@ from hypothesis import strategies as st
 from tifa.config import CACHE, GOLD, LEXICON, PROCESSED, project_paths
 from tifa.files import LexiconError, read_table
 from tifa.segmentation import (
-    check_gold_coverage, check_hmm_choice, check_lexicon_integrity, check_tokenizer_agreement, CHECK_COLUMNS,
-    checks_details, checks_summary, codebook_terms, gold_mapping, is_punct, lexicon_integrity, parallel_tokens,
-    plain_jieba, protected_terms, RARE_IDEOGRAPHS, read_gold, read_split_exceptions, read_userdict, read_wordlist,
-    require_tokens_rejoin, sample_gold_sentences, sample_rows, SEGMENT_HMM, segmentation_errors,
-    segmentation_scores, STOPWORD_FILES, stopwords, token_pieces, tokenize_sentences, tokenizer,
+    codebook_terms, is_punct, lexicon_integrity, parallel_tokens, protected_terms,
+    RARE_IDEOGRAPHS, read_split_exceptions, read_userdict, read_wordlist, STOPWORD_FILES, stopwords, token_pieces, tokenize_sentences, tokenizer,
 )
-from tifa.files import CorpusError
+from tifa.gold import read_gold
 
 SENTENCES = PROCESSED / "sentences.csv"
 TOKENS = PROCESSED / "tokens.csv"
@@ -234,13 +231,6 @@ def test_token_table_marks_punctuation_and_stopwords(tokens):
 
 
 # --- gold standard and scoring ---------------------------------------------------------------------
-def test_gold_standard_maps_back_to_the_clean_sentences(sentences):
-    gold = read_gold(GOLD)
-    assert len(gold) >= 200 and not gold.duplicated(["doc_id", "sent_id"]).any()
-    assert set(gold["doc_id"]) == set(sentences["doc_id"])  # stratified: every document sampled
-    text = sentences.set_index(["doc_id", "sent_id"])["text"].map(lambda s: re.sub(r"\s", "", s))
-    for row in gold.itertuples():
-        assert text.loc[(row.doc_id, row.sent_id)] == row.text, (row.doc_id, row.sent_id)
 
 
 def test_gold_standard_keeps_the_lexicon_entries_whole():
@@ -253,51 +243,10 @@ def test_gold_standard_keeps_the_lexicon_entries_whole():
                 assert sum(tok.count(term) for tok in row.tokens) == n, (row.doc_id, row.sent_id, term)
 
 
-def test_read_gold_rejects_a_malformed_line(tmp_path):
-    path = tmp_path / "g.txt"
-    path.write_text("# h\nd1\t3\t我们 坚持\nd1\t4\t我们  坚持\n", encoding="utf-8")
-    with pytest.raises(LexiconError, match=r"g.txt line 3"):
-        read_gold(path)
-
-
-def test_scores_on_a_hand_computed_example():
-    gold = [["卫东区", "坚持", "稳中求进"], ["六稳", "、", "六保"]]
-    pred = [["卫东", "区", "坚持", "稳中求进"], ["六稳", "、", "六", "保"]]
-    s = segmentation_scores(gold, pred)
-    assert (s["correct"], s["gold_words"], s["predicted_words"]) == (4, 6, 8)
-    assert s["precision"] == pytest.approx(0.5) and s["recall"] == pytest.approx(4 / 6)
-    errors = segmentation_errors(gold, pred)
-    assert errors[["gold", "predicted"]].values.tolist() == [["卫东区", "卫东/区"], ["六保", "六/保"]]
-    with pytest.raises(ValueError, match="sentence 0"):
-        segmentation_scores([["ab"]], [["ac"]])
-
-
-def test_scores_ignore_whitespace_tokens():
-    s = segmentation_scores([["5.6", "亿元"]], [["5.6", " ", "亿元"]])
-    assert s["f1"] == 1.0
-
-
-def test_stratified_sample_is_seeded_and_proportional():
-    df = pd.DataFrame({"doc_id": ["a"] * 60 + ["b"] * 30 + ["c"] * 10, "sent_id": list(range(100)), "text": "x"})
-    s1, s2 = sample_gold_sentences(df, 20), sample_gold_sentences(df, 20)
-    assert s1.equals(s2) and len(s1) == 20
-    assert s1["doc_id"].value_counts().to_dict() == {"a": 12, "b": 6, "c": 2}
-
-
 def test_gold_never_holds_a_kept_apart_word():
     apart = {w for w, freq, _ in read_userdict(LEXICON / "userdict.txt") if freq == 0}
     gold = read_gold(GOLD)
     assert not apart & {tok for toks in gold["tokens"] for tok in toks}
-
-
-def test_hmm_setting_is_the_one_the_gold_standard_prefers():
-    gold = read_gold(GOLD)
-    f1 = {hmm: segmentation_scores(gold["tokens"].tolist(), [tokenizer(hmm=hmm).cut(t) for t in gold["text"]])["f1"]
-          for hmm in (True, False)}
-    assert max(f1, key=f1.get) == SEGMENT_HMM
-    plain = plain_jieba()
-    plain_f1 = segmentation_scores(gold["tokens"].tolist(), [plain.lcut(t) for t in gold["text"]])["f1"]
-    assert f1[SEGMENT_HMM] > plain_f1 + 0.03  # the lexicon must earn its keep
 
 
 def test_parallel_workers_give_the_serial_tokens():
@@ -310,7 +259,6 @@ def test_parallel_workers_give_the_serial_tokens():
     assert parallel_tokens(texts, workers=2, chunk=50) == serial
     assert parallel_tokens(texts, workers=2, count=True, chunk=50) == collections.Counter(
         t for tokens in serial for t in tokens)
-
 
 
 # --- the tokenizer contract: cut == jieba.lcut with the same lexicon, on any text ---------------------
@@ -412,79 +360,7 @@ def _sentences(texts):
                          "sent_id": list(range(len(texts))), "text": texts})
 
 
-def test_agreement_check_samples_with_the_seed_and_states_its_size():
-    texts = [f"第{i}句，于1-2年内完成。" for i in range(50)]
-    segs = [tokenizer(hmm=True), tokenizer(hmm=False)]
-    r = check_tokenizer_agreement(_sentences(texts), segs, sample=10, seed=7)
-    assert (r.checked, r.population, r.n_problems) == (10, 50, 0)
-    assert "a seeded random sample of 10 of the 50 sentences" in r.line()
-    assert "10 (HMM on)" in r.note  # rjieba alone would have cut every one of them otherwise
-    assert sample_rows(50, 10, 7).tolist() == sample_rows(50, 10, 7).tolist() != sample_rows(50, 10, 8).tolist()
-    assert check_tokenizer_agreement(_sentences(texts[:5]), segs, sample=10).checked == 5  # all when fewer
-
-
-def test_agreement_check_lists_a_disagreeing_sentence():
-    class Off:  # a cutter that differs from jieba: the check must find it, not crash
-        hmm = True
-        def cut(self, t): return [t]
-        def rjieba_cut(self, t): return [t]
-        def jieba_cut(self, t): return list(t)
-    r = check_tokenizer_agreement(_sentences(["好的", "是"]), [Off()])
-    assert r.n_problems == 1 and r.problems.loc[0, "sent_id"] == 0
-    assert list(r.problems.columns) == CHECK_COLUMNS and "好/的 -> 好的" in r.problems.loc[0, "detail"]
-
-
-def test_lexicon_integrity_check_lists_the_sentences():
-    sent = _sentences(["居民生活很好，民生改善", "民生", "别的"])
-    cut = [["居民", "生活", "很", "好", "，", "民", "生", "改善"], ["民生"], ["别的"]]
-    integrity = lexicon_integrity(sent["text"].tolist(), cut, {"民生"})
-    r = check_lexicon_integrity(sent, cut, integrity)
-    assert r.n_problems == 1 and r.problems.loc[0, "sent_id"] == 0
-    assert r.problems.loc[0, "detail"] == "民生: 2 occurrence(s), 0 in tokens; cut 居民/生活, 民/生"
-    exc = pd.DataFrame({"term": ["民生"], "context": ["居民生活"], "reason": ["straddles"]})
-    r = check_lexicon_integrity(sent, cut, lexicon_integrity(sent["text"].tolist(), cut, {"民生"}, exc), exc)
-    assert r.problems.loc[0, "detail"].startswith("民生: 1 occurrence(s), 0 in tokens")
-
-
-def test_gold_coverage_and_hmm_checks_report():
-    gold = pd.DataFrame({"doc_id": ["d", "d", "x"], "sent_id": [0, 1, 0], "tokens": [["a"], ["b"], ["c"]],
-                         "text": ["好的", "别", "c"]})
-    mapping = gold_mapping(gold, _sentences(["好 的", "是"]))
-    assert mapping["mapped"].tolist() == [True, False, False] and mapping.loc[0, "input"] == "好 的"
-    r = check_gold_coverage(mapping)
-    assert r.n_problems == 2 and "another text" in r.problems.loc[0, "detail"]
-    foreign = check_gold_coverage(gold_mapping(gold, _sentences(["别的"]).assign(doc_id="z")))
-    assert foreign.n_problems == 0 and "None of the 3 gold lines" in foreign.note  # another corpus's gold
-    scores = pd.DataFrame({"dictionary": ["project lexicon"] * 2, "HMM": ["on", "off"], "f1": [0.90, 0.95]})
-    assert check_hmm_choice(scores, hmm=True).n_problems == 1 and check_hmm_choice(scores, hmm=False).n_problems == 0
-    summary = checks_summary([r, check_hmm_choice(scores, hmm=True)])
-    assert summary["problems"].tolist() == [2, 1]
-    assert len(checks_details([r])) == 2 and list(checks_details([]).columns) == CHECK_COLUMNS
-
-
-def test_tokens_that_do_not_rejoin_stop_the_run_naming_the_sentence(seg):
-    sent = _sentences(["抓“六稳”。", "促“六保”。"])
-    tokens = tokenize_sentences(sent, seg, frozenset())
-    require_tokens_rejoin(tokens, sent)
-    broken = tokens.copy()
-    broken.loc[broken.index[-1], "token"] = "!"
-    with pytest.raises(CorpusError, match=r"doc_id=d sent_id=1.*促“六保”"):
-        require_tokens_rejoin(broken, sent)
-
-
 # --- the held-out gold test, the score table and annotator agreement (issue 15) ----------------------------
-from tifa.config import SEED
-from tifa.segmentation import (
-    GOLD_TEST_SEED,
-    GOLD_TEST_SIZE,
-    SCORE_COLUMNS,
-    annotator_agreement,
-    check_gold_test_draw,
-    gold_test_sample,
-    read_gold_sample,
-    segmentation_score_row,
-    segmentation_score_table,
-)
 
 GOLD_TEST = GOLD.parent / "segmentation_gold_test.txt"
 GOLD_TEST_SAMPLE = GOLD.parent / "segmentation_gold_test_sample.tsv"
@@ -493,109 +369,6 @@ GOLD_TEST_SAMPLE = GOLD.parent / "segmentation_gold_test_sample.tsv"
 def _gold(rows):
     """A read_gold-like table from (doc_id, sent_id, tokens) tuples."""
     return pd.DataFrame([(d, s, t, "".join(t)) for d, s, t in rows], columns=["doc_id", "sent_id", "tokens", "text"])
-
-
-def test_score_row_on_a_hand_checked_example():
-    gold = [["我们", "爱", "四个意识", "。"]]
-    pred = [["我们", "爱", "四个", "意识", "。"]]
-    row = segmentation_score_row(gold, pred, {"四个意识", "六稳"})
-    # spans: gold 4, predicted 5, shared 3 (我们, 爱, 。)
-    assert row["precision"] == pytest.approx(3 / 5) and row["recall"] == pytest.approx(3 / 4)
-    assert row["f1"] == pytest.approx(2 / 3)
-    # without 。: gold 3, predicted 4, shared 2 -> P 1/2, R 2/3, F1 4/7
-    assert row["f1_no_punct"] == pytest.approx(4 / 7)
-    assert row["recall_lexicon_words"] == 0.0  # 四个意识 is cut
-    assert row["recall_other_words"] == 1.0  # 我们, 爱 found; 。 counts in neither
-    assert (row["n_sentences"], row["n_gold_tokens"]) == (1, 4)
-
-
-def test_score_row_splits_recall_by_lexicon_membership():
-    gold = [["抓", "六稳", "、", "促", "六保"], ["卫东区", "好"]]
-    pred = [["抓", "六稳", "、", "促", "六", "保"], ["卫东", "区好"]]
-    row = segmentation_score_row(gold, pred, {"六稳", "六保", "卫东区"})
-    assert row["recall_lexicon_words"] == pytest.approx(1 / 3)  # 六稳 of 六稳, 六保, 卫东区
-    assert row["recall_other_words"] == pytest.approx(2 / 3)  # 抓, 促 of 抓, 促, 好
-    assert math.isnan(segmentation_score_row([["好"]], [["好"]], set())["recall_lexicon_words"])
-
-
-def test_score_table_keeps_the_order_and_columns():
-    golds = {"dev": [["六稳", "好"]], "test": [["六保"]]}
-    preds = {("dev", "a"): [["六", "稳", "好"]], ("test", "a"): [["六保"]], ("dev", "b"): [["六稳", "好"]]}
-    table = segmentation_score_table(golds, preds, {"六稳"})
-    assert table.columns.tolist() == SCORE_COLUMNS
-    assert table[["split", "configuration"]].values.tolist() == [["dev", "a"], ["test", "a"], ["dev", "b"]]
-    assert table["f1"].tolist() == pytest.approx([0.4, 1.0, 1.0])
-    assert table["n_sentences"].tolist() == [1, 1, 1]
-
-
-def test_gold_test_sample_excludes_the_dev_gold_and_is_seeded():
-    df = pd.DataFrame({"doc_id": ["a"] * 60 + ["b"] * 40, "sent_id": list(range(100)), "text": "x"})
-    dev = df[df["sent_id"] % 2 == 0]
-    s1, s2 = gold_test_sample(df, dev, 10, 7), gold_test_sample(df, dev, 10, 7)
-    assert s1.equals(s2) and len(s1) == 10 and (s1["sent_id"] % 2 == 1).all()
-    assert s1["doc_id"].value_counts().to_dict() == {"a": 6, "b": 4}
-    assert GOLD_TEST_SEED == SEED + 1
-
-
-def test_gold_test_draw_check():
-    gold = _gold([("a", 1, ["好"]), ("a", 2, ["好"])])
-    sample = pd.DataFrame({"doc_id": ["a", "a"], "sent_id": [1, 2], "text": ["好", "好"]})
-    assert check_gold_test_draw(gold, sample, sample).n_problems == 0
-    other = pd.DataFrame({"doc_id": ["a", "a"], "sent_id": [1, 3], "text": ["好", "坏"]})
-    report = check_gold_test_draw(gold, sample, other)
-    assert report.problems[["sent_id", "detail"]].values.tolist() == [
-        [2, "not in the draw repeated"], [3, "not in the gold test nor the committed draw"]]
-    elsewhere = pd.DataFrame({"doc_id": ["z"], "sent_id": [9], "text": ["好"]})
-    report = check_gold_test_draw(gold, sample, elsewhere)
-    assert report.n_problems == 0 and "does not come from this corpus" in report.note
-
-
-def test_annotator_agreement_on_a_hand_checked_example():
-    a = _gold([("d", 1, ["四个", "意识", "好"]), ("d", 2, ["我", "爱"]), ("d", 3, ["只", "在", "a"])])
-    b = _gold([("d", 2, ["我", "爱"]), ("d", 1, ["四个意识", "好"]), ("d", 4, ["只在", "b"])])
-    agree = annotator_agreement(a, b)
-    # spans: a 3 + 2, b 2 + 2, shared 1 + 2 -> P 3/4, R 3/5; cut points: a {2,4}+{1}, b {4}+{1} -> P 1, R 2/3
-    assert agree["word_f1"] == pytest.approx(2 * 0.75 * 0.6 / 1.35)
-    assert agree["boundary_f1"] == pytest.approx(0.8)
-    assert agree["identical_share"] == 0.5
-    assert (agree["n_sentences"], agree["only_a"], agree["only_b"]) == (2, 1, 1)
-    assert annotator_agreement(a, a)["word_f1"] == 1.0 and annotator_agreement(a, a)["identical_share"] == 1.0
-    with pytest.raises(ValueError, match="sent_id=1"):
-        annotator_agreement(a, _gold([("d", 1, ["四个", "意思", "好"])]))
-
-
-def test_gold_test_is_the_committed_draw_and_maps_back(sentences):
-    test, dev = read_gold(GOLD_TEST), read_gold(GOLD)
-    assert len(test) == GOLD_TEST_SIZE >= 60
-    assert not set(zip(test["doc_id"], test["sent_id"])) & set(zip(dev["doc_id"], dev["sent_id"]))
-    committed = read_gold_sample(GOLD_TEST_SAMPLE)
-    drawn = gold_test_sample(sentences, dev)
-    assert check_gold_test_draw(test, committed, drawn).n_problems == 0
-    assert committed["text"].tolist() == drawn["text"].tolist()
-    text = sentences.set_index(["doc_id", "sent_id"])["text"].map(lambda s: re.sub(r"\s", "", s))
-    for row in test.itertuples():
-        assert text.loc[(row.doc_id, row.sent_id)] == row.text, (row.doc_id, row.sent_id)
-    apart = {w for w, freq, _ in read_userdict(LEXICON / "userdict.txt") if freq == 0}
-    assert not apart & {tok for toks in test["tokens"] for tok in toks}
-
-
-def test_an_indexed_second_annotation_takes_the_reference_ids_and_must_spell_its_text(tmp_path):
-    from tifa.segmentation import annotator_agreement, read_indexed_annotation
-
-    ref = tmp_path / "gold.txt"
-    ref.write_text("# header\nd1\t3\t推进 乡村振兴 。\nd2\t7\t稳中 求进 。\n", encoding="utf-8")
-    second = tmp_path / "second.txt"
-    second.write_text("# blind\n1\t稳中求进 。\n", encoding="utf-8")
-    b = read_indexed_annotation(second, ref)
-    assert b[["doc_id", "sent_id"]].values.tolist() == [["d2", 7]] and b["tokens"][0] == ["稳中求进", "。"]
-    agree = annotator_agreement(read_gold(ref), b)
-    assert agree["n_sentences"] == 1 and agree["identical_share"] == 0
-    second.write_text("1\t稳中求 进 ！\n", encoding="utf-8")
-    with pytest.raises(LexiconError, match="line 1: tokens do not spell sentence 1"):
-        read_indexed_annotation(second, ref)
-    second.write_text("# x\n5\t稳中求进 。\n", encoding="utf-8")
-    with pytest.raises(LexiconError, match="line 2: index 5 is past the 2 sentences"):
-        read_indexed_annotation(second, ref)
 
 
 @pytest.mark.parametrize("scheduler", ["processes", "local-dask"])

@@ -99,7 +99,7 @@ def test_project_false_matches_contain_their_term_and_each_context_occurs_in_the
 
 
 # --- notebook 04: priorities_settings.csv -----------------------------------------------------------------
-def priorities_copy(tmp_path, replace: dict[str, str] | None = None, drop: str = "") -> "Path":
+def priorities_copy(tmp_path, replace: dict[str, str] | None = None, drop: str = ""):
     """The project's priorities_settings.csv with some values replaced or one setting dropped."""
     lines = (LEXICON / "priorities_settings.csv").read_text(encoding="utf-8").splitlines()
     out = []
