@@ -37,7 +37,7 @@ from tifa.cleaning import (
     account_for_characters, clean_corpus, CLEANING_RULES_FILE, DROP_ACTIONS, load_cleaning_rules,
     nonspace,
 )
-from tifa.cleaning import TRADITIONAL_REASON
+from tifa.normalise import TRADITIONAL_REASON
 from tifa.articles import (
     add_article_ids, assign_articles, document_layouts, read_article_rules,
 )
@@ -55,17 +55,19 @@ from tifa.checks import (
     check_hmm_choice, check_lexicon_integrity, check_tokenizer_agreement, checks_details,
     checks_summary, require_tokens_rejoin, sample_rows,
 )
+from tifa.parallelism import parallel_runs
 from tifa.rhetoric import (
     assemble_rhetoric, cloud_frequencies, collocates, device_rates_by_doc, extract_slogans,
-    find_formula_candidates, formula_candidate_table, formula_pattern_hits, formula_rows, formula_split_by_doc,
-    lexicon_device_rows, parallel_runs, parallelism_rows, RHETORIC_DEVICES, rhetoric_rows, summarise_terms,
-    top_terms,
+    find_formula_candidates, formula_candidate_table, formula_pattern_hits, formula_rows,
+    formula_split_by_doc, lexicon_device_rows, parallelism_rows, RHETORIC_DEVICES, rhetoric_rows,
+    summarise_terms, top_terms,
 )
+from tifa.parallelism import PARALLELISM_RULES_FILE, read_parallelism_rules, RUN_KINDS
 from tifa.rhetoric import (
-    count_both, counting_rule_difference, counting_rule_totals, device_paragraph_matrix, highest_rate, judged_precision,
-    merge_counts, PARALLELISM_RULES_FILE, rate_intervals, read_judgements, read_parallelism_rules, RUN_KINDS,
-    VALIDATION_COLUMNS,
+    count_both, counting_rule_difference, counting_rule_totals, device_paragraph_matrix,
+    highest_rate, merge_counts, rate_intervals,
 )
+from tifa.validation import judged_precision, read_judgements, VALIDATION_COLUMNS
 from tifa.priorities import (
     attention_change, change_without_terms, codebook_categories, direction_leave_one_out,
     direction_survival, hit_contexts, leading_categories, match_terms, priorities_by_doc,

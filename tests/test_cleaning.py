@@ -17,9 +17,11 @@ from tifa.files import CorpusError, read_table, write_csv
 from tifa.corpus import load_corpus, read_metadata
 import tifa.cleaning
 from tifa.cleaning import (
-    account_for_characters, classify_line, clean_corpus, CLEANING_PROFILES_FILE, CLEANING_RULES_FILE,
-    CLEANING_STEPS, denormalise, DROP_ACTIONS, ends_open, load_cleaning_rules, normalise, split_sentences,
+    account_for_characters, classify_line, clean_corpus, CLEANING_PROFILES_FILE,
+    CLEANING_RULES_FILE, CLEANING_STEPS, DROP_ACTIONS, ends_open, load_cleaning_rules,
+    split_sentences,
 )
+from tifa.normalise import denormalise, normalise
 from conftest import write_corpus
 
 RULES = load_cleaning_rules()
@@ -396,7 +398,9 @@ def test_works_on_another_corpus_with_a_gbk_file(tmp_path):
 
 def test_no_document_ids_or_years_in_the_cleaning_code():
     """The cleaning module is generic: no document id, file name or year of the project corpus in it."""
-    section = Path(tifa.cleaning.__file__).read_text(encoding="utf-8")
+    import tifa.normalise
+
+    section = "".join(Path(m.__file__).read_text(encoding="utf-8") for m in (tifa.cleaning, tifa.normalise))
     meta = read_metadata(RAW)
     for literal in list(meta["doc_id"]) + [f.rsplit(".", 1)[0] for f in meta["file"]]:
         assert literal not in section
@@ -744,7 +748,7 @@ def test_the_realistic_corpus_is_accounted_for_and_its_traditional_report_conver
 # clean_corpus assembles its tables from per-document columns (issue 17b) ---------------------------------
 def _tables_from_row_dicts(corpus, rules):
     """The assembly before issue 17: every row dict of the corpus, then ``pd.DataFrame(rows, columns=...)``."""
-    from tifa.cleaning import AUDIT_COLUMNS, PARAGRAPH_COLUMNS, SENTENCE_COLUMNS, clean_one_document
+    from tifa.cleaning import AUDIT_COLUMNS, clean_one_document, PARAGRAPH_COLUMNS, SENTENCE_COLUMNS
 
     results = [clean_one_document(dict(row), rules) for row in corpus.to_dict("records")]
     tables = [pd.DataFrame([r for doc in results for r in doc[k]], columns=cols)
@@ -765,7 +769,7 @@ def test_clean_corpus_tables_equal_the_row_dict_assembly_on_the_project_corpus()
 
 def test_clean_corpus_small_and_empty_tables_keep_the_row_dict_dtypes(tmp_path):
     """A short clean text (few or no audit rows), and a table without rows, as the row-dict assembly made them."""
-    from tifa.cleaning import AUDIT_COLUMNS, _frame_from_columns
+    from tifa.cleaning import _frame_from_columns, AUDIT_COLUMNS
 
     write_corpus(tmp_path, [{"doc_id": "2020_x", "year": 2020, "text": "一、总体要求\n\n坚持党的领导。推进改革。\n"}])
     corpus = load_corpus(tmp_path)

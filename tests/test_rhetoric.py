@@ -16,9 +16,10 @@ from tifa.settings import rhetoric_settings
 from tifa.stats import dp_norm, g2
 from tifa.terms import body_paragraphs, count_terms, find_term
 from tifa.segmentation import tokenizer
+from tifa.parallelism import parallel_runs
 from tifa.rhetoric import (
     cloud_frequencies, collocates, extract_slogans, find_formula_candidates, is_counting_phrase,
-    parallel_runs, quoted_spans, RHETORIC_DEVICES, rhetoric_rows, summarise_terms,
+    quoted_spans, RHETORIC_DEVICES, rhetoric_rows, summarise_terms,
 )
 from conftest import body_of
 
@@ -118,39 +119,6 @@ def test_slogans_normalised_and_classified():
 def sents_of(*texts, para_ids=None):
     return pd.DataFrame({"doc_id": "d", "year": 2021, "para_id": para_ids or [1] * len(texts),
                          "sent_id": range(len(texts)), "text": list(texts)})
-
-
-def test_parallelism_prefix_template_and_sentence_level():
-    runs = parallel_runs(sents_of(
-        "开启新征程，必须锐意创新、攻坚克难，聚焦发展支撑、聚焦发展动力、聚焦发展格局、聚焦发展前提。",
-        "开启新征程，必须防范风险、坚守底线。",
-        "开启新征程，必须提升能力、锤炼作风。",
-        "努力实现幼有所育、学有所教、劳有所得、病有所医。"), ST)
-    got = {(r.level, r.rule, r.frame, r.members) for r in runs.itertuples()}
-    assert ("clause", "prefix", "聚焦发展…", 4) in got
-    assert ("sentence", "prefix", "开启新征程，必须…", 3) in got      # the longest shared opening
-    assert ("clause", "template", "…有所…", 3) in got   # 努力实现幼有所育 is longer: not a member
-    assert len(got) == 3
-
-
-def test_parallelism_with_gaps_and_masked_numerals():
-    runs = parallel_runs(sents_of(
-        "卫东区五年大发展、大跨越，经济实力迈上新台阶；五年大投入、大建设，城乡贯通呈现新格局；"
-        "五年大治理、大修复，生态质量实现新提升；五年大保障、大改善，社会事业取得新成效。",
-        "一是经济总量不够大。", "二是财政收支矛盾日益凸显。", "三是城市基础设施欠账较多。"), ST)
-    frames = dict(zip(runs["frame"], runs["members"]))
-    assert frames == {"N年大…": 3, "N是…": 3}
-
-
-def test_no_parallelism_in_plain_clauses_or_name_lists(seg):
-    text = "加强党的建设，推进产业转型，加快项目建设，改善民生。"
-    assert parallel_runs(sents_of(text), ST).empty
-    names = "实施平顶山、张寨山、马棚山、金牛山、纱帽山生态修复。"
-    toks = seg.cut(names)
-    tokens = pd.DataFrame({"doc_id": "d", "sent_id": 0, "token_id": range(len(toks)), "token": toks,
-                           "pos": [seg.tag(t) for t in toks]})
-    assert not parallel_runs(sents_of(names), ST).empty        # characters alone: looks like …山
-    assert parallel_runs(sents_of(names), ST, tokens).empty     # tokens: a list of place names
 
 
 # --- rows and summaries ---------------------------------------------------------------------------
@@ -434,7 +402,7 @@ def test_formula_rows_label_the_source_and_kind_of_each_formula():
 
 
 def test_assemble_rhetoric_orders_devices_and_builds_an_empty_table():
-    from tifa.rhetoric import RHETORIC_COLUMNS, assemble_rhetoric
+    from tifa.rhetoric import assemble_rhetoric, RHETORIC_COLUMNS
 
     empty = assemble_rhetoric([pd.DataFrame(columns=RHETORIC_COLUMNS)] * 2)
     assert list(empty.columns) == RHETORIC_COLUMNS and empty.empty
@@ -507,40 +475,6 @@ def rules_file(tmp_path, rows="title_heads,通知|决定|决议|报告,x\ntitle_
     return p
 
 
-def test_run_kind_types_title_lists_and_noun_enumerations(tmp_path):
-    from tifa.rhetoric import read_parallelism_rules, run_kind, Unit
-
-    rules = read_parallelism_rules(rules_file(tmp_path))
-    verbs = [Unit("聚焦发展支撑", tags=("v", "vn", "v")), Unit("聚焦发展动力", tags=("v", "vn", "n")),
-             Unit("聚焦发展格局", tags=("v", "vn", "n"))]
-    assert run_kind(verbs, rules) == "parallelism"
-    assert run_kind(verbs, None) == "parallelism"
-    titles = [Unit("社区环境卫生专项整治的通知"), Unit("社区创建工作方案"), Unit("社区和物业公司开展环境卫生大整治")]
-    assert run_kind(titles, rules) == "title list"            # one member ends in a title head
-    bracketed = [Unit("求是", titled=True), Unit("学习", tags=("v",)), Unit("人民", tags=("n",))]
-    assert run_kind(bracketed, rules) == "title list"         # a member inside 《》
-    nouns = [Unit("文明村镇", tags=("nr", "n")), Unit("文明校园", tags=("nr", "n")), Unit("文明单位", tags=("n",))]
-    assert run_kind(nouns, rules) == "noun enumeration"
-    rare_verbs = [Unit("厚植大生态", tags=("x", "nz")), Unit("连通大管网", tags=("a", "nz")), Unit("畅通大交通", tags=("a", "nz"))]
-    assert run_kind(rare_verbs, rules) == "parallelism"       # nouns only, not 'no verb tag'
-    two = read_parallelism_rules(rules_file(tmp_path, "title_heads,通知|方案,x\ntitle_min_members,2,x\nnoun_tags,n,x\n"))
-    assert run_kind(titles, two) == "title list" and run_kind(titles[:1] + verbs[:2], two) == "parallelism"
-
-
-def test_parallel_runs_type_a_real_title_list(seg, tmp_path):
-    from tifa.rhetoric import read_parallelism_rules
-
-    rules = read_parallelism_rules(rules_file(tmp_path))
-    text = "省委下发《关于表彰河南省文明城市、文明村镇、文明校园、文明家庭的决定》，聚焦发展支撑、聚焦发展动力、聚焦发展格局。"
-    toks = seg.cut(text)
-    tokens = pd.DataFrame({"doc_id": "d", "sent_id": 1, "token_id": range(len(toks)), "token": toks,
-                           "pos": [seg.tag(t) for t in toks]})
-    sents = pd.DataFrame({"doc_id": ["d"], "year": [2020], "para_id": [1], "sent_id": [1], "text": [text]})
-    runs = parallel_runs(sents, ST, tokens, rules).set_index("frame")
-    assert runs.loc["文明…", "kind"] == "title list" and runs.loc["聚焦发展…", "kind"] == "parallelism"
-    assert set(parallel_runs(sents, ST, tokens)["kind"]) == {"parallelism"}   # no rules: nothing typed
-
-
 def test_parallelism_rows_count_only_parallelism():
     from tifa.rhetoric import parallelism_rows
 
@@ -548,19 +482,6 @@ def test_parallelism_rows_count_only_parallelism():
                          "level": "clause", "rule": "prefix", "kind": ["parallelism", "title list", "parallelism"]})
     counts, rows = parallelism_rows(runs, pd.Series({"d": 100}))
     assert rows[["term", "count"]].values.tolist() == [["全面…", 2]]
-
-
-def test_parallelism_rules_reader_names_its_errors(tmp_path):
-    from tifa.files import CorpusError
-    from tifa.rhetoric import read_parallelism_rules
-
-    with pytest.raises(CorpusError, match="missing rule"):
-        read_parallelism_rules(rules_file(tmp_path, "title_heads,通知,x\n"))
-    with pytest.raises(CorpusError, match="positive integer"):
-        read_parallelism_rules(rules_file(tmp_path, "title_heads,通知,x\ntitle_min_members,zero,x\nnoun_tags,n,x\n"))
-    with pytest.raises(CorpusError, match="twice"):
-        read_parallelism_rules(rules_file(tmp_path, "title_heads,通知,x\ntitle_heads,决定,x\ntitle_min_members,1,x\nnoun_tags,n,x\n"))
-    assert read_parallelism_rules(LEXICON / "parallelism_rules.csv").title_min_members >= 1
 
 
 # --- rates with cluster-bootstrap intervals (issue 14) -------------------------------------------------
@@ -611,44 +532,6 @@ def test_device_paragraph_matrix_keeps_zero_paragraphs_and_removes_nested():
 
 
 # --- detector precision from judgements (issue 15) ------------------------------------------------------
-def test_judged_precision_with_wilson_and_missing_rows(tmp_path):
-    from tifa.files import CorpusError
-    from tifa.rhetoric import judged_precision, read_judgements
-
-    p = tmp_path / "j.csv"
-    p.write_text("# rule: test\ndoc_id,sent_id,frame,members,correct,note\n"
-                 "d,1,全面…,a,true,\nd,2,文明…,b,false,title list\nd,3,坚持…,c,TRUE,\n", encoding="utf-8")
-    j = read_judgements(p, ["doc_id", "sent_id", "frame"])
-    sample = pd.DataFrame({"doc_id": "d", "sent_id": [1, 2, 3, 4], "frame": ["全面…", "文明…", "坚持…", "着力…"]})
-    row, missing = judged_precision(sample, j, ["doc_id", "sent_id", "frame"], "parallelism")
-    assert (row["n_judged"], row["n_correct"]) == (3, 2) and row["precision"] == pytest.approx(2 / 3)
-    # Wilson 95% for 2 of 3, by hand: centre (2 + 1.9208) / 4.8416, half 1.96 * sqrt(2/3 + 0.9604) / 4.8416
-    centre, half = (2 + 1.96 ** 2 / 2) / (3 + 1.96 ** 2), 1.96 * math.sqrt(2 / 3 + 1.96 ** 2 / 4) / (3 + 1.96 ** 2)
-    assert row["ci_low"] == pytest.approx(centre - half) and row["ci_high"] == pytest.approx(centre + half)
-    assert missing["sent_id"].tolist() == [4]
-    p.write_text("# rule: test\ndoc_id,sent_id,frame,members,correct,note\nd,1,全面…,a,maybe,\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match="true or false"):
-        read_judgements(p, ["doc_id", "sent_id", "frame"])
-
-
-def test_committed_judgements_cover_every_drawn_run_and_the_validation_adds_up():
-    """On the project corpus every parallel run (fewer than 40) is judged, and parallelism_validation.csv
-    is the judgements' arithmetic."""
-    from tifa.rhetoric import judged_precision, read_judgements
-    from tifa.validation import draw_precision_sample
-
-    paths = output_paths()
-    runs = read_table(paths, "parallelism_runs")
-    keys = ["doc_id", "sent_id", "frame"]
-    j = read_judgements(LEXICON / "parallelism_judgements.csv", keys)
-    sample = draw_precision_sample(runs.assign(category="parallelism"), 40, 20180118)
-    row, missing = judged_precision(sample, j, keys, "parallelism (every run)")
-    assert missing.empty and row["n_judged"] == min(len(runs), 40)
-    val = read_table(paths, "parallelism_validation").set_index("detector")
-    assert val.loc["parallelism (every run)", ["n_judged", "n_correct"]].tolist() == [row["n_judged"], row["n_correct"]]
-    assert (val["precision"] - val["n_correct"] / val["n_judged"]).abs().max() < 1e-6   # written rounded
-    assert ((val["ci_low"] <= val["precision"]) & (val["precision"] <= val["ci_high"])).all()
-    assert "formula_pattern" in val.index
 
 
 # collocates: the vectorised implementation against the per-sentence one it replaced (issue 17) ----------

@@ -205,3 +205,52 @@ def test_committed_judgements_are_the_seeded_draw_and_the_validation_table_follo
         assert r["precision"] == pytest.approx(live["correct"].mean())
         assert (r["ci_low"], r["ci_high"]) == pytest.approx(wilson_interval(int(live["correct"].sum()), len(live)))
         assert r["precision_before_rules"] == pytest.approx(g["correct"].mean())
+
+
+# --- detector precision from hand judgements (notebook 03) ---
+import math  # noqa: E402
+from tifa.config import LEXICON, project_paths  # noqa: E402,F401
+from tifa.files import read_table  # noqa: E402
+from test_rhetoric import output_paths  # noqa: E402,F401 (shared helpers)
+
+
+def test_judged_precision_with_wilson_and_missing_rows(tmp_path):
+    from tifa.files import CorpusError
+    from tifa.validation import judged_precision, read_judgements
+
+    p = tmp_path / "j.csv"
+    p.write_text("# rule: test\ndoc_id,sent_id,frame,members,correct,note\n"
+                 "d,1,全面…,a,true,\nd,2,文明…,b,false,title list\nd,3,坚持…,c,TRUE,\n", encoding="utf-8")
+    j = read_judgements(p, ["doc_id", "sent_id", "frame"])
+    sample = pd.DataFrame({"doc_id": "d", "sent_id": [1, 2, 3, 4], "frame": ["全面…", "文明…", "坚持…", "着力…"]})
+    row, missing = judged_precision(sample, j, ["doc_id", "sent_id", "frame"], "parallelism")
+    assert (row["n_judged"], row["n_correct"]) == (3, 2) and row["precision"] == pytest.approx(2 / 3)
+    # Wilson 95% for 2 of 3, by hand: centre (2 + 1.9208) / 4.8416, half 1.96 * sqrt(2/3 + 0.9604) / 4.8416
+    centre, half = (2 + 1.96 ** 2 / 2) / (3 + 1.96 ** 2), 1.96 * math.sqrt(2 / 3 + 1.96 ** 2 / 4) / (3 + 1.96 ** 2)
+    assert row["ci_low"] == pytest.approx(centre - half) and row["ci_high"] == pytest.approx(centre + half)
+    assert missing["sent_id"].tolist() == [4]
+    p.write_text("# rule: test\ndoc_id,sent_id,frame,members,correct,note\nd,1,全面…,a,maybe,\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="true or false"):
+        read_judgements(p, ["doc_id", "sent_id", "frame"])
+
+
+
+def test_committed_judgements_cover_every_drawn_run_and_the_validation_adds_up():
+    """On the project corpus every parallel run (fewer than 40) is judged, and parallelism_validation.csv
+    is the judgements' arithmetic."""
+    from tifa.validation import judged_precision, read_judgements
+    from tifa.validation import draw_precision_sample
+
+    paths = output_paths()
+    runs = read_table(paths, "parallelism_runs")
+    keys = ["doc_id", "sent_id", "frame"]
+    j = read_judgements(LEXICON / "parallelism_judgements.csv", keys)
+    sample = draw_precision_sample(runs.assign(category="parallelism"), 40, 20180118)
+    row, missing = judged_precision(sample, j, keys, "parallelism (every run)")
+    assert missing.empty and row["n_judged"] == min(len(runs), 40)
+    val = read_table(paths, "parallelism_validation").set_index("detector")
+    assert val.loc["parallelism (every run)", ["n_judged", "n_correct"]].tolist() == [row["n_judged"], row["n_correct"]]
+    assert (val["precision"] - val["n_correct"] / val["n_judged"]).abs().max() < 1e-6   # written rounded
+    assert ((val["ci_low"] <= val["precision"]) & (val["precision"] <= val["ci_high"])).all()
+    assert "formula_pattern" in val.index
+

@@ -2,9 +2,11 @@
 
 Import order runs one way:
 
-    config -> files -> corpus -> settings -> stats, terms -> cleaning, segmentation,
-    rhetoric, priorities, keyness, adoption -> style -> plots -> notebook
+    config -> files -> pipeline -> corpus -> settings -> stats, terms -> normalise, cleaning, articles
+    -> segmentation, gold, checks -> priorities, keyness, validation -> parallelism, rhetoric -> adoption,
+    explore
+    -> style -> notebook -> plots (a package: one module per notebook)
 
-Only ``style``, ``plots`` and ``notebook`` import matplotlib.  Nothing here is specific to one
+Only ``style``, ``notebook`` and ``plots`` import matplotlib.  A test checks the order.  Nothing here is specific to one
 district: the same code serves any corpus described by a ``metadata.csv``.
 """

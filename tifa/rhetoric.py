@@ -1,22 +1,23 @@
-"""Rhetoric (notebook 03): numbered formulae (lexicon and pattern), quoted slogans, parallelism,
-collocation (G2), word-cloud frequencies, and the per-document and per-scope tables of rhetoric.csv
-and rhetoric_summary.csv.  Every threshold comes from ``rhetoric_settings.csv`` (:mod:`tifa.settings`);
-every term list from the codebook CSVs; counting runs on squeezed body text (:mod:`tifa.terms`).
+"""Rhetoric (notebook 03): numbered formulae (lexicon and pattern), quoted slogans, collocation (G2),
+word-cloud frequencies, both counting rules side by side, rate intervals over articles, and the
+per-document and per-scope tables of rhetoric.csv and rhetoric_summary.csv (parallel runs:
+:mod:`tifa.parallelism`).  Every threshold comes from ``rhetoric_settings.csv`` (:mod:`tifa.settings`);
+every term list from the codebook CSVs.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .config import SEED
 from .files import CorpusError
+from .priorities import resample_units, unit_counts
 from .settings import RhetoricSettings
 from .stats import g2, percentile_interval
-from .config import SEED
-from .priorities import resample_units, unit_counts
 from .terms import count_terms, count_token_terms, find_term, normalise_span, per_10k, squeeze
+
 
 # Rhetoric (notebook 03): numbered formulae, quoted slogans, lexicon devices (mobilisation, ideology),
 # parallelism; rates, dispersion (DPnorm), KWIC, collocation (G2), word-cloud frequencies, glosses.
@@ -238,246 +239,6 @@ def find_formula_candidates(text: str, st: RhetoricSettings, not_formulae: list[
     for f in found:
         f["known"] = next((t for a, b, t in listed if a < f["end"] and f["start"] < b), "")
     return sorted(found, key=lambda f: f["start"])
-
-
-# Parallelism (排比) -------------------------------------------------------------------------------
-_CLAUSE_MARKS = "，、；：,;:！？!?。"
-_DROP_IN_CLAUSES = "“”‘’「」『』《》（）()"
-_NAME_TAGS = ("ns", "nr", "nt", "nrt", "nrfg")
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A clause or sentence compared for parallelism: its text, the offsets in it where a word
-    boundary lies (None when no segmentation is given: every offset counts), whether it is one
-    proper name (a token tagged as a place, person or organisation), the POS tags of its tokens in
-    order (empty without tags), and whether all of it stood inside title brackets 《》."""
-
-    text: str
-    bounds: frozenset | None = None
-    is_name: bool = False
-    tags: tuple = ()
-    titled: bool = False
-
-
-def _split_units(text: str, tokens: list[str] | None = None, pos: list[str] | None = None,
-                marks: str = _CLAUSE_MARKS) -> list[Unit]:
-    """Split ``text`` at the characters of ``marks`` into units, with quote marks, brackets and
-    whitespace removed first (so “四个意识” and 四个意识 open a clause alike).
-
-    With ``tokens`` (which must join to ``text``) each unit carries its word boundaries; with
-    ``pos`` too, its tags, and a unit that is exactly one token tagged in ``_NAME_TAGS`` is marked
-    as a name.  A unit whose every character lay inside 《》 is marked ``titled``.
-    """
-    if tokens is None:
-        tokens = list(text)
-        bounded = False
-    else:
-        if "".join(tokens) != text:
-            raise ValueError("tokens do not join to the text")
-        bounded = True
-    chars: list[tuple[str, bool, int]] = []   # (char, word starts here, token index)
-    for k, tok in enumerate(tokens):
-        for j, c in enumerate(tok):
-            chars.append((c, j == 0, k))
-    units, cur = [], []
-
-    def close() -> None:
-        if not cur:
-            return
-        s = "".join(c for c, _, _, _ in cur)
-        b = frozenset([i for i, (_, start, _, _) in enumerate(cur) if start] + [len(cur)]) if bounded else None
-        order = list(dict.fromkeys(k for _, _, k, _ in cur))
-        name = (bounded and pos is not None and len(order) == 1
-                and pos[order[0]] in _NAME_TAGS and tokens[order[0]].strip() == s)
-        tags = tuple(pos[k] for k in order) if bounded and pos is not None else ()
-        units.append(Unit(s, b, bool(name), tags, all(t for _, _, _, t in cur)))
-        cur.clear()
-
-    depth = 0
-    for c, start, k in chars:
-        if c == "《":
-            depth += 1
-        elif c == "》":
-            depth = max(0, depth - 1)
-        if c in marks:
-            close()
-        elif c in _DROP_IN_CLAUSES or c.isspace():
-            continue
-        else:
-            cur.append((c, start or not cur, k, depth > 0))
-    close()
-    return units
-
-
-# Typing parallel runs: title lists and noun enumerations are not parallelism ----------------------
-PARALLELISM_RULES_FILE = "parallelism_rules.csv"
-RUN_KINDS = ("parallelism", "title list", "noun enumeration")
-
-
-@dataclass(frozen=True)
-class ParallelismRules:
-    """The rule that types a parallel run (``parallelism_rules.csv``): ``title_heads`` are nouns that
-    end the title of a document (通知, 方案, 决定 …), ``title_min_members`` how many members ending in
-    one (or standing in 《》) make the run a title list; ``noun_tags`` are POS tag prefixes: a run
-    whose members consist of noun-tagged tokens only is a noun enumeration."""
-
-    title_heads: tuple = ()
-    title_min_members: int = 1
-    noun_tags: tuple = ()
-
-
-def read_parallelism_rules(path) -> ParallelismRules:
-    """Read ``parallelism_rules.csv`` (``rule,value,note`` with a ``#`` header; lists written with
-    '|').  Errors name the file: a missing or repeated rule, a ``title_min_members`` that is not a
-    positive integer."""
-    from .files import read_lexicon_csv
-
-    df = read_lexicon_csv(path, ["rule", "value", "note"])
-    dup = df["rule"][df["rule"].duplicated()].tolist()
-    if dup:
-        raise CorpusError(f"{path}: rule(s) listed twice: {', '.join(dup)}")
-    values = dict(zip(df["rule"].str.strip(), df["value"].fillna("").astype(str).str.strip()))
-    missing = [r for r in ["title_heads", "title_min_members", "noun_tags"] if r not in values]
-    if missing:
-        raise CorpusError(f"{path}: missing rule(s) {', '.join(missing)}")
-    try:
-        n = int(values["title_min_members"])
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise CorpusError(f"{path}: title_min_members must be a positive integer, got {values['title_min_members']!r}")
-
-    def split(v: str) -> tuple:
-        return tuple(x for x in v.split("|") if x)
-
-    return ParallelismRules(split(values["title_heads"]), n, split(values["noun_tags"]))
-
-
-def run_kind(members: list[Unit], rules: ParallelismRules | None) -> str:
-    """'title list' if at least ``title_min_members`` members stand in 《》 or end in a title head;
-    'noun enumeration' if the members carry POS tags and every token of every member has a noun tag
-    (文明/nr 村镇/n | 文明/nr 校园/n …); else 'parallelism'.  Without rules every run is parallelism."""
-    if rules is None:
-        return "parallelism"
-    titles = sum(u.titled or (bool(rules.title_heads) and u.text.endswith(rules.title_heads)) for u in members)
-    if titles >= rules.title_min_members:
-        return "title list"
-    if rules.noun_tags and members and all(u.tags for u in members) and all(
-            t.startswith(rules.noun_tags) for u in members for t in u.tags):
-        return "noun enumeration"
-    return "parallelism"
-
-
-def _mask(s: str, st: RhetoricSettings) -> str:
-    """Numerals replaced by '#', so 一是 / 二是 / 三是 share the opening '#是'."""
-    return "".join("#" if c in st.numerals else c for c in s)
-
-
-def _prefix_runs(units: list[Unit], st: RhetoricSettings, max_gap: int) -> list[tuple[list[int], str]]:
-    """Runs of ``parallel_min_run`` or more units that open with the same frame.
-
-    A frame is a shared opening of at least ``parallel_min_prefix`` characters (numerals masked),
-    ending on a word boundary of every member when the units carry boundaries (so 市政协… and
-    市政府… share no frame), after which every member still has text of its own.  Members may be
-    separated by up to ``max_gap`` other units.  Longer frames are taken first (五年大… before
-    五年…), and a unit belongs to one run at most.  Returns (member indices, frame ending in '…';
-    a masked numeral is written N: 'N是…' for 一是…二是…三是…).
-    """
-    masked = [_mask(u.text, st) for u in units]
-    used: set[int] = set()
-    runs = []
-    longest = max((len(u.text) for u in units), default=0) - 1
-    for k in range(longest, st.parallel_min_prefix - 1, -1):
-        groups: dict[str, list[int]] = {}
-        for i, m in enumerate(masked):
-            if i not in used and len(m) > k and (units[i].bounds is None or k in units[i].bounds):
-                groups.setdefault(m[:k], []).append(i)
-        for key, idx in sorted(groups.items()):
-            chain = [idx[0]]
-            for i in idx[1:] + [None]:
-                if i is not None and i - chain[-1] - 1 <= max_gap:
-                    chain.append(i)
-                    continue
-                if len(chain) >= st.parallel_min_run:
-                    runs.append((chain, (units[chain[0]].text[:k] if "#" not in key else key.replace("#", "N")) + "…"))
-                    used.update(chain)
-                if i is not None:
-                    chain = [i]
-    return sorted(runs)
-
-
-def _template_runs(units: list[Unit], st: RhetoricSettings, skip: set[int] = frozenset()) -> list[tuple[list[int], str]]:
-    """Runs of ``parallel_min_run`` or more adjacent clauses of equal length (``template_min_len`` to
-    ``template_max_len``) that agree on the characters at one or more of the same positions:
-    幼有所育、学有所教、劳有所得 (frame …有所…), 厚植大生态、连通大管网、畅通大交通 (…大…),
-    经济强区、宜居市区、和谐城区 (…区).  Clauses in ``skip`` (already in a prefix run) are left
-    out, and so is a run whose members are mostly proper names (平顶山、张寨山、马棚山: a list)."""
-    runs, i = [], 0
-    texts = [u.text for u in units]
-    while i < len(units):
-        j = i
-        while (i not in skip and j + 1 < len(units) and j + 1 not in skip
-               and len(texts[j + 1]) == len(texts[i])
-               and st.template_min_len <= len(texts[i]) <= st.template_max_len):
-            j += 1
-        names = sum(u.is_name for u in units[i:j + 1])
-        if j - i + 1 >= st.parallel_min_run and 2 * names <= j - i + 1:
-            cols = list(zip(*texts[i:j + 1]))
-            same = [len(set(c)) == 1 for c in cols]
-            if any(same) and not all(same):
-                frame = "".join(c[0] if s else "…" for c, s in zip(cols, same))
-                runs.append((list(range(i, j + 1)), re.sub("…+", "…", frame)))
-                i = j + 1
-                continue
-        i += 1
-    return runs
-
-
-def parallel_runs(sentences: pd.DataFrame, st: RhetoricSettings, tokens: pd.DataFrame | None = None,
-                  rules: ParallelismRules | None = None) -> pd.DataFrame:
-    """Parallelism found by two general rules over ``sentences`` (doc_id, year, para_id, sent_id, text).
-
-    - level 'clause': within one sentence, clauses opening with the same frame (``_prefix_runs`` with
-      gap ``parallel_max_gap``; rule 'prefix'), and, among the clauses left, adjacent equal-length
-      clauses sharing characters in place (``_template_runs``; rule 'template');
-    - level 'sentence': within one paragraph, consecutive sentences opening with the same frame
-      (开启新征程，必须… four times; rule 'prefix', no gap).
-    With ``tokens`` (tokens.csv rows of the same sentences) frames end on word boundaries and lists
-    of proper names are not runs.  One row per run: doc_id, year, para_id, sent_id (first member's),
-    level, rule, frame, members (how many), example (the members joined by ' | '), kind (``run_kind``
-    with ``rules``: parallelism, title list or noun enumeration; every run is parallelism without rules).
-    """
-    cols = ["doc_id", "year", "para_id", "sent_id", "level", "rule", "frame", "members", "example", "kind"]
-    sents = sentences[["doc_id", "year", "para_id", "sent_id", "text"]].sort_values(
-        ["doc_id", "para_id", "sent_id"], kind="stable")
-    seg: dict = {}
-    if tokens is not None:
-        for (d, s), g in tokens.sort_values(["doc_id", "token_id"], kind="stable").groupby(["doc_id", "sent_id"], sort=False):
-            seg[(d, s)] = (g["token"].astype(str).tolist(), g["pos"].astype(str).tolist())
-    rows = []
-    by_para: dict = {}
-    for doc_id, year, para_id, sent_id, text in sents.itertuples(index=False):
-        toks, pos = seg.get((doc_id, sent_id), (None, None))
-        if toks is not None and "".join(toks) != text:
-            toks = pos = None   # tokens of another version of the text: compare characters only
-        clauses = _split_units(text, toks, pos)
-        pre = _prefix_runs(clauses, st, st.parallel_max_gap)
-        used = {i for idx, _ in pre for i in idx}
-        for rule, found in [("prefix", pre), ("template", _template_runs(clauses, st, used))]:
-            for idx, frame in found:
-                rows.append((doc_id, year, para_id, sent_id, "clause", rule, frame, len(idx),
-                             " | ".join(clauses[i].text for i in idx), run_kind([clauses[i] for i in idx], rules)))
-        whole = _split_units(text, toks, pos, marks="")
-        if whole:
-            by_para.setdefault((doc_id, para_id), []).append((year, sent_id, whole[0], clauses[0].text if clauses else ""))
-    for (doc_id, para_id), items in sorted(by_para.items()):
-        for idx, frame in _prefix_runs([u for _, _, u, _ in items], st, 0):
-            year, sent_id = items[idx[0]][0], items[idx[0]][1]
-            rows.append((doc_id, year, para_id, sent_id, "sentence", "prefix", frame, len(idx),
-                         " | ".join(items[i][3] + "…" for i in idx), run_kind([items[i][2] for i in idx], rules)))
-    out = pd.DataFrame(rows, columns=cols)
-    return out.sort_values(["doc_id", "para_id", "sent_id", "level", "frame"], kind="stable").reset_index(drop=True)
 
 
 def _merge_node(tokens: list[str], node: str) -> tuple[list[str], list[bool]]:
@@ -945,45 +706,3 @@ def highest_rate(rates: pd.DataFrame, device: str, scope: str = "year") -> dict 
         best.update(second=sec["group"], second_per_10k=sec["per_10k"], second_ci_low=sec["ci_low"],
                     second_ci_high=sec["ci_high"])
     return best
-
-
-# Detector precision from hand judgements -------------------------------------------------------
-VALIDATION_COLUMNS = ["detector", "n_judged", "n_correct", "precision", "ci_low", "ci_high"]
-
-
-def read_judgements(path, keys: list[str]) -> pd.DataFrame:
-    """A judgement file (``#`` header; ``keys`` + correct + note): ``correct`` read as a boolean
-    (true/false, any case); another value, or a key listed twice with different verdicts, is an error
-    naming the file."""
-    from .files import read_lexicon_csv
-
-    df = read_lexicon_csv(path, keys + ["correct", "note"])
-    val = df["correct"].astype(str).str.strip().str.lower()
-    bad = df.loc[~val.isin(["true", "false"]), keys].head(3)
-    if len(bad):
-        raise CorpusError(f"{path}: 'correct' must be true or false, not in rows {bad.to_dict('records')}")
-    df["correct"] = val == "true"
-    for k in keys:
-        if k == "sent_id":
-            df[k] = df[k].astype(int)
-    clash = df.groupby(keys)["correct"].nunique()
-    if (clash > 1).any():
-        raise CorpusError(f"{path}: contradictory judgements for {clash[clash > 1].index.tolist()[:3]}")
-    return df
-
-
-def judged_precision(sample: pd.DataFrame, judgements: pd.DataFrame, keys: list[str],
-                     detector: str) -> tuple[dict, pd.DataFrame]:
-    """Precision of a detector on its drawn ``sample`` from the hand ``judgements`` joined on ``keys``:
-    (row of ``VALIDATION_COLUMNS`` with a 95% Wilson interval, sample rows that have no judgement).
-    Only judged rows count; the rows left out are returned so the notebook can name them."""
-    from .validation import wilson_interval
-
-    j = judgements.drop_duplicates(keys)[keys + ["correct"]]
-    merged = sample.merge(j, on=keys, how="left")
-    missing = merged[merged["correct"].isna()].drop(columns=["correct"])
-    judged = merged.dropna(subset=["correct"])
-    n, k = len(judged), int(judged["correct"].astype(bool).sum())
-    lo, hi = wilson_interval(k, n)
-    return ({"detector": detector, "n_judged": n, "n_correct": k, "precision": k / n if n else np.nan,
-             "ci_low": lo, "ci_high": hi}, missing)

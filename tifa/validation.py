@@ -251,3 +251,41 @@ def compiled_date(path: str | os.PathLike) -> str:
     head = "".join(line for line in open(path, encoding="utf-8") if line.startswith("#"))
     m = re.search(r"Compiled (\d{4}-\d{2}-\d{2})", head)
     return m.group(1) if m else ""
+
+
+# Detector precision from hand judgements (notebook 03) ------------------------------------------
+VALIDATION_COLUMNS = ["detector", "n_judged", "n_correct", "precision", "ci_low", "ci_high"]
+
+
+def read_judgements(path, keys: list[str]) -> pd.DataFrame:
+    """A judgement file (``#`` header; ``keys`` + correct + note): ``correct`` read as a boolean
+    (true/false, any case); another value, or a key listed twice with different verdicts, is an error
+    naming the file."""
+    df = read_lexicon_csv(path, keys + ["correct", "note"])
+    val = df["correct"].astype(str).str.strip().str.lower()
+    bad = df.loc[~val.isin(["true", "false"]), keys].head(3)
+    if len(bad):
+        raise CorpusError(f"{path}: 'correct' must be true or false, not in rows {bad.to_dict('records')}")
+    df["correct"] = val == "true"
+    for k in keys:
+        if k == "sent_id":
+            df[k] = df[k].astype(int)
+    clash = df.groupby(keys)["correct"].nunique()
+    if (clash > 1).any():
+        raise CorpusError(f"{path}: contradictory judgements for {clash[clash > 1].index.tolist()[:3]}")
+    return df
+
+
+def judged_precision(sample: pd.DataFrame, judgements: pd.DataFrame, keys: list[str],
+                     detector: str) -> tuple[dict, pd.DataFrame]:
+    """Precision of a detector on its drawn ``sample`` from the hand ``judgements`` joined on ``keys``:
+    (row of ``VALIDATION_COLUMNS`` with a 95% Wilson interval, sample rows that have no judgement).
+    Only judged rows count; the rows left out are returned so the notebook can name them."""
+    j = judgements.drop_duplicates(keys)[keys + ["correct"]]
+    merged = sample.merge(j, on=keys, how="left")
+    missing = merged[merged["correct"].isna()].drop(columns=["correct"])
+    judged = merged.dropna(subset=["correct"])
+    n, k = len(judged), int(judged["correct"].astype(bool).sum())
+    lo, hi = wilson_interval(k, n)
+    return ({"detector": detector, "n_judged": n, "n_correct": k, "precision": k / n if n else np.nan,
+             "ci_low": lo, "ci_high": hi}, missing)
