@@ -611,3 +611,13 @@ def test_collocates_equals_the_reference_on_the_project_corpus():
         new = collocates(tokens, node, ST)
         pd.testing.assert_frame_equal(new, _collocates_reference(tokens, node, ST), check_exact=True)
         assert len(new) > 0
+
+
+def test_device_paragraph_matrix_of_a_corpus_without_any_device_is_all_zeros():
+    """A corpus where no device occurs (no formula, slogan, …) still gets one row of zeros per paragraph."""
+    from tifa.rhetoric import device_paragraph_matrix
+
+    body = body_of("过去一年，经济平稳运行。", "演出结束后，志愿者为老人测量血压。")
+    empty = pd.DataFrame(columns=["device", "doc_id", "para_id", "count", "nested"])
+    matrix = device_paragraph_matrix(empty, body, RHETORIC_DEVICES)
+    assert len(matrix) == 2 and (matrix[RHETORIC_DEVICES] == 0).all().all()

@@ -639,7 +639,8 @@ def device_paragraph_matrix(para_counts: pd.DataFrame, body: pd.DataFrame, devic
         pc["nested"] = 0
     pc["spans"] = pc["count"].astype(int) - pc["nested"].fillna(0).astype(int)
     wide = (pc.groupby(["doc_id", "para_id", "device"])["spans"].sum().unstack("device")
-            .reindex(columns=devices).fillna(0)) if len(pc) else pd.DataFrame(columns=devices)
+            .reindex(columns=devices).fillna(0)) if len(pc) else pd.DataFrame(
+                columns=devices, index=pd.MultiIndex.from_tuples([], names=["doc_id", "para_id"]))
     out = base.merge(wide, left_on=["doc_id", "para_id"], right_index=True, how="left")
     stray = set(zip(pc["doc_id"], pc["para_id"])) - set(zip(base["doc_id"], base["para_id"]))
     if stray:
