@@ -237,21 +237,7 @@ def resample_paragraphs(counts: pd.DataFrame, categories: list[str], doc_ids: li
     hits, then body characters.  One numpy Generator seeded with ``seed``, documents in sorted order:
     the same seed gives identical replicates.  A document with no body paragraph gets zeros.
     """
-    if n_resamples < 1:
-        raise ValueError("n_resamples must be at least 1")
-    rng = np.random.default_rng(seed)
-    cols = list(categories) + ["chars"]
-    ordered = counts.sort_values(["doc_id", "para_id"], kind="stable")
-    out = {}
-    for doc in sorted(set(doc_ids)):
-        m = ordered.loc[ordered["doc_id"] == doc, cols].to_numpy(dtype=float)
-        n = len(m)
-        if n == 0:
-            out[doc] = np.zeros((n_resamples, len(cols)))
-            continue
-        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_resamples)
-        out[doc] = weights @ m
-    return out
+    return resample_units(counts.rename(columns={"para_id": "unit_id"}), categories, doc_ids, n_resamples, seed)
 
 
 BOOTSTRAP_UNITS = ("article", "paragraph")
