@@ -257,3 +257,65 @@ def test_percentile_interval_by_column_equals_the_per_column_interval():
     lo2, hi2 = percentile_interval_by_column(reps, 0.9)
     assert np.array_equal(lo, lo2, equal_nan=True) and np.array_equal(hi, hi2, equal_nan=True)
     assert np.isnan(lo2[6]) and not np.isnan(lo2[2])
+
+
+def _shared_reference_intervals(tok: pd.DataFrame, docs: pd.DataFrame, kw: pd.DataFrame, n_resamples: int,
+                                seed: int, ci: float = 0.95) -> pd.DataFrame:
+    """The shared draws written out: per comparison, one Generator, one multinomial per document of
+    the comparison in sorted order over its articles in sorted key order; each year's test takes its
+    documents' draws as target and every other document's as reference."""
+    from collections import Counter
+
+    from tifa.stats import log_ratio
+
+    keep = (~tok["is_stop"] & ~tok["is_punct"] & ~tok["token"].str.match(r"^[0-9.,%+\-]+$"))
+    kept = tok[keep]
+    year_of = dict(zip(docs["doc_id"], docs["year"]))
+    out = []
+    for label, ids in comparison_groups(docs):
+        sub = kept[kept["doc_id"].isin(ids)]
+        arts = sorted({(str(d), str(a)) for d, a in zip(sub["doc_id"], sub["article_id"])},
+                      key=lambda k: k[0] + "\x1f" + k[1])
+        per_art = {k: Counter(g["token"]) for k, g in sub.groupby([sub["doc_id"].astype(str),
+                                                                  sub["article_id"].astype(str)])}
+        rng = np.random.default_rng(seed)
+        weight = {}
+        for doc in sorted({k[0] for k in arts}):
+            doc_arts = [k for k in arts if k[0] == doc]
+            w = rng.multinomial(len(doc_arts), np.full(len(doc_arts), 1 / len(doc_arts)), size=n_resamples)
+            weight.update({k: w[:, j].astype(float) for j, k in enumerate(doc_arts)})
+        for year, rows in kw[kw["comparison"] == label].groupby("year", sort=False):
+            side = {k: year_of[k[0]] == year for k in arts}
+            tot = [sum(weight[k] * sum(per_art[k].values()) for k in arts if side[k] == s) for s in (True, False)]
+            for term in rows["term"]:
+                cnt = [sum(weight[k] * per_art[k][term] for k in arts if side[k] == s) for s in (True, False)]
+                lr = log_ratio(cnt[0], cnt[1], tot[0], tot[1])
+                lo, hi = np.percentile(lr, [100 * (1 - ci) / 2, 100 * (1 + ci) / 2])
+                out.append({"comparison": label, "year": year, "term": term, "lo": lo, "hi": hi})
+    return pd.DataFrame(out)
+
+
+def test_shared_draws_equal_the_written_out_computation_and_change_only_the_intervals():
+    tok, docs = _synthetic_corpus(seed=8)
+    own = keyness_by_year(tok, docs, min_freq=4, min_articles=2, n_resamples=300, seed=3)
+    shared = keyness_by_year(tok, docs, min_freq=4, min_articles=2, n_resamples=300, seed=3, shared_draws=True)
+    ci_cols = ["log_ratio_ci_low", "log_ratio_ci_high"]
+    # the same tests, counts, statistics and order; only the random numbers of the intervals differ
+    pd.testing.assert_frame_equal(shared.drop(columns=ci_cols), own.drop(columns=ci_cols), check_exact=True)
+    assert not np.array_equal(shared["log_ratio_ci_low"].to_numpy(), own["log_ratio_ci_low"].to_numpy())
+    ref = _shared_reference_intervals(tok, docs, shared, 300, 3)
+    assert len(ref) == len(shared) > 30
+    np.testing.assert_allclose(shared["log_ratio_ci_low"].to_numpy(), ref["lo"].to_numpy(), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(shared["log_ratio_ci_high"].to_numpy(), ref["hi"].to_numpy(), rtol=1e-12, atol=0)
+
+
+def test_shared_draws_give_intervals_of_the_same_distribution():
+    """With many replicates, the shared and the per-test intervals of each term estimate the same
+    percentiles: they differ by bootstrap noise, a small part of the interval's width."""
+    tok, docs = _synthetic_corpus(seed=5)
+    own = keyness_by_year(tok, docs, min_freq=4, min_articles=1, n_resamples=4000, seed=1)
+    shared = keyness_by_year(tok, docs, min_freq=4, min_articles=1, n_resamples=4000, seed=1, shared_draws=True)
+    width = own["log_ratio_ci_high"] - own["log_ratio_ci_low"]
+    for col in ("log_ratio_ci_low", "log_ratio_ci_high"):
+        gap = (shared[col] - own[col]).abs()
+        assert gap.median() < 0.05 * width.median()

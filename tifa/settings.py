@@ -135,6 +135,7 @@ class PrioritySettings:
     bootstrap_unit: str  # unit resampled within each document: 'article' (clusters) or 'paragraph'
     p_adjust: str       # multiplicity adjustment of the change p-values: 'holm' or 'bh' (Benjamini-Hochberg)
     min_articles: int   # keyness: a term is tested only if it occurs in at least this many target articles
+    shared_draws_min_documents: int  # keyness intervals: one draw set per comparison from this many documents
 
 
 def priorities_settings(path: str | os.PathLike = LEXICON / "priorities_settings.csv") -> PrioritySettings:
