@@ -448,3 +448,35 @@ def test_phrase_rule_keeps_other_categories_and_sentences_apart():
     assert len(one_mention_one_hit(match_terms(two, PHRASE_CODEBOOK), two, rules)) == 2   # across a sentence end
     side = _sentence_tokens(["五星", "支部"])   # nothing between: min_gap 1, no merge
     assert len(one_mention_one_hit(match_terms(side, PHRASE_CODEBOOK), side, rules)) == 2
+
+
+def _match_terms_every_run(tokens: pd.DataFrame, codebook: pd.DataFrame) -> list[tuple]:
+    """The rule of ``match_terms`` written out: at each token, the longest run of tokens of its sentence
+    whose text is a term; runs taken left to right, a token counted once."""
+    terms = set(codebook["term"])
+    longest = max(map(len, terms))
+    tok = tokens.sort_values(["doc_id", "token_id"], kind="stable").reset_index(drop=True)
+    words, sent = tok["token"].tolist(), list(zip(tok["doc_id"], tok["sent_id"]))
+    out, until = [], -1
+    for i in range(len(words)):
+        best = 0
+        for k in range(1, longest + 1):
+            if i + k > len(words) or sent[i + k - 1] != sent[i]:
+                break
+            if "".join(words[i:i + k]) in terms:
+                best = k
+        if best and i >= until:
+            out.append((tok.at[i, "doc_id"], int(tok.at[i, "token_id"]), best, "".join(words[i:i + best])))
+            until = i + best
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["党", "建", "党建", "营商", "环境", "营商环境", "乡村", "振兴", "乡村振兴",
+                                          "引领", "，", "。", "和"]), min_size=1, max_size=12),
+                min_size=1, max_size=8))
+def test_match_terms_equals_the_rule_written_out(sentences):
+    """Extending only runs that begin a term finds exactly what trying every run finds."""
+    tok = token_table([(f"d{i % 2}", 2001, i // 3, s) for i, s in enumerate(sentences)])
+    got = match_terms(tok, CODEBOOK)
+    assert list(zip(got["doc_id"], got["token_id"], got["n_tokens"], got["term"])) == _match_terms_every_run(tok, CODEBOOK)

@@ -83,17 +83,24 @@ def match_terms(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     tok = tokens.sort_values(["doc_id", "token_id"], kind="stable").reset_index(drop=True)
     words = tok["token"].astype(str).to_numpy(dtype=object)
     sent = tok.groupby(["doc_id", "sent_id"], sort=False).ngroup().to_numpy()
-    n, terms = len(words), list(term_cat)
+    n = len(words)
     best = np.zeros(n, dtype=int)
-    joined, valid = words.copy(), np.ones(n, dtype=bool)
-    for k in range(1, max(len(t) for t in term_cat) + 1):   # a token has at least one character
-        if k > 1:
-            joined[: n - k + 1] = joined[: n - k + 1] + words[k - 1:]
-            valid[n - k + 1:] = False
-            valid[: n - k + 1] &= sent[k - 1:] == sent[: n - k + 1]
-            if not valid.any():
-                break
-        best[valid & pd.Series(joined).isin(terms).to_numpy()] = k
+    # Runs are extended one token at a time from the positions whose text so far begins some term
+    # (a run that begins no term cannot become one), so the work follows the candidates, not the corpus.
+    prefixes = {t[:j] for t in term_cat for j in range(len(t) + 1)}   # '' too: an empty token extends
+    alive = np.flatnonzero(pd.Series(words).isin(prefixes).to_numpy())
+    joined = words[alive]
+    k, longest = 1, max(len(t) for t in term_cat)   # a token has at least one character, as a rule
+    while len(alive) and k <= longest:
+        best[alive[pd.Series(joined).isin(term_cat).to_numpy()]] = k
+        k += 1
+        nxt = alive + (k - 1)
+        ok = nxt < n
+        alive, joined, nxt = alive[ok], joined[ok], nxt[ok]
+        ok = sent[nxt] == sent[alive]
+        alive, joined, nxt = alive[ok], joined[ok] + words[nxt[ok]], nxt[ok]
+        ok = pd.Series(joined).isin(prefixes).to_numpy()
+        alive, joined = alive[ok], joined[ok]
     keep, until = [], -1
     for i in np.flatnonzero(best):
         if i >= until:
@@ -150,25 +157,33 @@ def one_mention_one_hit(hits: pd.DataFrame, tokens: pd.DataFrame, rules: PhraseR
     out["merged_terms"] = ""
     if len(out) < 2:
         return out
-    joiner = set(rules.joiners)
-    tok = tokens.set_index(["doc_id", "token_id"])["token"].astype(str)
-    is_joiner = {k: bool(t) and set(t) <= joiner for k, t in tok.items()}
+    joiner_token = re.compile("[" + "".join(re.escape(c) for c in sorted(set(rules.joiners))) + "]+") \
+        if rules.joiners else None
+    words = tokens["token"].astype(str)
+    is_joiner = (words.map(lambda t: joiner_token.fullmatch(t) is not None) if joiner_token is not None
+                 else pd.Series(False, index=tokens.index))
+    joiners = set(zip(tokens.loc[is_joiner, "doc_id"], tokens.loc[is_joiner, "token_id"].astype(int)))
+    doc, sent = out["doc_id"].tolist(), out["sent_id"].tolist()
+    first, n_tok = out["token_id"].astype(int).tolist(), out["n_tokens"].astype(int).tolist()
+    term, cat = out["term"].tolist(), out["category"].tolist()
+    merged = [""] * len(out)
     keep = np.ones(len(out), dtype=bool)
     head = 0
     for i in range(1, len(out)):
-        a, b = out.iloc[head], out.iloc[i]
-        end = int(a["token_id"]) + int(a["n_tokens"])   # first token after the (possibly merged) head hit
-        gap = range(end, int(b["token_id"]))
-        ok = (a["doc_id"] == b["doc_id"] and a["sent_id"] == b["sent_id"]
+        end = first[head] + n_tok[head]   # first token after the (possibly merged) head hit
+        gap = range(end, first[i])
+        ok = (doc[head] == doc[i] and sent[head] == sent[i]
               and rules.min_gap <= len(gap) <= rules.max_gap
-              and all(is_joiner.get((a["doc_id"], g), False) for g in gap)
-              and (rules.same_category != "yes" or a["category"] == b["category"]))
+              and all((doc[head], g) in joiners for g in gap)
+              and (rules.same_category != "yes" or cat[head] == cat[i]))
         if ok:
             keep[i] = False
-            out.at[head, "n_tokens"] = int(b["token_id"]) + int(b["n_tokens"]) - int(a["token_id"])
-            out.at[head, "merged_terms"] = (out.at[head, "merged_terms"] or a["term"]) + "+" + b["term"]
+            n_tok[head] = first[i] + n_tok[i] - first[head]
+            merged[head] = (merged[head] or term[head]) + "+" + term[i]
         else:
             head = i
+    out["n_tokens"] = np.array(n_tok, dtype=out["n_tokens"].dtype)
+    out["merged_terms"] = merged
     return out[keep].reset_index(drop=True)
 
 

@@ -123,7 +123,9 @@ def hit_spans(hits: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
     """``hits`` with the character span of each hit in its paragraph's text as the tokens spell it
     (the tokens of the paragraph joined in token order, i.e. the clean text without whitespace):
     adds ``para_text``, ``start`` and ``end`` (end exclusive, covering all ``n_tokens`` tokens)."""
-    tok = tokens.sort_values(["doc_id", "token_id"], kind="stable")
+    needed = hits[["doc_id", "para_id"]].drop_duplicates()
+    tok = tokens.merge(needed, on=["doc_id", "para_id"]) if len(needed) < len(tokens) else tokens
+    tok = tok.sort_values(["doc_id", "token_id"], kind="stable")   # only the paragraphs of the hits
     words = tok["token"].astype(str)
     offset = words.str.len().groupby([tok["doc_id"], tok["para_id"]]).cumsum() - words.str.len()
     start_of = dict(zip(zip(tok["doc_id"], tok["token_id"]), offset))
@@ -134,6 +136,22 @@ def hit_spans(hits: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
     out["start"] = [int(start_of[(d, t)]) for d, t in zip(out["doc_id"], out["token_id"])]
     out["end"] = [int(end_of[(d, t + n - 1)]) for d, t, n in zip(out["doc_id"], out["token_id"], out["n_tokens"])]
     return out
+
+
+def _false_match_rule(term: str, text: str, start: int,
+                      rules: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The first (context, reason) of ``rules`` (for ``term``, in file order) with an occurrence of
+    context in ``text`` that holds ``term`` at character ``start``; None if no rule applies."""
+    for context, reason in rules:
+        at = text.find(context)
+        while at >= 0:
+            inner = context.find(term)
+            while inner >= 0:
+                if at + inner == start:
+                    return (context, reason)
+                inner = context.find(term, inner + 1)
+            at = text.find(context, at + 1)
+    return None
 
 
 def split_false_matches(hits: pd.DataFrame, tokens: pd.DataFrame,
@@ -148,25 +166,14 @@ def split_false_matches(hits: pd.DataFrame, tokens: pd.DataFrame,
     rules = false_matches[false_matches["term"].isin(set(hits["term"]))]
     if hits.empty or rules.empty:
         return hits.reset_index(drop=True), hits.iloc[:0].assign(context="", reason="")
-    spans = hit_spans(hits, tokens)
-    found = []
-    for i, r in enumerate(spans.itertuples(index=False)):
-        rule = None
-        for term, context, reason in rules[["term", "context", "reason"]].itertuples(index=False):
-            if term != r.term or context not in r.para_text:
-                continue
-            at = r.para_text.find(context)
-            while at >= 0 and rule is None:
-                inner = context.find(term)
-                while inner >= 0:
-                    if at + inner == r.start:
-                        rule = (context, reason)
-                        break
-                    inner = context.find(term, inner + 1)
-                at = r.para_text.find(context, at + 1)
-            if rule:
-                break
-        found.append(rule)
+    rules_of: dict[str, list[tuple[str, str]]] = {}
+    for term, context, reason in zip(rules["term"], rules["context"], rules["reason"]):
+        rules_of.setdefault(term, []).append((context, reason))
+    candidate = np.flatnonzero(hits["term"].isin(set(rules_of)).to_numpy())
+    found: list[tuple[str, str] | None] = [None] * len(hits)
+    spans = hit_spans(hits.iloc[candidate], tokens)
+    for pos, term, text, start in zip(candidate, spans["term"], spans["para_text"], spans["start"]):
+        found[pos] = _false_match_rule(term, text, start, rules_of[term])
     gone = np.array([f is not None for f in found], dtype=bool)
     removed = hits[gone].assign(context=[f[0] for f in found if f], reason=[f[1] for f in found if f])
     return hits[~gone][cols].reset_index(drop=True), removed.reset_index(drop=True)
