@@ -19,7 +19,7 @@ from tifa.config import (
     project_paths, SEED,
 )
 from tifa.files import (
-    read_lexicon_csv, read_table, write_csv,
+    read_lexicon_csv, read_table, write_csv, write_table,
 )
 from tifa.corpus import (
     ALL_GENRES, body_chars, comparison_groups, document_date_bounds, genre_spans, load_corpus,

@@ -8,7 +8,7 @@ import pytest
 
 import tifa.files
 from tifa.config import Paths
-from tifa.files import CorpusError, lexicon_header_line, LexiconError, read_lexicon_csv, read_table, write_csv
+from tifa.files import CorpusError, csv_bytes, lexicon_header_line, LexiconError, read_lexicon_csv, read_table, write_csv
 
 
 def test_write_csv_leaves_no_partial_file_on_failure(tmp_path):
@@ -91,3 +91,79 @@ def test_a_missing_lexicon_file_is_named_and_lexicon_errors_are_corpus_errors(tm
     with pytest.raises(FileNotFoundError, match=r"nothing\.csv: lexicon file is missing"):
         read_lexicon_csv(tmp_path / "nothing.csv", ["term"])
     assert issubclass(LexiconError, CorpusError) and issubclass(CorpusError, ValueError)
+
+
+# --- large tables as Parquet (issue 17) ---------------------------------------------------------------
+def _tokens_like(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"doc_id": [f"d{i % 3}" for i in range(n)], "year": [2001 + i % 3 for i in range(n)],
+                         "token_id": range(n), "token": ["党建" if i % 4 else "，" for i in range(n)],
+                         "pos": ["n"] * n, "is_punct": [i % 4 == 0 for i in range(n)],
+                         "score": [i / 7 for i in range(n)], "note": ["" if i % 5 else "x" for i in range(n)]})
+
+
+def test_write_table_switches_to_parquet_at_the_threshold_and_reads_back_as_the_csv_would(tmp_path, monkeypatch):
+    from tifa.config import project_paths
+    from tifa.files import read_table, write_table
+
+    paths = project_paths(out_dir=str(tmp_path))
+    df = _tokens_like(40)
+    monkeypatch.setenv("TIFA_PARQUET_MIN_ROWS", "41")
+    assert write_table(df, paths.processed / "tokens.csv").name == "tokens.csv"
+    from_csv = read_table(paths, "tokens")
+    monkeypatch.setenv("TIFA_PARQUET_MIN_ROWS", "40")
+    written = write_table(df, paths.processed / "tokens.csv")
+    assert written.name == "tokens.parquet" and written.is_dir()
+    assert not (paths.processed / "tokens.csv").exists()          # the stale CSV is gone
+    from_parquet = read_table(paths, "tokens")
+    # the same frame as from the CSV: columns, dtypes, '' read as missing; floats keep all their digits
+    pd.testing.assert_frame_equal(from_parquet.drop(columns="score"), from_csv.drop(columns="score"))
+    assert csv_bytes(from_parquet) == csv_bytes(from_csv)
+    assert read_table(paths, "tokens", columns=["token", "absent"]).columns.tolist() == ["token"]
+    monkeypatch.setenv("TIFA_PARQUET_MIN_ROWS", "1000")
+    write_table(df, paths.processed / "tokens.csv")
+    assert not (paths.processed / "tokens.parquet").exists()      # and back: the stale Parquet is gone
+
+
+def test_parquet_tables_are_split_in_order_and_byte_identical_on_rewrite(tmp_path):
+    from tifa.files import read_parquet_table, write_parquet_table
+
+    df = _tokens_like(25)
+    path = write_parquet_table(df, tmp_path / "t.parquet", part_rows=10)
+    parts = sorted(p.name for p in path.iterdir())
+    assert parts == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    first = {p: (path / p).read_bytes() for p in parts}
+    write_parquet_table(df, tmp_path / "t.parquet", part_rows=10)
+    assert {p: (path / p).read_bytes() for p in parts} == first
+    back = read_parquet_table(path)
+    assert back["token_id"].tolist() == list(range(25)) and back["score"].tolist() == df["score"].tolist()
+    assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]   # no temporary or old folder left
+
+
+def test_a_failed_parquet_write_keeps_the_previous_table_and_leaves_nothing_else(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from tifa.files import read_parquet_table, write_parquet_table
+
+    write_parquet_table(_tokens_like(5), tmp_path / "t.parquet")
+    real = pq.write_table
+    calls = []
+
+    def fail_second(table, where, **kw):
+        calls.append(where)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(table, where, **kw)
+
+    monkeypatch.setattr(pq, "write_table", fail_second)
+    with pytest.raises(OSError, match="disk full"):
+        write_parquet_table(_tokens_like(30), tmp_path / "t.parquet", part_rows=10)
+    assert len(read_parquet_table(tmp_path / "t.parquet")) == 5
+    assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
+
+
+def test_a_bad_parquet_threshold_is_named(monkeypatch):
+    from tifa.files import parquet_min_rows
+
+    monkeypatch.setenv("TIFA_PARQUET_MIN_ROWS", "many")
+    with pytest.raises(ValueError, match="TIFA_PARQUET_MIN_ROWS"):
+        parquet_min_rows()

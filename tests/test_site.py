@@ -325,3 +325,20 @@ def test_render_math_draws_tex_outside_code_and_leaves_prices_and_code_alone():
     assert "`$x$`" in out and "costs $5 and $6." in out
     assert 'alt="s_i"' in out
     assert runner.render_math("$\\undefinedmacro{x}$") == "<code>\\undefinedmacro{x}</code>"
+
+
+def test_a_parquet_table_counts_as_written_and_is_linked_with_its_size(tmp_path):
+    from tifa.files import write_parquet_table
+
+    before = runner.snapshot(tmp_path)
+    write_csv(table(), tmp_path / "small.csv")
+    write_parquet_table(pd.concat([table()] * 50), tmp_path / "tokens.parquet", part_rows=40)
+    made = runner.written_files(before, runner.snapshot(tmp_path))
+    assert made == ["small.csv", "tokens.parquet"]
+    section = runner.notebook_section("02.html", "02 · Segmentation", "", [], [tmp_path / n for n in made], tmp_path)
+    assert "tokens.parquet</a>" in section and "small.csv</a>" in section
+    size = sum(f.stat().st_size for f in (tmp_path / "tokens.parquet").iterdir())
+    assert f"({max(1, round(size / 1e3))} KB)" in section
+    again = runner.snapshot(tmp_path)
+    write_parquet_table(pd.concat([table()] * 50), tmp_path / "tokens.parquet", part_rows=40)
+    assert runner.written_files(again, runner.snapshot(tmp_path)) == ["tokens.parquet"]   # a rewrite is seen

@@ -35,7 +35,7 @@ import pandas as pd
 
 from .config import Paths, SEED
 from .corpus import year_axis
-from .files import write_csv
+from .files import read_table, write_csv
 from .priorities import codebook_categories, match_terms, read_priorities
 from .stats import percentile_interval
 from .terms import squeeze
@@ -83,16 +83,9 @@ class ExplorerTables:
 
 
 def _read_processed(paths: Paths, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read ``processed/<name>.csv`` (only ``columns`` if given), with a clear error if it is absent.
-
-    DuckDB: ``SELECT <columns> FROM read_parquet('<processed>/<name>/**/*.parquet')`` once the table is
-    Parquet.
-    """
-    path = paths.processed / f"{name}.csv"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: run the notebook that writes '{name}.csv' first")
-    usecols = None if columns is None else (lambda c: c in set(columns) | {"article_id"})
-    return pd.read_csv(path, encoding="utf-8", keep_default_na=False, na_values=[""], usecols=usecols)
+    """Read ``processed/<name>`` (CSV, or the Parquet folder of a large table; ``read_table``), only
+    ``columns`` (and ``article_id`` where the table has it) if given, with a clear error if it is absent."""
+    return read_table(paths, name, None if columns is None else [*columns, "article_id"])
 
 
 def prepare_tables(documents: pd.DataFrame, paragraphs: pd.DataFrame, sentences: pd.DataFrame,

@@ -15,9 +15,7 @@ from .config import Paths
 
 def publish_file(tmp: str, path: Path) -> None:
     """Give a finished temporary file the usual permissions (mkstemp makes it 0600) and rename it."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    os.chmod(tmp, 0o666 & ~_umask())
     os.replace(tmp, path)
 
 
@@ -56,13 +54,129 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     return write_bytes_atomic(csv_bytes(df), path)
 
 
-def read_table(paths: Paths, name: str) -> pd.DataFrame:
-    """Read a table an earlier notebook wrote (``processed/<name>.csv``), with a clear error if absent.
-    A byte-order mark is accepted and dropped (tables are written with one), as is its absence."""
-    path = paths.processed / f"{name}.csv"
+# Tables of at least this many rows are written as Parquet instead of CSV: Excel opens at most
+# 1,048,576 rows, so a larger CSV serves no reader better, and writing it costs ~10x the time and disk.
+# $TIFA_PARQUET_MIN_ROWS overrides it (the tests force Parquet on a small corpus with it).
+PARQUET_MIN_ROWS = 1_000_000
+
+
+def parquet_min_rows() -> int:
+    """The row count from which ``write_table`` writes Parquet (``$TIFA_PARQUET_MIN_ROWS`` or
+    ``PARQUET_MIN_ROWS``); a value that is not a whole number is an error naming the variable."""
+    value = os.environ.get("TIFA_PARQUET_MIN_ROWS", "").strip()
+    if not value:
+        return PARQUET_MIN_ROWS
+    if not value.isdigit():
+        raise ValueError(f"$TIFA_PARQUET_MIN_ROWS must be a whole number of rows, got {value!r}")
+    return int(value)
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove a file or a folder of files (a Parquet table), if present."""
+    if path.is_dir():
+        for child in path.iterdir():
+            child.unlink()
+        path.rmdir()
+    elif path.exists():
+        path.unlink()
+
+
+PARQUET_PART_ROWS = 1_000_000   # rows per file of a Parquet table (bounds the memory of writing and reading a part)
+
+
+def write_parquet_table(df: pd.DataFrame, path: str | os.PathLike, part_rows: int = PARQUET_PART_ROWS) -> Path:
+    """Write a table as a folder of Parquet files of at most ``part_rows`` rows each, in table order
+    (``part-00000.parquet``, ``part-00001.parquet``, ...; zstd-compressed).
+
+    Atomic: the files go to a temporary folder beside ``path``, which is then renamed into place, so a
+    failed or interrupted run leaves the previous table or none, never half of one.  DuckDB reads the
+    folder as ``read_parquet('<path>/*.parquet')``; ``read_table`` reads it back in order.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    old = path.with_name(f".{path.name}.old")
+    try:
+        frame = df.reset_index(drop=True)
+        for i, start in enumerate(range(0, max(len(frame), 1), part_rows)):
+            table = pa.Table.from_pandas(frame.iloc[start:start + part_rows], preserve_index=False)
+            pq.write_table(table, tmp / f"part-{i:05d}.parquet", compression="zstd")
+        os.chmod(tmp, 0o777 & ~_umask())
+        _remove_tree(old)
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+        _remove_tree(old)
+    except BaseException:
+        _remove_tree(tmp)
+        raise
+    return path
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a result table that may grow with the corpus: CSV (``write_csv``) below
+    ``parquet_min_rows()`` rows, else a Parquet folder (``write_parquet_table``) named like the CSV with
+    ``.parquet`` for ``.csv``.  The other form of the same table, left by an earlier run, is removed, so
+    ``read_table`` never reads a stale one.  Returns the path written."""
+    path = Path(path)
+    csv_path, parquet_path = path.with_suffix(".csv"), path.with_suffix(".parquet")
+    if len(df) >= parquet_min_rows():
+        written = write_parquet_table(df, parquet_path)
+        _remove_tree(csv_path)
+    else:
+        written = write_csv(df, csv_path)
+        _remove_tree(parquet_path)
+    return written
+
+
+def table_path(paths: Paths, name: str) -> Path:
+    """Where ``processed/<name>`` is: the Parquet folder if there is one, else the CSV (which may be absent)."""
+    parquet = paths.processed / f"{name}.parquet"
+    return parquet if parquet.is_dir() else paths.processed / f"{name}.csv"
+
+
+def read_parquet_table(path: str | os.PathLike, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a folder of ``write_parquet_table`` back, parts in order, as ``read_table`` reads a CSV: an
+    empty string is missing (NaN), as in a CSV cell; ``columns`` that the table lacks are ignored.
+    Floats keep every digit (a CSV keeps six)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts = sorted(Path(path).glob("part-*.parquet"))
+    if not parts:
+        raise FileNotFoundError(f"{path}: Parquet table without parts (part-*.parquet)")
+    if columns is not None:   # those of ``columns`` the table has, in the table's order (as a CSV's usecols)
+        columns = [c for c in pq.read_schema(parts[0]).names if c in set(columns)]
+    df = pa.concat_tables([pq.read_table(p, columns=columns) for p in parts]).to_pandas()
+    for col in df.columns:
+        if pd.api.types.is_string_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
+            empty = df[col].eq("")
+            if empty.any():
+                df[col] = df[col].mask(empty)
+    return df
+
+
+def read_table(paths: Paths, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a table an earlier notebook wrote (``processed/<name>.csv``, or the ``<name>.parquet`` folder
+    ``write_table`` makes of a large one), with a clear error if absent; only ``columns`` if given.
+    A CSV's byte-order mark is accepted and dropped (tables are written with one), as is its absence.
+    Both forms give the same frame: the same columns, values and dtypes (a test checks)."""
+    path = table_path(paths, name)
+    if path.suffix == ".parquet":
+        return read_parquet_table(path, columns)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run the notebook that writes '{name}.csv' first")
-    return pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=False, na_values=[""])  # BOM or not
+    usecols = None if columns is None else (lambda c: c in set(columns))
+    return pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=False, na_values=[""], usecols=usecols)
 
 
 class CorpusError(ValueError):

@@ -89,11 +89,19 @@ def site_title(default_corpus: bool, corpus: str) -> str:
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
-    """(size, mtime_ns, inode) of every visible file of ``folder`` (empty if it does not exist)."""
+    """(size, mtime_ns, inode) of every visible file of ``folder`` and of every Parquet table folder in it
+    (``<name>.parquet``, written by renaming a new folder into place: a new inode), empty if ``folder``
+    does not exist."""
     if not folder.is_dir():
         return {}
-    return {p.name: (st.st_size, st.st_mtime_ns, st.st_ino) for p in folder.iterdir()
-            if p.is_file() and not p.name.startswith(".") for st in [p.stat()]}
+    return {p.name: (_size_bytes(p), st.st_mtime_ns, st.st_ino) for p in folder.iterdir()
+            if (p.is_file() or (p.is_dir() and p.suffix == ".parquet")) and not p.name.startswith(".")
+            for st in [p.stat()]}
+
+
+def _size_bytes(path: Path) -> int:
+    """Bytes of a file, or of the files of a folder (a Parquet table)."""
+    return sum(f.stat().st_size for f in path.iterdir()) if path.is_dir() else path.stat().st_size
 
 
 def written_files(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
@@ -314,7 +322,7 @@ def write_thumbnail(png: Path, thumb: Path, width: int = THUMB_WIDTH) -> None:
 
 
 def _size(path: Path) -> str:
-    n = path.stat().st_size
+    n = _size_bytes(path)
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3))} KB"
 
 
@@ -395,7 +403,7 @@ def write_index(entries: list[tuple[str, str, str]], html_dir: Path, corpus: str
         if manifest.exists():
             made = json.loads(manifest.read_text(encoding="utf-8"))
             pngs = [figures / n for n in made.get("figures", []) if n.endswith(".png")]
-            tables = [processed / n for n in made.get("tables", []) if n.endswith(".csv")]
+            tables = [processed / n for n in made.get("tables", []) if n.endswith((".csv", ".parquet"))]
         else:
             pngs, tables = sorted(figures.glob(f"{stem[:2]}_*.png")), []
         pngs, tables = [p for p in pngs if p.exists()], [t for t in tables if t.exists()]
