@@ -106,3 +106,14 @@ def test_parallelism_rules_reader_names_its_errors(tmp_path):
         read_parallelism_rules(rules_file(tmp_path, "title_heads,通知,x\ntitle_heads,决定,x\ntitle_min_members,1,x\nnoun_tags,n,x\n"))
     assert read_parallelism_rules(LEXICON / "parallelism_rules.csv").title_min_members >= 1
 
+
+
+def test_shared_reach_bounds_the_frames_a_unit_can_open():
+    """The reach of a unit is the longest opening it shares with parallel_min_run - 1 others: every
+    prefix run found is made of units whose reach is at least its frame length."""
+    from tifa.parallelism import _shared_reach
+
+    keys = ["聚焦发展支撑", "聚焦发展动力", "聚焦发展格局", "聚焦民生", "开启新征程"]
+    assert _shared_reach(keys, 3) == [4, 4, 4, 2, 0]
+    assert _shared_reach(keys, 1) == [len(k) for k in keys]
+    assert _shared_reach(keys[:2], 3) == [0, 0]

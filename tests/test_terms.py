@@ -140,3 +140,29 @@ def test_token_kwic_cuts_context_at_the_sentence():
     sentences = pd.DataFrame({"doc_id": ["d"], "sent_id": [0], "text": ["增强四个意识，坚定四个自信"]})
     k = token_kwic(token_term_matches(tokens, ["四个意识"], ST), sentences, 3)
     assert k[["left", "term", "right"]].values.tolist() == [["增强", "四个意识", "，坚定"]]
+
+
+# --- helpers of the faster counting (issue 17, scale) ---------------------------------------------------
+def test_sentence_tokens_equal_grouping_by_sentence_in_token_order():
+    from tifa.terms import sentence_tokens
+    from conftest import token_table
+
+    tokens = token_table([("a", 2020, 1, ["增强", "四个意识"]), ("b", 2021, 1, ["坚定", "四个自信"]),
+                          ("a", 2020, 2, ["两个", "维护"])])
+    tokens["pos"] = [f"p{i}" for i in range(len(tokens))]
+    shuffled = tokens.sample(frac=1, random_state=0)
+    want = {k: (g["token"].tolist(), g["pos"].tolist()) for k, g in
+            shuffled.sort_values(["doc_id", "token_id"], kind="stable").groupby(["doc_id", "sent_id"], sort=False)}
+    got = sentence_tokens(shuffled)
+    assert got == want and list(got) == list(want)
+    assert got[("a", 2)] == (["两个", "维护"], ["p4", "p5"])
+    # a row without a sentence belongs to none
+    assert sentence_tokens(tokens.assign(sent_id=tokens["sent_id"].where(tokens["token"] != "坚定")))[("b", 1.0)] == (
+        ["四个自信"], ["p3"])
+
+
+def test_term_starts_find_what_the_term_regex_finds():
+    from tifa.terms import _term_regex, _term_starts
+
+    for text, term in [("全市第三产业，三产三产，十三产", "三产"), ("两个维护两个维护", "两个维护"), ("aaaa", "aa"), ("", "三产")]:
+        assert _term_starts(text, term, ST) == [m.start() for m in _term_regex(term, ST).finditer(text)]

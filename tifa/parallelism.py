@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
 
 import pandas as pd
 
 from .files import CorpusError
 from .settings import RhetoricSettings
+from .terms import sentence_tokens
 
 
 _CLAUSE_MARKS = "，、；：,;:！？!?。"
@@ -40,6 +43,8 @@ def _split_units(text: str, tokens: list[str] | None = None, pos: list[str] | No
     With ``tokens`` (which must join to ``text``) each unit carries its word boundaries; with
     ``pos`` too, its tags, and a unit that is exactly one token tagged in ``_NAME_TAGS`` is marked
     as a name.  A unit whose every character lay inside 《》 is marked ``titled``.
+    A token without a mark, a dropped character or whitespace is taken whole; the others character
+    by character.
     """
     if tokens is None:
         tokens = list(text)
@@ -48,36 +53,63 @@ def _split_units(text: str, tokens: list[str] | None = None, pos: list[str] | No
         if "".join(tokens) != text:
             raise ValueError("tokens do not join to the text")
         bounded = True
-    chars: list[tuple[str, bool, int]] = []   # (char, word starts here, token index)
-    for k, tok in enumerate(tokens):
-        for j, c in enumerate(tok):
-            chars.append((c, j == 0, k))
-    units, cur = [], []
+    special = frozenset(marks + _DROP_IN_CLAUSES)
+    tagged = bounded and pos is not None
+    units: list[Unit] = []
+    pieces: list[str] = []    # the current unit's text, in pieces
+    starts: list[int] = []    # offsets in it where a word starts
+    order: list[int] = []     # its tokens (indices), in order
+    size, titled, depth = 0, True, 0
 
     def close() -> None:
-        if not cur:
+        nonlocal size, titled
+        if not size:
             return
-        s = "".join(c for c, _, _, _ in cur)
-        b = frozenset([i for i, (_, start, _, _) in enumerate(cur) if start] + [len(cur)]) if bounded else None
-        order = list(dict.fromkeys(k for _, _, k, _ in cur))
-        name = (bounded and pos is not None and len(order) == 1
-                and pos[order[0]] in _NAME_TAGS and tokens[order[0]].strip() == s)
-        tags = tuple(pos[k] for k in order) if bounded and pos is not None else ()
-        units.append(Unit(s, b, bool(name), tags, all(t for _, _, _, t in cur)))
-        cur.clear()
+        s = "".join(pieces)
+        b = frozenset(starts + [size]) if bounded else None
+        name = (tagged and len(order) == 1 and pos[order[0]] in _NAME_TAGS and tokens[order[0]].strip() == s)
+        tags = tuple([pos[k] for k in order]) if tagged else ()
+        units.append(Unit(s, b, bool(name), tags, titled))
+        pieces.clear()
+        starts.clear()
+        order.clear()
+        size, titled = 0, True
 
-    depth = 0
-    for c, start, k in chars:
-        if c == "《":
-            depth += 1
-        elif c == "》":
-            depth = max(0, depth - 1)
-        if c in marks:
-            close()
-        elif c in _DROP_IN_CLAUSES or c.isspace():
+    if text and special.isdisjoint(text) and text.split() == [text]:   # the whole text is one unit, as it stands
+        for k, tok in enumerate(tokens):
+            if tok:
+                starts.append(size)
+                order.append(k)
+                size += len(tok)
+        pieces.append(text)
+        titled = False   # no 《 in the text
+        close()
+        return units
+    for k, tok in enumerate(tokens):
+        if tok and special.isdisjoint(tok) and tok.split() == [tok]:   # plain: no mark, dropped char, space
+            starts.append(size)
+            pieces.append(tok)
+            order.append(k)
+            size += len(tok)
+            titled = titled and depth > 0
             continue
-        else:
-            cur.append((c, start or not cur, k, depth > 0))
+        for j, c in enumerate(tok):
+            if c == "《":
+                depth += 1
+            elif c == "》":
+                depth = max(0, depth - 1)
+            if c in marks:
+                close()
+            elif c in _DROP_IN_CLAUSES or c.isspace():
+                continue
+            else:
+                if j == 0 or not size:
+                    starts.append(size)
+                pieces.append(c)
+                if not order or order[-1] != k:
+                    order.append(k)
+                size += 1
+                titled = titled and depth > 0
     close()
     return units
 
@@ -141,9 +173,37 @@ def run_kind(members: list[Unit], rules: ParallelismRules | None) -> str:
     return "parallelism"
 
 
+@lru_cache(maxsize=32)
+def _mask_table(numerals: str) -> dict[int, str]:
+    """The ``str.translate`` table of ``_mask``: each numeral to '#'."""
+    return {ord(c): "#" for c in numerals}
+
+
 def _mask(s: str, st: RhetoricSettings) -> str:
     """Numerals replaced by '#', so 一是 / 二是 / 三是 share the opening '#是'."""
-    return "".join("#" if c in st.numerals else c for c in s)
+    return s.translate(_mask_table(st.numerals))
+
+
+def _shared_reach(keys: list[str], min_run: int) -> list[int]:
+    """For each key, the length of the longest prefix it shares with at least ``min_run - 1`` other
+    keys (with ``min_run`` <= 1: its own length).  A frame of k characters needs ``min_run`` members
+    that share their first k characters, so a key whose reach is below k opens no frame of k."""
+    if min_run <= 1:
+        return [len(k) for k in keys]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    common = []   # common prefix length of neighbours in sorted order
+    for a, b in pairwise(order):
+        x, y = keys[a], keys[b]
+        n, i = min(len(x), len(y)), 0
+        while i < n and x[i] == y[i]:
+            i += 1
+        common.append(i)
+    reach = [0] * len(keys)
+    for s in range(len(order) - min_run + 1):
+        m = min(common[s:s + min_run - 1])
+        for p in order[s:s + min_run]:
+            reach[p] = max(reach[p], m)
+    return reach
 
 
 def _prefix_runs(units: list[Unit], st: RhetoricSettings, max_gap: int) -> list[tuple[list[int], str]]:
@@ -160,10 +220,12 @@ def _prefix_runs(units: list[Unit], st: RhetoricSettings, max_gap: int) -> list[
     used: set[int] = set()
     runs = []
     longest = max((len(u.text) for u in units), default=0) - 1
-    for k in range(longest, st.parallel_min_prefix - 1, -1):
+    reach = _shared_reach(masked, st.parallel_min_run)   # units that cannot open a run of frame k are skipped
+    top = max(reach, default=-1)
+    for k in range(min(longest, top), st.parallel_min_prefix - 1, -1):
         groups: dict[str, list[int]] = {}
         for i, m in enumerate(masked):
-            if i not in used and len(m) > k and (units[i].bounds is None or k in units[i].bounds):
+            if reach[i] >= k and i not in used and len(m) > k and (units[i].bounds is None or k in units[i].bounds):
                 groups.setdefault(m[:k], []).append(i)
         for key, idx in sorted(groups.items()):
             chain = [idx[0]]
@@ -223,10 +285,7 @@ def parallel_runs(sentences: pd.DataFrame, st: RhetoricSettings, tokens: pd.Data
     cols = ["doc_id", "year", "para_id", "sent_id", "level", "rule", "frame", "members", "example", "kind"]
     sents = sentences[["doc_id", "year", "para_id", "sent_id", "text"]].sort_values(
         ["doc_id", "para_id", "sent_id"], kind="stable")
-    seg: dict = {}
-    if tokens is not None:
-        for (d, s), g in tokens.sort_values(["doc_id", "token_id"], kind="stable").groupby(["doc_id", "sent_id"], sort=False):
-            seg[(d, s)] = (g["token"].astype(str).tolist(), g["pos"].astype(str).tolist())
+    seg = sentence_tokens(tokens) if tokens is not None else {}
     rows = []
     by_para: dict = {}
     for doc_id, year, para_id, sent_id, text in sents.itertuples(index=False):

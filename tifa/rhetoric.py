@@ -7,6 +7,8 @@ every term list from the codebook CSVs.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
 import pandas as pd
@@ -16,7 +18,7 @@ from .files import CorpusError
 from .priorities import resample_units, unit_counts
 from .settings import RhetoricSettings
 from .stats import g2, percentile_interval
-from .terms import count_terms, count_token_terms, find_term, normalise_span, per_10k, squeeze
+from .terms import count_terms, count_token_terms, find_term, normalise_span, per_10k, sentence_tokens, squeeze
 
 
 # Rhetoric (notebook 03): numbered formulae, quoted slogans, lexicon devices (mobilisation, ideology),
@@ -75,15 +77,37 @@ def extract_slogans(body: pd.DataFrame, formulae: set[str], st: RhetoricSettings
 
 
 # Numbered formulae: the pattern ------------------------------------------------------------------
+@lru_cache(maxsize=32)
+def _counting_regexes(numerals: str, counting_units: str, ordinal_prefix: str) -> tuple[re.Pattern | None, re.Pattern]:
+    """The two regexes of ``is_counting_phrase`` (numeral run + unit, or None without units;
+    ordinal prefix + numeral), compiled once per settings."""
+    units = "|".join(re.escape(u) for u in counting_units.split("|") if u)
+    n = re.escape(numerals)
+    return (re.compile(f"[{n}0-9]+(?:{units})") if units else None,
+            re.compile(f"[{re.escape(ordinal_prefix)}][{n}0-9]"))
+
+
 def is_counting_phrase(s: str, st: RhetoricSettings) -> bool:
     """True if a numeral in ``s`` is an ordinary count or an ordinal: a numeral run directly followed
     by a counting unit (一年来, 一批, 一步, 十届人大, 七次会议 …) or preceded by an
     ordinal prefix (第七届).  Units and prefixes come from the settings file."""
-    units = "|".join(re.escape(u) for u in st.counting_units.split("|") if u)
-    n = re.escape(st.numerals)
-    if units and re.search(f"[{n}0-9]+(?:{units})", s):
+    unit_re, ordinal_re = _counting_regexes(st.numerals, st.counting_units, st.ordinal_prefix)
+    if unit_re is not None and unit_re.search(s):
         return True
-    return bool(re.search(f"[{re.escape(st.ordinal_prefix)}][{n}0-9]", s))
+    return bool(ordinal_re.search(s))
+
+
+_DIGITS_N = re.compile(r"\d+(?:\+\d+)*\+[A-Za-z]")
+_FIVE_YEAR = re.compile(f"十[{re.escape('一二三四五六七八九')}]五")
+
+
+@lru_cache(maxsize=32)
+def _compound_regexes(numerals: str, loose_tail: bool) -> tuple[re.Pattern, re.Pattern]:
+    """The two regexes of the 'compound' shape of ``_formula_shape``, compiled once per settings."""
+    n = re.escape(numerals)
+    x = f"(?:(?![{n}])[{_CJK_CHARS}])"
+    tail = "{1,2}" if loose_tail else ""
+    return re.compile(f"(?:[{n}]+{x})+[{n}]+{x}{tail}"), re.compile(f"[{n}]+{x}{{1,2}}合一")
 
 
 def _formula_shape(s: str, st: RhetoricSettings, loose_tail: bool = False) -> str | None:
@@ -97,16 +121,14 @@ def _formula_shape(s: str, st: RhetoricSettings, loose_tail: bool = False) -> st
       characters (一区一主业; only used where token boundaries delimit the match).
     A compound must have 4 to ``formula_max_len`` characters and contain no counting phrase.
     """
-    if re.fullmatch(r"\d+(?:\+\d+)*\+[A-Za-z]", s):
+    if _DIGITS_N.fullmatch(s):
         return "digits+N"
-    n = re.escape(st.numerals)
-    if re.fullmatch(f"十[{re.escape('一二三四五六七八九')}]五", s):
+    if _FIVE_YEAR.fullmatch(s):
         return "five-year plan"
-    if not 4 <= len(s) <= st.formula_max_len or is_counting_phrase(s, st):
+    if not 4 <= len(s) <= st.formula_max_len:
         return None
-    x = f"(?:(?![{n}])[{_CJK_CHARS}])"
-    tail = "{1,2}" if loose_tail else ""
-    if re.fullmatch(f"(?:[{n}]+{x})+[{n}]+{x}{tail}", s) or re.fullmatch(f"[{n}]+{x}{{1,2}}合一", s):
+    units, heyi = _compound_regexes(st.numerals, loose_tail)
+    if (units.fullmatch(s) or heyi.fullmatch(s)) and not is_counting_phrase(s, st):
         return "compound"
     return None
 
@@ -141,15 +163,25 @@ def _blocked(text: str, not_formulae: list[str]) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for t in not_formulae if t in text for m in re.finditer(re.escape(t), text)]
 
 
+@lru_cache(maxsize=32)
+def _numeral_regex(numerals: str) -> re.Pattern:
+    """One numeral or ASCII digit."""
+    return re.compile(f"[{re.escape(numerals)}0-9]")
+
+
 def _shaped_matches(text: str, st: RhetoricSettings, bounds: set[int] | None, free) -> list[dict]:
     """Unquoted ``_formula_shape`` matches, left to right, longest first at each numeral that does not
     continue a number or an ordinal; with ``bounds`` a match starts and ends on a token boundary.
     ``free(a, b)`` says whether a span is still available (not blocked, not already found)."""
-    n_re = re.compile(f"[{re.escape(st.numerals)}0-9]")
+    n_re = _numeral_regex(st.numerals)
     prev_block = set(st.numerals + st.ordinal_prefix + "0123456789")
     out, i = [], 0
     while i < len(text):
-        if not n_re.match(text[i]) or (i and text[i - 1] in prev_block) or (bounds is not None and i not in bounds):
+        m = n_re.search(text, i)   # the next numeral or digit: the only places a match starts
+        if m is None:
+            break
+        i = m.start()
+        if (i and text[i - 1] in prev_block) or (bounds is not None and i not in bounds):
             i += 1
             continue
         for j in range(min(len(text), i + max(st.formula_max_len, 12)), i + 1, -1):
@@ -168,7 +200,9 @@ def _big_n_matches(text: str, tokens: list[str], pos: list[str], st: RhetoricSet
     """'N大 + noun' formulae from tokens: a noun token N大X (四大班子), or the token N大 followed by a
     noun token of 2-3 characters (三大 + 攻坚战); N is one of ``st.big_numerals`` and does not
     continue a number."""
-    offsets = np.cumsum([0] + [len(t) for t in tokens]).tolist()
+    if "大" not in text:   # every match has 大 after its numeral
+        return []
+    offsets = list(accumulate((len(t) for t in tokens), initial=0))
     prev_block = set(st.numerals + st.ordinal_prefix + "0123456789")
     big = re.compile(f"[{re.escape(st.big_numerals)}]大")
     out = []
@@ -207,9 +241,15 @@ def find_formula_candidates(text: str, st: RhetoricSettings, not_formulae: list[
     """
     text_sq = squeeze(text)
     if tokens is not None:
-        keep = [k for k, t in enumerate(tokens) if squeeze(t)]
-        tokens = [squeeze(tokens[k]) for k in keep]
-        pos = [pos[k] for k in keep] if pos is not None else None
+        if text_sq == text and "".join(tokens) == text:   # no whitespace anywhere: squeezing changes nothing
+            keep = [k for k, t in enumerate(tokens) if t]
+            if len(keep) < len(tokens):
+                tokens = [tokens[k] for k in keep]
+                pos = [pos[k] for k in keep] if pos is not None else None
+        else:
+            keep = [k for k, t in enumerate(tokens) if squeeze(t)]
+            tokens = [squeeze(tokens[k]) for k in keep]
+            pos = [pos[k] for k in keep] if pos is not None else None
     blocked = _blocked(text_sq, list(not_formulae))
     found: list[dict] = []
 
@@ -222,20 +262,21 @@ def find_formula_candidates(text: str, st: RhetoricSettings, not_formulae: list[
         if _quoted_formula_shape(span, st) and free(start, end) and span not in not_formulae:
             found.append({"start": start, "end": end, "term": span, "shape": "quoted"})
 
-    bounds = None
+    bounds = offsets = None
     if tokens is not None:
         if "".join(tokens) != text_sq:
             raise ValueError("tokens do not join to the text")
-        bounds = set(np.cumsum([0] + [len(t) for t in tokens]).tolist())
+        offsets = list(accumulate((len(t) for t in tokens), initial=0))
+        bounds = set(offsets)
     for f in _shaped_matches(text_sq, st, bounds, free):
         found.append(f)
     if tokens is not None and pos is not None:
         for f in _big_n_matches(text_sq, tokens, pos, st, free):
             found.append(f)
-        offsets = np.cumsum([0] + [len(t) for t in tokens]).tolist()
         idioms = {(offsets[k], offsets[k + 1]) for k, p in enumerate(pos) if p == "i"}
         found = [f for f in found if (f["start"], f["end"]) not in idioms]
-    listed = [(a, b, t) for t in sorted(set(known), key=lambda t: (-len(t), t)) for a, b in find_term(text_sq, t, st)]
+    listed = [(a, b, t) for t in sorted(set(known), key=lambda t: (-len(t), t)) if t in text_sq
+              for a, b in find_term(text_sq, t, st)] if found else []
     for f in found:
         f["known"] = next((t for a, b, t in listed if a < f["end"] and f["start"] < b), "")
     return sorted(found, key=lambda f: f["start"])
@@ -266,7 +307,8 @@ def _node_marks(codes: np.ndarray, sent: np.ndarray, vocab: np.ndarray, node: st
     ``codes`` index ``vocab`` (token strings), ``sent`` numbers the sentences (runs of equal values).
     Only tokens that occur inside ``node`` can be part of a match, so ``_merge_node`` runs on each
     maximal run of such tokens inside one sentence, not on every sentence.  Returns (start, inner):
-    ``start`` marks the first token of each match (the merged node), ``inner`` its other tokens."""
+    ``start`` marks the first token of each match (the merged node), ``inner`` its other tokens
+    (a merged node stands for the tokens that spell it: none is empty, so their lengths say how many)."""
     start = np.zeros(len(codes), dtype=bool)
     inner = np.zeros(len(codes), dtype=bool)
     part = np.fromiter((bool(t) and t in node for t in vocab), dtype=bool, count=len(vocab))
@@ -278,17 +320,17 @@ def _node_marks(codes: np.ndarray, sent: np.ndarray, vocab: np.ndarray, node: st
     for run in np.split(idx, breaks):
         toks = [vocab[c] for c in codes[run]]
         i = 0
-        while i < len(toks):
-            j, acc = i, ""
-            while j < len(toks) and len(acc) < len(node) and node.startswith(acc + toks[j]):
-                acc += toks[j]
-                j += 1
-            if acc == node:
-                start[run[i]] = True
-                inner[run[i + 1:j]] = True
-                i = j
-            else:
+        for merged in _merge_node(toks, node)[1]:
+            if not merged:
                 i += 1
+                continue
+            j, size = i, 0
+            while size < len(node):
+                size += len(toks[j])
+                j += 1
+            start[run[i]] = True
+            inner[run[i + 1:j]] = True
+            i = j
     return start, inner
 
 
@@ -504,9 +546,7 @@ def formula_pattern_hits(sentences: pd.DataFrame, tokens: pd.DataFrame, st: Rhet
     """Every occurrence the numbered-formula pattern proposes (``find_formula_candidates``), sentence
     by sentence, with the sentence's tokens and POS tags when they spell the same text (otherwise the
     character rules alone).  Columns: doc_id, year, para_id, sent_id, term, shape, known, sentence."""
-    tok_by_sent = {k: (g["token"].astype(str).tolist(), g["pos"].astype(str).tolist())
-                   for k, g in tokens.sort_values(["doc_id", "token_id"], kind="stable")
-                   .groupby(["doc_id", "sent_id"], sort=False)}
+    tok_by_sent = sentence_tokens(tokens)
     hits = []
     for doc_id, year, para_id, sent_id, text in sentences[["doc_id", "year", "para_id", "sent_id", "text"]].itertuples(index=False):
         toks, pos = tok_by_sent.get((doc_id, sent_id), (None, None))

@@ -102,6 +102,22 @@ def excluded_matches(body: pd.DataFrame, st: RhetoricSettings, terms: list[str] 
     return out.sort_values(["doc_id", "para_id", "term"], kind="stable").reset_index(drop=True)
 
 
+def _term_starts(text: str, term: str, st: RhetoricSettings) -> list[int]:
+    """Start of every occurrence of ``term`` in ``text`` that ``_term_regex`` finds (left to right,
+    not overlapping), by ``str.find`` instead of a regex scan."""
+    block = (set(st.numerals + st.ordinal_prefix + "0123456789")
+             if term[0] in st.numerals or term[0].isdigit() else None)
+    out, n = [], len(term)
+    i = text.find(term)
+    while i >= 0:
+        if block is not None and i > 0 and text[i - 1] in block:
+            i = text.find(term, i + 1)
+            continue
+        out.append(i)
+        i = text.find(term, i + n)
+    return out
+
+
 def count_terms(body: pd.DataFrame, terms: list[str], st: RhetoricSettings) -> pd.DataFrame:
     """Occurrences of each term in each body paragraph (rows only where count > 0).
 
@@ -110,17 +126,50 @@ def count_terms(body: pd.DataFrame, terms: list[str], st: RhetoricSettings) -> p
     inside an occurrence of a longer term of the same list (两个维护 inside 做到两个维护, if both
     are listed): ``count`` is the term's own count (what a reader searching for it finds);
     ``count - nested`` is what a device total adds, so that no stretch of text is counted twice.
+    Each term is searched once in all paragraphs joined by a character no term contains (NUL), and
+    its occurrences are assigned to their paragraphs; a term with listed false matches is searched
+    paragraph by paragraph (``find_term``) where it occurs.
     """
     terms = sorted(set(terms), key=lambda t: (-len(t), t))
+    cols = ["doc_id", "year", "para_id", "term", "count", "nested"]
+    meta = body[["doc_id", "year", "para_id"]].to_numpy(dtype=object)
+    texts = body["text"].tolist()
+    sep = "\x00"
+    joined = sep.join(texts)
+    begins = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]) if texts else np.zeros(0, dtype=np.int64)
+    with_false = {t for t, _, _ in st.false_matches}
+    spans: dict[int, dict[str, list[tuple[int, int]]]] = {}   # paragraph -> term -> spans
+    for term in terms:
+        if sep in term or not term:   # cannot be found across paragraphs: the paragraph rule itself
+            where = [p for p, text in enumerate(texts) if term in text]
+            for p in where:
+                occ = find_term(texts[p], term, st)
+                if occ:
+                    spans.setdefault(p, {})[term] = occ
+            continue
+        starts = _term_starts(joined, term, st)
+        if not starts:
+            continue
+        para = np.searchsorted(begins, starts, side="right") - 1
+        if term in with_false:
+            for p in dict.fromkeys(para.tolist()):
+                occ = find_term(texts[p], term, st)
+                if occ:
+                    spans.setdefault(p, {})[term] = occ
+            continue
+        local = np.asarray(starts) - begins[para]
+        for p, a in zip(para.tolist(), local.tolist()):
+            spans.setdefault(p, {}).setdefault(term, []).append((a, a + len(term)))
     rows = []
-    for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
-        spans = {t: find_term(text, t, st) for t in terms}
-        spans = {t: s for t, s in spans.items() if s}
-        for term, occ in spans.items():
-            longer = [sp for t2, s2 in spans.items() if len(t2) > len(term) for sp in s2]
+    for p in sorted(spans):
+        found = spans[p]
+        found = {t: found[t] for t in terms if t in found}   # the terms in the order of ``terms``
+        doc_id, year, para_id = meta[p]
+        for term, occ in found.items():
+            longer = [sp for t2, s2 in found.items() if len(t2) > len(term) for sp in s2]
             nested = sum(any(a <= s and e <= b for a, b in longer) for s, e in occ)
             rows.append((doc_id, year, para_id, term, len(occ), nested))
-    out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "term", "count", "nested"])
+    out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["doc_id", "para_id", "term"], kind="stable").reset_index(drop=True)
 
 
@@ -193,6 +242,35 @@ def _inside_false_match(text: str, start: int, end: int, term: str, st: Rhetoric
     return False
 
 
+def _sentence_rows(sent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the rows of each sentence are, for sentence numbers 0, 1, … as ``groupby(...).ngroup()``
+    gives them (-1 or NaN for rows of no sentence): (order, starts) such that the rows numbered ``s``,
+    in their order, are ``order[starts[s + 1]:starts[s + 2]]`` (the rows of no sentence come first)."""
+    if sent.dtype.kind == "f":
+        sent = np.where(np.isnan(sent), -1, sent).astype(np.int64)
+    order = np.argsort(sent, kind="stable")
+    starts = np.searchsorted(sent[order], np.arange(-1, int(sent.max(initial=-1)) + 2), side="left")
+    return order, starts
+
+
+def sentence_tokens(tokens: pd.DataFrame) -> dict[tuple, tuple[list[str], list[str]]]:
+    """The tokens of each sentence: {(doc_id, sent_id): (tokens, POS tags)}, in token order (rows
+    sorted by doc_id and token_id), as strings; rows without a doc_id or sent_id belong to no sentence.
+    The same as grouping by (doc_id, sent_id), but one sort of the whole table instead of one
+    Series per sentence."""
+    tok = tokens.sort_values(["doc_id", "token_id"], kind="stable")
+    sent = tok.groupby(["doc_id", "sent_id"], sort=False).ngroup().to_numpy()
+    words = tok["token"].astype(str).to_numpy(dtype=object)
+    tags = tok["pos"].astype(str).to_numpy(dtype=object)
+    docs, sids = tok["doc_id"].to_numpy(dtype=object), tok["sent_id"].to_numpy(dtype=object)
+    order, starts = _sentence_rows(sent)
+    words, tags, docs, sids = words[order].tolist(), tags[order].tolist(), docs[order], sids[order]
+    out = {}
+    for a, b in zip(starts[1:-1].tolist(), starts[2:].tolist()):
+        out[(docs[a], sids[a])] = (words[a:b], tags[a:b])
+    return out
+
+
 def token_term_matches(tokens: pd.DataFrame, terms: list[str], st: RhetoricSettings) -> pd.DataFrame:
     """Every occurrence of each term counted on tokens: a token, or a run of consecutive tokens of one
     sentence, that spells the term exactly (the rule of notebook 04, ``tifa.priorities.match_terms``),
@@ -206,6 +284,9 @@ def token_term_matches(tokens: pd.DataFrame, terms: list[str], st: RhetoricSetti
     false-match context (checked in the sentence text) is left out.  Whitespace-only tokens are
     dropped first.  Columns: ``TOKEN_MATCH_COLUMNS`` (start, end: characters in the sentence's
     squeezed text), in text order.
+
+    Runs of tokens are grown one token at a time from the tokens that open a term, and only while
+    what they spell so far opens a term, so the work follows the matches, not tokens x term length.
     """
     terms = sorted({t for t in terms if t})
     need = ["doc_id", "year", "para_id", "sent_id", "token_id", "token"]
@@ -213,40 +294,57 @@ def token_term_matches(tokens: pd.DataFrame, terms: list[str], st: RhetoricSetti
     if missing:
         raise CorpusError(f"tokens table: missing column(s) {', '.join(missing)}")
     tok = tokens.sort_values(["doc_id", "token_id"], kind="stable")
-    words = tok["token"].astype(str).map(squeeze)
-    tok = tok.assign(token=words)[words.str.len() > 0].reset_index(drop=True)
+    raw = tok["token"].astype(str)
+    codes, vocab = pd.factorize(raw, use_na_sentinel=False)   # squeeze each distinct token once
+    vocab = pd.Series(vocab, dtype=raw.dtype).map(squeeze).to_numpy(dtype=object)
+    sizes = np.fromiter((len(v) if isinstance(v, str) else 0 for v in vocab), dtype=np.int64, count=len(vocab))
+    keep = (sizes > 0)[codes]
+    tok = tok[keep].reset_index(drop=True)
+    codes = codes[keep]
     if tok.empty or not terms:
         return pd.DataFrame(columns=TOKEN_MATCH_COLUMNS)
-    w = tok["token"].to_numpy(dtype=object)
+    w = vocab[codes]
     sent = tok.groupby(["doc_id", "sent_id"], sort=False).ngroup().to_numpy()
-    lengths = tok["token"].str.len().to_numpy()
-    offset = (tok.assign(n=lengths).groupby(sent)["n"].cumsum() - lengths).to_numpy()
+    lengths = sizes[codes]
+    offset = (pd.Series(lengths).groupby(sent).cumsum() - lengths).to_numpy()
     term_set, n = set(terms), len(w)
+    openings = {t[:j] for t in terms for j in range(1, len(t) + 1)}
     found = []   # (first token index, n_tokens)
-    joined, valid = w.copy(), np.ones(n, dtype=bool)
+    first = np.fromiter((v in openings for v in vocab), dtype=bool, count=len(vocab))
+    at = np.flatnonzero(first[codes])             # runs still growing: their first token
+    acc = w[at]                                   # what each spells so far
     for k in range(1, max(len(t) for t in terms) + 1):
         if k > 1:
-            joined[: n - k + 1] = joined[: n - k + 1] + w[k - 1:]
-            valid[n - k + 1:] = False
-            valid[: n - k + 1] &= sent[k - 1:] == sent[: n - k + 1]
-            if not valid.any():
-                break
-        hit = np.flatnonzero(valid & pd.Series(joined).isin(term_set).to_numpy())
-        found += [(int(i), k) for i in hit]
+            ok = at + k - 1 < n
+            at, acc = at[ok], acc[ok]
+            nxt = at + k - 1
+            ok = sent[nxt] == sent[at]
+            at, acc, nxt = at[ok], acc[ok], nxt[ok]
+            acc = acc + w[nxt]
+            ok = np.fromiter((a in openings for a in acc), dtype=bool, count=len(acc))
+            at, acc = at[ok], acc[ok]
+        if not len(at):
+            break
+        hit = np.fromiter((a in term_set for a in acc), dtype=bool, count=len(acc))
+        found += [(int(i), k) for i in at[hit]]
+    order, starts = _sentence_rows(sent)
+    false_by_term: dict[str, list[str]] = {}
+    for t, context, _ in st.false_matches:
+        false_by_term.setdefault(t, []).append(context)
     texts: dict[int, str] = {}
     rows = []
     last_end: dict[tuple[int, str], int] = {}
     for i, k in sorted(found):
         term = "".join(w[i:i + k])
         s = sent[i]
-        if s not in texts:
-            idx = np.flatnonzero(sent == s)
-            texts[s] = "".join(w[idx])
         start = int(offset[i])
+        if s not in texts:
+            texts[s] = "".join(w[order[starts[int(s) + 1]:starts[int(s) + 2]]])
         end = start + len(term)
         if start < last_end.get((s, term), -1):
             continue
-        if _numeral_blocked(texts[s], start, term, st) or _inside_false_match(texts[s], start, end, term, st):
+        if _numeral_blocked(texts[s], start, term, st) or (
+                term in false_by_term and _inside_false_match(texts[s], start, end, term, st)):
             continue
         last_end[(s, term)] = end
         rows.append((s, i, k, term, start, end))
@@ -254,11 +352,12 @@ def token_term_matches(tokens: pd.DataFrame, terms: list[str], st: RhetoricSetti
     by_sent: dict[int, list] = {}
     for r in rows:
         by_sent.setdefault(r[0], []).append(r)
+    cols = {c: tok[c].to_numpy(dtype=object) for c in ["doc_id", "year", "para_id", "sent_id", "token_id"]}
     for s, rs in by_sent.items():
         for _, i, k, term, a, b in rs:
             nested = any(len(t2) > len(term) and a2 <= a and b <= b2 for _, _, _, t2, a2, b2 in rs)
-            r = tok.iloc[i]
-            out.append((r["doc_id"], r["year"], r["para_id"], r["sent_id"], r["token_id"], k, term, a, b, nested))
+            out.append((cols["doc_id"][i], cols["year"][i], cols["para_id"][i], cols["sent_id"][i],
+                        cols["token_id"][i], k, term, a, b, nested))
     res = pd.DataFrame(out, columns=TOKEN_MATCH_COLUMNS)
     return res.sort_values(["doc_id", "token_id", "term"], kind="stable").reset_index(drop=True)
 
