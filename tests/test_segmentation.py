@@ -181,6 +181,56 @@ def test_pos_tags_align_with_tokens_and_agree_with_posseg(seg, sentences):
     assert agree > 100
 
 
+_REFERENCE: dict = {}
+
+
+def _jieba_pos_tokenizer(seg):
+    """jieba's own POSTokenizer over the segmenter's jieba (its Viterbi in Python): the reference
+    (built once: reading jieba's tag table takes half a second)."""
+    import jieba.posseg
+
+    if id(seg) not in _REFERENCE:
+        pt = jieba.posseg.POSTokenizer(seg.jieba)
+        pt.word_tag_tab = dict(seg.posseg.word_tag_tab)
+        _REFERENCE[id(seg)] = (seg, pt)
+    return _REFERENCE[id(seg)][1]
+
+
+@pytest.mark.parametrize("hmm", [True, False])
+def test_the_numpy_viterbi_tags_exactly_as_jieba_on_the_corpus(seg, sentences, hmm):
+    reference = _jieba_pos_tokenizer(seg)
+    assert type(seg.posseg).__name__ == "FastPOSTokenizer" and type(reference).__name__ == "POSTokenizer"
+    for text in sentences["text"]:
+        assert [(p.word, p.flag) for p in seg.posseg.lcut(text, HMM=hmm)] == \
+            [(p.word, p.flag) for p in reference.lcut(text, HMM=hmm)], text
+
+
+_HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
+_ANY = st.one_of(_HAN, st.sampled_from(list("的了是在和与及，。、0123456789ABCabcＡ１·—“”《》%-")),
+                 st.characters(codec="utf-8"))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=_HAN, min_size=1, max_size=14))
+def test_the_numpy_viterbi_returns_what_jieba_returns(obs):
+    """Score and route equal for any run of Chinese characters (what posseg hands the Viterbi)."""
+    import jieba.posseg as posseg
+    from jieba.posseg.viterbi import viterbi
+
+    from tifa.segmentation import _pos_viterbi
+
+    assert _pos_viterbi()(obs) == viterbi(obs, posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=_ANY, min_size=1, max_size=30))
+def test_posseg_with_the_numpy_viterbi_tags_any_text_as_jieba(seg, text):
+    reference = _jieba_pos_tokenizer(seg)
+    for hmm in (True, False):
+        assert [(p.word, p.flag) for p in seg.posseg.lcut(text, HMM=hmm)] == \
+            [(p.word, p.flag) for p in reference.lcut(text, HMM=hmm)]
+
+
 def test_tags_do_not_shift_where_posseg_cuts_differently(seg):
     text = "同比增长7.5%，确保PM2.5达标"
     tokens = seg.cut(text)
