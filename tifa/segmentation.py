@@ -547,14 +547,27 @@ def is_punct(token: str) -> bool:
     return bool(token) and all(unicodedata.category(c)[0] in "PSZ" or c.isspace() for c in token)
 
 
-def _token_rows(sentences: list[tuple], seg: Segmenter) -> list[tuple]:
-    """(doc_id, year, para_id, sent_id, token, pos) for every token of the given sentence tuples."""
-    rows = []
+def _token_frame(sentences: list[tuple], seg: Segmenter) -> pd.DataFrame:
+    """The tokens of the given sentence tuples (doc_id, year, para_id, sent_id, text) as a table:
+    doc_id, year, para_id, sent_id, token, pos, is_punct, built column by column (a worker returns one
+    per document: compact to send, and the kernel never holds a Python tuple per token)."""
+    doc_ids, years, para_ids, sent_ids, words, tags = [], [], [], [], [], []
     for doc_id, year, para_id, sent_id, text in sentences:
         tokens = seg.cut(text)
-        for token, tag in zip(tokens, seg.tag_sentence(text, tokens), strict=True):
-            rows.append((doc_id, year, para_id, sent_id, token, tag))
-    return rows
+        tagged = seg.tag_sentence(text, tokens)
+        if len(tagged) != len(tokens):
+            raise ValueError(f"doc_id '{doc_id}' sentence {sent_id}: {len(tokens)} tokens but {len(tagged)} POS tags")
+        n = len(tokens)
+        doc_ids += [doc_id] * n
+        years += [year] * n
+        para_ids += [para_id] * n
+        sent_ids += [sent_id] * n
+        words += tokens
+        tags += tagged
+    punct: dict[str, bool] = {}
+    flags = [punct[t] if t in punct else punct.setdefault(t, is_punct(t)) for t in words]
+    return pd.DataFrame({"doc_id": doc_ids, "year": years, "para_id": para_ids, "sent_id": sent_ids,
+                         "token": words, "pos": tags, "is_punct": flags})
 
 
 class _TokenizeWith:
@@ -564,8 +577,8 @@ class _TokenizeWith:
     def __init__(self, userdict: str, hmm: bool):
         self.userdict, self.hmm = userdict, hmm
 
-    def __call__(self, doc_sentences: list[tuple]) -> list[tuple]:
-        return _token_rows(doc_sentences, tokenizer(hmm=self.hmm, userdict=self.userdict))
+    def __call__(self, doc_sentences: list[tuple]) -> pd.DataFrame:
+        return _token_frame(doc_sentences, tokenizer(hmm=self.hmm, userdict=self.userdict))
 
 
 def tokenize_sentences(sentences: pd.DataFrame, seg: Segmenter | None = None,
@@ -590,13 +603,12 @@ def tokenize_sentences(sentences: pd.DataFrame, seg: Segmenter | None = None,
     for rec in records:
         by_doc.setdefault(rec[0], []).append(rec)
     if resolve_scheduler(scheduler, len(by_doc)) == "serial" or not seg.userdict:
-        rows = _token_rows(records, seg)
+        out = _token_frame(records, seg)
     else:
         parts = map_documents(_TokenizeWith(seg.userdict, seg.hmm), list(by_doc.values()), scheduler=scheduler,
                               label=lambda d: f"doc_id '{d[0][0]}'", desc="cutting")
-        rows = [r for part in parts for r in part]
-    out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "sent_id", "token", "pos"])
+        out = pd.concat(parts, ignore_index=True) if parts else _token_frame([], seg)
+        del parts
     out.insert(4, "token_id", out.groupby("doc_id", sort=False).cumcount())
-    out["is_punct"] = out["token"].map(is_punct)
     out["is_stop"] = out["token"].isin(stop)
     return out
