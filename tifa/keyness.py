@@ -4,7 +4,9 @@ occurs in several articles) and a Bonferroni threshold, in the whole corpus and 
 """
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -271,23 +273,34 @@ def _shared_intervals(cc: dict, tested: list[np.ndarray], n_resamples: int, ci: 
     out = [(np.full(len(t), np.nan), np.full(len(t), np.nan)) for t in tested]
     union = np.unique(np.concatenate(tested)) if tested else np.array([], dtype=np.int64)
     row_of = np.full(len(cc["labels"]), -1)
-    for start in range(0, len(union), _TERM_CHUNK):
-        chunk = union[start:start + _TERM_CHUNK]
-        row_of[chunk] = np.arange(len(chunk))
-        sel = row_of[cc["pair_term"]] >= 0
-        m = np.zeros((len(chunk), n_arts), dtype=dtype)
-        m[row_of[cc["pair_term"][sel]], position[cc["pair_art"][sel]]] = cc["pair_count"][sel]
-        total = m @ w                                                # chunk x replicates
-        for yi, t in enumerate(tested):
-            rows = row_of[t]
-            here = np.flatnonzero(rows >= 0)
-            if len(here) == 0:
-                continue
-            s, e = bounds[yi], bounds[yi + 1]
-            ra_w = m[:, s:e][rows[here]] @ w[s:e]
-            ra = _replicate_log_ratio(ra_w, total[rows[here]] - ra_w, year_tot[yi], all_tot - year_tot[yi])
-            out[yi][0][here], out[yi][1][here] = percentile_interval_by_column(ra.T, ci)
-        row_of[chunk] = -1
+    pending: list = []          # (year index, positions, future): percentiles run in threads (numpy's
+    threads = max(1, min(2, os.cpu_count() or 1))   # partition releases the GIL), at most 2 per thread queued
+
+    def collect(keep: int) -> None:
+        while len(pending) > keep:
+            yi, here, job = pending.pop(0)
+            out[yi][0][here], out[yi][1][here] = job.result()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for start in range(0, len(union), _TERM_CHUNK):
+            chunk = union[start:start + _TERM_CHUNK]
+            row_of[chunk] = np.arange(len(chunk))
+            sel = row_of[cc["pair_term"]] >= 0
+            m = np.zeros((len(chunk), n_arts), dtype=dtype)
+            m[row_of[cc["pair_term"][sel]], position[cc["pair_art"][sel]]] = cc["pair_count"][sel]
+            total = m @ w                                                # chunk x replicates
+            for yi, t in enumerate(tested):
+                rows = row_of[t]
+                here = np.flatnonzero(rows >= 0)
+                if len(here) == 0:
+                    continue
+                s, e = bounds[yi], bounds[yi + 1]
+                ra_w = m[:, s:e][rows[here]] @ w[s:e]
+                ra = _replicate_log_ratio(ra_w, total[rows[here]] - ra_w, year_tot[yi], all_tot - year_tot[yi])
+                pending.append((yi, here, pool.submit(percentile_interval_by_column, ra.T, ci)))
+                collect(2 * threads)
+            row_of[chunk] = -1
+        collect(0)
     return out
 
 
