@@ -167,3 +167,63 @@ def test_a_bad_parquet_threshold_is_named(monkeypatch):
     monkeypatch.setenv("TIFA_PARQUET_MIN_ROWS", "many")
     with pytest.raises(ValueError, match="TIFA_PARQUET_MIN_ROWS"):
         parquet_min_rows()
+
+
+def test_numeric_looking_ids_stay_text_in_both_forms(tmp_path, monkeypatch):
+    from tifa.config import project_paths
+    from tifa.files import read_table, write_table
+
+    paths = project_paths(out_dir=str(tmp_path))
+    df = pd.DataFrame({"doc_id": ["001", "002", "010"], "para_id": [1, 2, 3], "text": ["2018", "", "一"]})
+    monkeypatch.setenv("TIFA_PARQUET_MIN_ROWS", "10")
+    write_table(df, paths.processed / "paragraphs.csv")
+    monkeypatch.setenv("TIFA_PARQUET_MIN_ROWS", "1")
+    write_table(df, paths.processed / "tokens.csv")
+    csv_form, parquet_form = read_table(paths, "paragraphs"), read_table(paths, "tokens")
+    assert csv_form["doc_id"].tolist() == ["001", "002", "010"] == parquet_form["doc_id"].tolist()
+    assert csv_form["text"].tolist()[0] == "2018" and pd.isna(csv_form["text"][1]) and pd.isna(parquet_form["text"][1])
+    assert csv_form.merge(parquet_form, on=["doc_id", "para_id"]).shape[0] == 3   # they join
+
+
+def test_parts_share_one_schema_even_where_a_part_has_only_missing_values(tmp_path):
+    from tifa.files import read_parquet_table, write_parquet_table
+
+    df = pd.DataFrame({"i": range(6), "note": [None, None, None, "a", "b", None]}, dtype=object).astype({"i": int})
+    back = read_parquet_table(write_parquet_table(df, tmp_path / "t.parquet", part_rows=3))
+    assert back["note"].tolist()[3:5] == ["a", "b"] and back["i"].tolist() == list(range(6))
+
+
+def test_a_run_killed_between_the_two_renames_keeps_the_previous_table_readable(tmp_path, monkeypatch):
+    from tifa.config import project_paths
+    from tifa.files import read_table, write_parquet_table
+
+    paths = project_paths(out_dir=str(tmp_path))
+    target = paths.processed / "tokens.parquet"
+    write_parquet_table(_tokens_like(5), target)
+    real, calls = os.replace, []
+
+    def die_on_second(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("killed")
+        return real(src, dst)
+
+    monkeypatch.setattr(tifa.files.os, "replace", die_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        write_parquet_table(_tokens_like(7), target)
+    monkeypatch.setattr(tifa.files.os, "replace", real)
+    assert not target.exists() and len(read_table(paths, "tokens")) == 5    # the previous table, under its old name
+    (paths.processed / ".tokens.parquet.x.tmp").mkdir()                     # a killed run's temporary folder
+    write_parquet_table(_tokens_like(9), target)
+    assert len(read_table(paths, "tokens")) == 9
+    assert sorted(p.name for p in paths.processed.iterdir()) == ["tokens.parquet"]
+
+
+def test_if_both_forms_are_left_the_newer_is_read(tmp_path, monkeypatch):
+    from tifa.config import project_paths
+    from tifa.files import read_table, write_parquet_table
+
+    paths = project_paths(out_dir=str(tmp_path))
+    write_parquet_table(_tokens_like(5), paths.processed / "tokens.parquet")
+    write_csv(_tokens_like(3), paths.processed / "tokens.csv")   # as if killed before the Parquet was removed
+    assert len(read_table(paths, "tokens")) == 3

@@ -295,8 +295,13 @@ def _shared_reference_intervals(tok: pd.DataFrame, docs: pd.DataFrame, kw: pd.Da
     return pd.DataFrame(out)
 
 
-def test_shared_draws_equal_the_written_out_computation_and_change_only_the_intervals():
+@pytest.mark.parametrize("rename", [False, True])
+def test_shared_draws_equal_the_written_out_computation_and_change_only_the_intervals(rename):
     tok, docs = _synthetic_corpus(seed=8)
+    if rename:   # document names that do not sort by year: the articles are regrouped by year inside
+        names = {f"d{i}": f"d{(i * 5) % 9}" for i in range(9)}
+        tok, docs = tok.assign(doc_id=tok["doc_id"].map(names)), docs.assign(doc_id=docs["doc_id"].map(names))
+        assert docs.sort_values("doc_id")["year"].tolist() != sorted(docs["year"])
     own = keyness_by_year(tok, docs, min_freq=4, min_articles=2, n_resamples=300, seed=3)
     shared = keyness_by_year(tok, docs, min_freq=4, min_articles=2, n_resamples=300, seed=3, shared_draws=True)
     ci_cols = ["log_ratio_ci_low", "log_ratio_ci_high"]

@@ -146,3 +146,13 @@ def test_a_missing_priorities_setting_is_named_with_the_file(tmp_path):
     path = priorities_copy(tmp_path, drop="min_freq")
     with pytest.raises(CorpusError, match=r"priorities_settings.csv: setting 'min_freq' is missing"):
         priorities_settings(path)
+
+
+def test_a_priorities_file_made_before_shared_draws_existed_still_reads(tmp_path):
+    from tifa.settings import priorities_settings
+
+    lines = (LEXICON / "priorities_settings.csv").read_text(encoding="utf-8").splitlines()
+    older = tmp_path / "priorities_settings.csv"
+    older.write_text("\n".join(l for l in lines if not l.startswith("shared_draws_min_documents,")) + "\n",
+                     encoding="utf-8")
+    assert priorities_settings(older).shared_draws_min_documents == 200

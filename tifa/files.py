@@ -72,13 +72,34 @@ def parquet_min_rows() -> int:
 
 
 def _remove_tree(path: Path) -> None:
-    """Remove a file or a folder of files (a Parquet table), if present."""
+    """Remove a file or a folder (a Parquet table), if present.  A folder is first renamed to a hidden
+    name, so that it disappears at once: an interrupted removal leaves no partial table under its name."""
+    import shutil
+
     if path.is_dir():
-        for child in path.iterdir():
-            child.unlink()
-        path.rmdir()
+        doomed = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".del"))
+        os.replace(path, doomed / path.name)
+        shutil.rmtree(doomed)
     elif path.exists():
         path.unlink()
+
+
+def _old_name(path: Path) -> Path:
+    """Where ``write_parquet_table`` keeps the previous table during the swap."""
+    return path.with_name(f".{path.name}.old")
+
+
+def _clear_leftovers(path: Path) -> None:
+    """Before writing ``path``: put back a previous table that a run killed between the two renames of
+    the swap left under its old name, and remove the temporary and half-removed folders of killed runs."""
+    import shutil
+
+    old = _old_name(path)
+    if old.is_dir() and not path.exists():
+        os.replace(old, path)
+    for leftover in [old, *path.parent.glob(f".{path.name}.*.tmp"), *path.parent.glob(f".{path.name}.*.del")]:
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
 
 
 PARQUET_PART_ROWS = 1_000_000   # rows per file of a Parquet table (bounds the memory of writing and reading a part)
@@ -86,26 +107,31 @@ PARQUET_PART_ROWS = 1_000_000   # rows per file of a Parquet table (bounds the m
 
 def write_parquet_table(df: pd.DataFrame, path: str | os.PathLike, part_rows: int = PARQUET_PART_ROWS) -> Path:
     """Write a table as a folder of Parquet files of at most ``part_rows`` rows each, in table order
-    (``part-00000.parquet``, ``part-00001.parquet``, ...; zstd-compressed).
+    (``part-00000.parquet``, ``part-00001.parquet``, ...; zstd-compressed; one schema, that of the whole
+    table, for every part).
 
-    Atomic: the files go to a temporary folder beside ``path``, which is then renamed into place, so a
-    failed or interrupted run leaves the previous table or none, never half of one.  DuckDB reads the
-    folder as ``read_parquet('<path>/*.parquet')``; ``read_table`` reads it back in order.
+    Atomic: the files go to a temporary folder beside ``path``; the previous table is renamed away
+    (``.<name>.old``), the new folder renamed into place, the previous one removed.  A run killed
+    between the two renames leaves the previous table under its old name, which ``read_table`` reads
+    and the next write puts back; temporary folders of killed runs are removed by the next write.  So
+    a failed or interrupted run leaves the previous table or the new one, never half of one.  DuckDB
+    reads the folder as ``read_parquet('<path>/*.parquet')``; ``read_table`` reads it back in order.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(path)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
-    old = path.with_name(f".{path.name}.old")
+    old = _old_name(path)
     try:
         frame = df.reset_index(drop=True)
+        schema = pa.Schema.from_pandas(frame, preserve_index=False)
         for i, start in enumerate(range(0, max(len(frame), 1), part_rows)):
-            table = pa.Table.from_pandas(frame.iloc[start:start + part_rows], preserve_index=False)
+            table = pa.Table.from_pandas(frame.iloc[start:start + part_rows], schema=schema, preserve_index=False)
             pq.write_table(table, tmp / f"part-{i:05d}.parquet", compression="zstd")
         os.chmod(tmp, 0o777 & ~_umask())
-        _remove_tree(old)
         if path.exists():
             os.replace(path, old)
         os.replace(tmp, path)
@@ -125,8 +151,9 @@ def _umask() -> int:
 def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a result table that may grow with the corpus: CSV (``write_csv``) below
     ``parquet_min_rows()`` rows, else a Parquet folder (``write_parquet_table``) named like the CSV with
-    ``.parquet`` for ``.csv``.  The other form of the same table, left by an earlier run, is removed, so
-    ``read_table`` never reads a stale one.  Returns the path written."""
+    ``.parquet`` for ``.csv``.  The other form of the same table, left by an earlier run, is removed
+    afterwards (and, should a run be killed before that, ``read_table`` takes the newer of the two).
+    Returns the path written."""
     path = Path(path)
     csv_path, parquet_path = path.with_suffix(".csv"), path.with_suffix(".parquet")
     if len(df) >= parquet_min_rows():
@@ -135,13 +162,24 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     else:
         written = write_csv(df, csv_path)
         _remove_tree(parquet_path)
+        _remove_tree(_old_name(parquet_path))
     return written
 
 
 def table_path(paths: Paths, name: str) -> Path:
-    """Where ``processed/<name>`` is: the Parquet folder if there is one, else the CSV (which may be absent)."""
+    """Where ``processed/<name>`` is: the Parquet folder or the CSV, whichever was written last if both
+    are there (a run killed between writing one and removing the other); a Parquet table left under
+    its old name by a run killed in the middle of its swap counts as the folder.  May not exist."""
+    csv = paths.processed / f"{name}.csv"
     parquet = paths.processed / f"{name}.parquet"
-    return parquet if parquet.is_dir() else paths.processed / f"{name}.csv"
+    if not parquet.is_dir() and _old_name(parquet).is_dir():
+        parquet = _old_name(parquet)
+    if parquet.is_dir() and (not csv.exists() or parquet.stat().st_mtime_ns > csv.stat().st_mtime_ns):
+        return parquet
+    return csv
+
+
+TEXT_COLUMNS = {"doc_id": "str", "token": "str", "term": "str", "text": "str", "pos": "str", "title": "str"}
 
 
 def read_parquet_table(path: str | os.PathLike, columns: list[str] | None = None) -> pd.DataFrame:
@@ -169,14 +207,18 @@ def read_table(paths: Paths, name: str, columns: list[str] | None = None) -> pd.
     """Read a table an earlier notebook wrote (``processed/<name>.csv``, or the ``<name>.parquet`` folder
     ``write_table`` makes of a large one), with a clear error if absent; only ``columns`` if given.
     A CSV's byte-order mark is accepted and dropped (tables are written with one), as is its absence.
-    Both forms give the same frame: the same columns, values and dtypes (a test checks)."""
+    Identifier and text columns (``TEXT_COLUMNS``) are text in both forms, so a doc_id such as ``001``
+    stays ``001`` and joins across tables whatever form each has; other columns get the types a CSV
+    suggests, which for the tables the notebooks write are the types they were written with (a test
+    checks).  Parquet keeps every digit of a float where a CSV keeps six."""
     path = table_path(paths, name)
-    if path.suffix == ".parquet":
+    if path.is_dir():
         return read_parquet_table(path, columns)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run the notebook that writes '{name}.csv' first")
     usecols = None if columns is None else (lambda c: c in set(columns))
-    return pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=False, na_values=[""], usecols=usecols)
+    return pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=False, na_values=[""], usecols=usecols,
+                       dtype=TEXT_COLUMNS)
 
 
 class CorpusError(ValueError):

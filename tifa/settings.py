@@ -68,17 +68,19 @@ def read_false_matches(path: str | os.PathLike = LEXICON / "false_matches.csv") 
     return df
 
 
-def _typed_settings(path: str | os.PathLike, cls, key: str, note: str, skip: tuple[str, ...] = ()) -> dict:
+def _typed_settings(path: str | os.PathLike, cls, key: str, note: str, skip: tuple[str, ...] = (),
+                    defaults: dict[str, str] | None = None) -> dict:
     """Read a settings file (``key,value,note`` columns with a ``#`` header) into the fields of the
     dataclass ``cls``, each converted to its field's type (int, float or str).  Errors name the file
-    and the setting: listed twice, missing, empty, or not a number where a number is required."""
+    and the setting: listed twice, missing (unless ``defaults`` gives it: a setting added after users
+    made their own copies of the file), empty, or not a number where a number is required."""
     from dataclasses import fields
 
     df = read_lexicon_csv(path, [key, "value", note], term_column=key)
     dup = df[key][df[key].duplicated()]
     if len(dup):
         raise CorpusError(f"{path}: setting(s) listed twice: {', '.join(sorted(set(dup)))}")
-    raw = dict(zip(df[key], df["value"]))
+    raw = {**(defaults or {}), **dict(zip(df[key], df["value"]))}
     values = {}
     for f in fields(cls):
         if f.name in skip:
@@ -143,7 +145,8 @@ def priorities_settings(path: str | os.PathLike = LEXICON / "priorities_settings
     file and the setting: missing, listed twice, of the wrong type, or out of range (``ci`` and
     ``alpha`` strictly between 0 and 1, ``n_resamples`` at least 1,000, ``g2_form`` one of ``G2_FORMS``,
     ``bootstrap_unit`` one of ``BOOTSTRAP_UNITS``, ``p_adjust`` one of ``P_ADJUST``)."""
-    values = _typed_settings(path, PrioritySettings, "setting", "rationale")
+    values = _typed_settings(path, PrioritySettings, "setting", "rationale",
+                             defaults={"shared_draws_min_documents": "200"})   # added with issue 17
     for name in ("ci", "alpha"):
         if not 0 < values[name] < 1:
             raise CorpusError(f"{path}: setting '{name}' must lie strictly between 0 and 1, got {values[name]}")
