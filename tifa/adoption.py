@@ -92,7 +92,15 @@ def count_formulae(body: pd.DataFrame, terms: list[str], st: RhetoricSettings,
     return out.sort_values(["doc_id", "term"], kind="stable").reset_index(drop=True)
 
 
-def first_use_interval(bounds: pd.DataFrame, present: set[str] | list[str], introduced: str = "") -> dict:
+def _dated_documents(bounds: pd.DataFrame) -> list:
+    """The rows of ``bounds`` (doc_id, date, date_lo, date_hi) sorted by date_lo, date_hi, doc_id: the
+    order ``first_use_interval`` reads them in (computed once per table by ``adoption_table``)."""
+    return sorted(bounds[["doc_id", "date", "date_lo", "date_hi"]].itertuples(index=False),
+                  key=lambda d: (d.date_lo, d.date_hi, d.doc_id))
+
+
+def first_use_interval(bounds: pd.DataFrame, present: set[str] | list[str], introduced: str = "",
+                       dated: list | None = None) -> dict:
     """Bracket the first local use of one formula by the corpus' dated texts.
 
     ``bounds`` is document_date_bounds(documents); ``present`` the doc_ids of texts containing the
@@ -114,11 +122,11 @@ def first_use_interval(bounds: pd.DataFrame, present: set[str] | list[str], intr
       day to first_use_latest.  Partial dates thus widen the interval; they never narrow it.
     - a formula in a text dated entirely before its introduction: status "dating conflict", no lag.
     Statuses are the keys of ADOPTION_STATUS.  Dates are returned as ISO strings ("" if none).
+    ``dated``: ``_dated_documents(bounds)``, if the caller has it already (one sort for many formulae).
     """
     present = set(present)
-    docs = sorted(bounds[["doc_id", "date", "date_lo", "date_hi"]].itertuples(index=False),
-                  key=lambda d: (d.date_lo, d.date_hi, d.doc_id))
-    unknown = present - {d.doc_id for d in docs}
+    docs = _dated_documents(bounds) if dated is None else dated
+    unknown = present - {d.doc_id for d in docs} if present else set()
     if unknown:
         raise ValueError(f"doc_id(s) not in the documents table: {', '.join(sorted(unknown))}")
     iso = lambda t: "" if t is None else pd.Timestamp(t).strftime("%Y-%m-%d")  # noqa: E731
@@ -188,12 +196,13 @@ def adoption_table(counts: pd.DataFrame, documents: pd.DataFrame, formulae: pd.D
     total_of = pos.groupby("term")["count"].sum().to_dict()
     nested_of = pos.groupby("term")["nested"].sum().to_dict() if "nested" in pos.columns else {}
     rows = []
+    dated = _dated_documents(bounds)
     for f in formulae.itertuples(index=False):
         present = docs_of.get(f.term, set())
         intro = str(getattr(f, "introduced", "") or "").strip() if f.origin == "central" else ""
         rec = {"term": f.term, "origin": f.origin, "english": getattr(f, "english", ""),
                "level": getattr(f, "level", ""), "kind": getattr(f, "kind", ""), "introduced": intro}
-        rec.update(first_use_interval(bounds, present, intro))
+        rec.update(first_use_interval(bounds, present, intro, dated))
         present_years = sorted({year_of[d] for d in present})
         last_seen = max(present, key=order.get) if present else None
         rec.update(occurrences=int(total_of.get(f.term, 0)), nested=int(nested_of.get(f.term, 0)),
