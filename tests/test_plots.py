@@ -689,3 +689,21 @@ def test_formula_density_by_doc_data_carry_the_whisker_interval(plt):
     data = figure_data(fig)
     assert data.loc[data["doc_id"] == "b", "total_ci_high"].tolist() == [120.0, 120.0]   # both parts of b's bar
     assert data.loc[data["doc_id"] == "c", "total_ci_low"].isna().all()                 # no interval given for c
+
+
+def test_adoption_timeline_draws_a_tick_per_text_instead_of_bands_when_years_hold_many_texts(plt):
+    """Past DOCS_PER_YEAR_MAX texts a year one band per text would cover the plot: a strip of ticks instead."""
+    from tifa.corpus import document_date_bounds
+    from tifa.plots.common import DOCS_PER_YEAR_MAX
+
+    t = adoption_table(COUNTS, DOCS, FORMULAE)
+    few = plot_adoption_timeline(t, B).axes[0]
+    assert len(few.patches) >= len(B) and not [l for l in few.lines if l.get_marker() == "|"]
+    n = DOCS_PER_YEAR_MAX + 2
+    many_docs = pd.DataFrame({"doc_id": [f"n{i:02d}" for i in range(n)], "year": 2019,
+                              "date": [f"2019-{1 + i % 12:02d}-15" for i in range(n)], "genre": "newspaper"})
+    many = plot_adoption_timeline(t, document_date_bounds(pd.concat([DOCS, many_docs], ignore_index=True))).axes[0]
+    rugs = [l for l in many.lines if l.get_marker() == "|"]
+    assert sum(len(l.get_xdata()) for l in rugs) == len(DOCS) + n       # one tick per text
+    assert not [p for p in many.patches if p.get_alpha() == 0.18]       # no band per text
+    assert any("one tick each" in x.get_text() for x in many.get_legend().get_texts())

@@ -7,7 +7,7 @@ import pandas as pd
 from ..corpus import date_bounds, missing_years
 from ..notebook import attach_data as _attach_data
 from ..style import OKABE_ITO
-from .common import _wrap, _year_list, mark_missing_years, set_year_axis, YEAR_LABELS_MAX
+from .common import _many_docs, _wrap, _year_list, mark_missing_years, set_year_axis, YEAR_LABELS_MAX
 
 _ADOPTION_COLORS = {"adopted": OKABE_ITO[0], "present in first text": OKABE_ITO[4], "dating conflict": OKABE_ITO[5],
                    "central": OKABE_ITO[0], "local": OKABE_ITO[1]}
@@ -19,7 +19,9 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
     A diamond marks the introduction (a line if its date is a month or a year); a bar spans the
     interval of possible first local use (first_use_earliest .. first_use_latest), hatched and pale
     when left-censored; a dotted line joins the introduction to it.  Formulae never seen carry their
-    status as text.  Grey bands are the possible dates of each text, coloured by genre.
+    status as text.  Grey bands are the possible dates of each text, coloured by genre; with more than
+    ``DOCS_PER_YEAR_MAX`` (plots.common) texts in a year the bands would cover the whole plot, so each text is then a
+    tick in a strip under the rows instead (one strip per genre).
     """
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
@@ -32,10 +34,18 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
     genres = sorted(bounds["genre"].unique()) if "genre" in bounds.columns else [""]
     gcol = dict(zip(genres, ["0.55", "#8c6d31", "#7b4173", "#637939"]))
     day = pd.Timedelta(days=1)
-    for b in bounds.itertuples(index=False):
-        g = getattr(b, "genre", "")
-        ax.axvspan(b.date_lo, b.date_hi + day, color=gcol.get(g, "0.55"), alpha=0.18, lw=0)
-        ax.axvline(b.date_lo + (b.date_hi + day - b.date_lo) / 2, color=gcol.get(g, "0.55"), lw=0.4, alpha=0.6)
+    dense = _many_docs(bounds)
+    if dense:   # one tick per text under the rows, a strip per genre
+        for k, g in enumerate(genres):
+            b = bounds[bounds["genre"] == g] if "genre" in bounds.columns else bounds
+            mid = b["date_lo"] + (b["date_hi"] + day - b["date_lo"]) / 2
+            ax.plot(mid, [-1.0 - 0.45 * k] * len(mid), ls="none", marker="|", ms=6, mew=0.5,
+                    color=gcol.get(g, "0.55"), alpha=0.7)
+    else:
+        for b in bounds.itertuples(index=False):
+            g = getattr(b, "genre", "")
+            ax.axvspan(b.date_lo, b.date_hi + day, color=gcol.get(g, "0.55"), alpha=0.18, lw=0)
+            ax.axvline(b.date_lo + (b.date_hi + day - b.date_lo) / 2, color=gcol.get(g, "0.55"), lw=0.4, alpha=0.6)
     for year, b in bounds.groupby("year"):   # one label a year (several texts of a year would overprint)
         mid = b["date_lo"] + (b["date_hi"] + day - b["date_lo"]) / 2
         ax.text(mid.min() + (mid.max() - mid.min()) / 2, 1.0, str(year), rotation=90, fontsize=7,
@@ -69,7 +79,7 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
     labels = [f"{t}  {e}" if isinstance(e, str) and e and len(e) <= 60 else t
               for t, e in zip(central["term"], central.get("english", pd.Series([""] * n)))]
     ax.set_yticks(range(n - 1, -1, -1), labels)
-    ax.set_ylim(-0.8, max(n, 1) - 0.2)
+    ax.set_ylim(-0.8 - (0.45 * len(genres) + 0.3 if dense else 0), max(n, 1) - 0.2)
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     dates = list(bounds["date_lo"]) + list(bounds["date_hi"]) + [date_bounds(d)[0] for d in central["introduced"]]
@@ -83,7 +93,11 @@ def plot_adoption_timeline(table: pd.DataFrame, bounds: pd.DataFrame):
                Patch(facecolor=_ADOPTION_COLORS["present in first text"], edgecolor=OKABE_ITO[0], hatch="////",
                      label="…left-censored (in first text after introduction) 左删失;\n"
                            "'≤B mo': upper bound only, no lower bound")]
-    handles += [Patch(color=gcol.get(g, "0.55"), alpha=0.3, label=f"text: {g}") for g in genres]
+    if dense:
+        handles += [Line2D([], [], ls="none", marker="|", ms=6, color=gcol.get(g, "0.55"),
+                           label=f"text: {g} (one tick each, under the rows)") for g in genres]
+    else:
+        handles += [Patch(color=gcol.get(g, "0.55"), alpha=0.3, label=f"text: {g}") for g in genres]
     if n == 0:
         ax.text(0.5, 0.5, "no central formula listed 无中央提法", transform=ax.transAxes, ha="center", color="0.4")
     # Centre title and legend on everything drawn so far (long labels on the left shift the axes right).
