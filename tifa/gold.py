@@ -36,6 +36,14 @@ def sample_gold_sentences(sentences: pd.DataFrame, n: int, seed: int = SEED) -> 
     return pd.concat(picked).reset_index(drop=True)
 
 
+def _tab_lines(path: Path):
+    """(line number, tab-separated fields) of every line of an annotation file that is neither blank
+    nor a ``#`` header line."""
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            yield lineno, line.split("\t")
+
+
 def read_gold(path: str | os.PathLike) -> pd.DataFrame:
     """Read the gold standard: ``doc_id<TAB>sent_id<TAB>tokens separated by single spaces``, `#` header.
 
@@ -43,10 +51,7 @@ def read_gold(path: str | os.PathLike) -> pd.DataFrame:
     """
     path = Path(path)
     rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("\t")
+    for lineno, parts in _tab_lines(path):
         if len(parts) != 3 or not re.fullmatch(r"\d+", parts[1]) or not parts[2]:
             raise LexiconError(f"{path} line {lineno}: expected 'doc_id<TAB>sent_id<TAB>tokens'")
         tokens = parts[2].split(" ")
@@ -267,10 +272,7 @@ def read_indexed_annotation(path: str | os.PathLike, reference: str | os.PathLik
     path = Path(path)
     ref = read_gold(reference)
     rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("\t")
+    for lineno, parts in _tab_lines(path):
         if len(parts) != 2 or not re.fullmatch(r"\d+", parts[0]) or not parts[1]:
             raise LexiconError(f"{path} line {lineno}: expected '<index><TAB>tokens'")
         index = int(parts[0])

@@ -182,6 +182,27 @@ def _comparison_counts(kept: pd.DataFrame, year_of: pd.Series) -> dict:
 _TERM_CHUNK = 2048     # terms per block of the bootstrap product (bounds memory at R x A + A x chunk)
 
 
+def _article_draws(cc: dict, docs: list, n_resamples: int, seed: int) -> np.ndarray:
+    """Bootstrap weights (articles x replicates): one Generator seeded with ``seed``, for each document
+    of ``docs`` in that order a multinomial over its articles (sorted key order), drawn with replacement."""
+    rng = np.random.default_rng(seed)
+    weights = np.zeros((len(cc["arts"]), n_resamples))
+    for doc in docs:
+        idx = cc["doc_arts"][doc]
+        weights[idx] = rng.multinomial(len(idx), np.full(len(idx), 1.0 / len(idx)), size=n_resamples).T
+    return weights
+
+
+def _chunk_counts(cc: dict, row_of: np.ndarray, n_rows: int, dtype, position: np.ndarray | None = None) -> np.ndarray:
+    """The (terms x articles) counts of one block of terms: ``row_of`` maps a term code to its row in the
+    block (-1 outside it); ``position`` optionally maps an article to its column (default: its index)."""
+    sel = row_of[cc["pair_term"]] >= 0
+    m = np.zeros((n_rows, len(cc["arts"])), dtype=dtype)
+    arts = cc["pair_art"][sel]
+    m[row_of[cc["pair_term"][sel]], arts if position is None else position[arts]] = cc["pair_count"][sel]
+    return m
+
+
 def _replicate_log_ratio(ra: np.ndarray, rb: np.ndarray, rc: np.ndarray, rd: np.ndarray) -> np.ndarray:
     """Log Ratio of bootstrap replicates (terms x replicates counts ``ra``, ``rb``; replicate totals
     ``rc``, ``rd``): ``stats.log_ratio`` element by element, the same operations in place on float64
@@ -213,13 +234,10 @@ def _year_interval(cc: dict, yi: int, terms: np.ndarray, n_resamples: int, ci: f
     every integer exactly.
     The reference counts are the counts over all articles minus the target's (exact for integers).
     """
-    rng = np.random.default_rng(seed)
     in_t = cc["art_year_index"] == yi
-    weights = np.zeros((len(cc["arts"]), n_resamples))             # articles x replicates
-    for side in (in_t, ~in_t):
-        for doc in sorted(set(cc["art_doc"][side])):
-            idx = cc["doc_arts"][doc]             # a document's articles lie in one year: one side
-            weights[idx] = rng.multinomial(len(idx), np.full(len(idx), 1.0 / len(idx)), size=n_resamples).T
+    # a document's articles lie in one year, so on one side: target documents first, then reference
+    weights = _article_draws(cc, [*sorted(set(cc["art_doc"][in_t])), *sorted(set(cc["art_doc"][~in_t]))],
+                             n_resamples, seed)
     tot = cc["art_total"]
     rc, rd = tot[in_t] @ weights[in_t], tot[~in_t] @ weights[~in_t]
     dtype = np.float32 if (rc + rd).max() < 2 ** 24 else np.float64   # bounds every sum of the product
@@ -230,9 +248,7 @@ def _year_interval(cc: dict, yi: int, terms: np.ndarray, n_resamples: int, ci: f
     for start in range(0, len(terms), _TERM_CHUNK):
         chunk = terms[start:start + _TERM_CHUNK]
         col_of[chunk] = np.arange(len(chunk))
-        sel = col_of[cc["pair_term"]] >= 0
-        m = np.zeros((len(chunk), len(cc["arts"])), dtype=dtype)
-        m[col_of[cc["pair_term"][sel]], cc["pair_art"][sel]] = cc["pair_count"][sel]
+        m = _chunk_counts(cc, col_of, len(chunk), dtype)
         col_of[chunk] = -1
         ra_w = m[:, in_t] @ w_t
         ra = _replicate_log_ratio(ra_w, m @ w - ra_w, rc, rd)
@@ -253,12 +269,8 @@ def _shared_intervals(cc: dict, tested: list[np.ndarray], n_resamples: int, ci: 
     Exact like ``_year_interval``: whole-number counts and weights, float32 only while every replicate
     total stays below 2**24.  Articles are ordered by year so that a year's articles are one slice.
     """
-    rng = np.random.default_rng(seed)
     n_arts = len(cc["arts"])
-    weights = np.zeros((n_arts, n_resamples))                       # articles x replicates
-    for doc in sorted(cc["doc_arts"]):
-        idx = cc["doc_arts"][doc]
-        weights[idx] = rng.multinomial(len(idx), np.full(len(idx), 1.0 / len(idx)), size=n_resamples).T
+    weights = _article_draws(cc, sorted(cc["doc_arts"]), n_resamples, seed)
     order = np.argsort(cc["art_year_index"], kind="stable")        # articles grouped by year
     position = np.empty(n_arts, dtype=np.int64)
     position[order] = np.arange(n_arts)
@@ -285,9 +297,7 @@ def _shared_intervals(cc: dict, tested: list[np.ndarray], n_resamples: int, ci: 
         for start in range(0, len(union), _TERM_CHUNK):
             chunk = union[start:start + _TERM_CHUNK]
             row_of[chunk] = np.arange(len(chunk))
-            sel = row_of[cc["pair_term"]] >= 0
-            m = np.zeros((len(chunk), n_arts), dtype=dtype)
-            m[row_of[cc["pair_term"][sel]], position[cc["pair_art"][sel]]] = cc["pair_count"][sel]
+            m = _chunk_counts(cc, row_of, len(chunk), dtype, position)
             total = m @ w                                                # chunk x replicates
             for yi, t in enumerate(tested):
                 rows = row_of[t]

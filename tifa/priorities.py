@@ -157,11 +157,9 @@ def one_mention_one_hit(hits: pd.DataFrame, tokens: pd.DataFrame, rules: PhraseR
     out["merged_terms"] = ""
     if len(out) < 2:
         return out
-    joiner_token = re.compile("[" + "".join(re.escape(c) for c in sorted(set(rules.joiners))) + "]+") \
-        if rules.joiners else None
-    words = tokens["token"].astype(str)
-    is_joiner = (words.map(lambda t: joiner_token.fullmatch(t) is not None) if joiner_token is not None
-                 else pd.Series(False, index=tokens.index))
+    pattern = "[" + "".join(re.escape(c) for c in sorted(set(rules.joiners))) + "]+"
+    is_joiner = (tokens["token"].astype(str).str.fullmatch(pattern).fillna(False).astype(bool).to_numpy()
+                 if rules.joiners else np.zeros(len(tokens), dtype=bool))
     joiners = set(zip(tokens.loc[is_joiner, "doc_id"], tokens.loc[is_joiner, "token_id"].astype(int)))
     doc, sent = out["doc_id"].tolist(), out["sent_id"].tolist()
     first, n_tok = out["token_id"].astype(int).tolist(), out["n_tokens"].astype(int).tolist()
@@ -527,7 +525,7 @@ def change_tests(counts: pd.DataFrame, codebook: pd.DataFrame, documents: pd.Dat
     family and the bootstrap unit, e.g. 'Holm over 24 tests; bootstrap p over articles'.
     """
     cats = list(codebook_categories(codebook)["category"])
-    k, rows, reps = len(cats), [], []
+    k, rows = len(cats), []
     for label, (first_year, first_ids), (last_year, last_ids) in _comparison_ends(documents):
         f_obs, l_obs = (_end_points(counts, cats, ids)[0] for ids in (first_ids, last_ids))
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -124,7 +124,7 @@ def hit_spans(hits: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
     (the tokens of the paragraph joined in token order, i.e. the clean text without whitespace):
     adds ``para_text``, ``start`` and ``end`` (end exclusive, covering all ``n_tokens`` tokens)."""
     needed = hits[["doc_id", "para_id"]].drop_duplicates()
-    tok = tokens.merge(needed, on=["doc_id", "para_id"]) if len(needed) < len(tokens) else tokens
+    tok = tokens.merge(needed, on=["doc_id", "para_id"])
     tok = tok.sort_values(["doc_id", "token_id"], kind="stable")   # only the paragraphs of the hits
     words = tok["token"].astype(str)
     offset = words.str.len().groupby([tok["doc_id"], tok["para_id"]]).cumsum() - words.str.len()
