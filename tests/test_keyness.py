@@ -324,3 +324,39 @@ def test_shared_draws_give_intervals_of_the_same_distribution():
     for col in ("log_ratio_ci_low", "log_ratio_ci_high"):
         gap = (shared[col] - own[col]).abs()
         assert gap.median() < 0.05 * width.median()
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_intervals_for_significant_tests_only_are_those_of_all_tests(shared):
+    """intervals="significant" computes the interval of the significant tests only: each with the value
+    it has when every test gets one, the other rows NaN, every other column unchanged."""
+    tok, docs = _synthetic_corpus(seed=8)
+    args = dict(min_freq=4, min_articles=1, n_resamples=300, seed=3, shared_draws=shared)
+    every = keyness_by_year(tok, docs, **args)
+    some = keyness_by_year(tok, docs, intervals="significant", **args)
+    ci_cols = ["log_ratio_ci_low", "log_ratio_ci_high"]
+    pd.testing.assert_frame_equal(some.drop(columns=ci_cols), every.drop(columns=ci_cols), check_exact=True)
+    sig = every["significant"].to_numpy(bool)
+    assert 0 < sig.sum() < len(sig)          # both kinds of row are checked
+    for col in ci_cols:
+        np.testing.assert_array_equal(some[col].to_numpy()[sig], every[col].to_numpy()[sig])
+        assert some[col][~sig].isna().all() and every[col][~sig].notna().all()
+    with pytest.raises(ValueError, match="intervals must be one of"):
+        keyness_by_year(tok, docs, intervals="some", **args)
+
+
+def test_article_codes_order_articles_as_their_text_keys_sort():
+    """Articles are numbered in the order of their text keys (doc_id, unit separator, article number as
+    text), so article 10 sorts before article 2 and doc ids sort as text, as _article_keys sorted them."""
+    from tifa.keyness import _article_codes, _article_keys
+
+    rng = np.random.default_rng(4)
+    docs = rng.choice(["b", "a10", "a2", "001", "1", "甲"], size=400)
+    arts = rng.choice([0, 1, 2, 10, 11, 100], size=400)
+    kept = pd.DataFrame({"doc_id": docs, "article_id": arts, "token": "x"})
+    keys, token_art, art_doc, doc_code, doc_labels = _article_codes(kept)
+    text_keys = _article_keys(kept).to_numpy()
+    assert keys.tolist() == sorted(set(text_keys))
+    assert (keys[token_art] == text_keys).all()
+    assert art_doc.tolist() == [k.split("\x1f")[0] for k in keys]
+    assert (doc_labels[doc_code] == art_doc).all()

@@ -156,3 +156,14 @@ def test_a_priorities_file_made_before_shared_draws_existed_still_reads(tmp_path
     older.write_text("\n".join(l for l in lines if not l.startswith("shared_draws_min_documents,")) + "\n",
                      encoding="utf-8")
     assert priorities_settings(older).shared_draws_min_documents == 200
+
+
+def test_a_priorities_file_made_before_significant_only_intervals_existed_still_reads(tmp_path):
+    from tifa.settings import priorities_settings
+
+    lines = (LEXICON / "priorities_settings.csv").read_text(encoding="utf-8").splitlines()
+    older = tmp_path / "priorities_settings.csv"
+    older.write_text("\n".join(l for l in lines if not l.startswith("intervals_significant_only_min_documents,"))
+                     + "\n", encoding="utf-8")
+    assert priorities_settings(older).intervals_significant_only_min_documents == 200
+    assert priorities_settings(LEXICON / "priorities_settings.csv").intervals_significant_only_min_documents == 200

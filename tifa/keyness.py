@@ -27,12 +27,13 @@ def _as_bool(s: pd.Series) -> pd.Series:
 
 def _keyness_tokens(tokens: pd.DataFrame, drop_numbers: bool = True) -> pd.DataFrame:
     """Tokens that keyness counts: stopwords (is_stop), punctuation/whitespace (is_punct) and, if
-    ``drop_numbers``, bare numerals (years, amounts: ``_NUMBER_TOKEN``) left out."""
+    ``drop_numbers``, bare numerals (years, amounts: ``_NUMBER_TOKEN``) left out.  Only the columns
+    keyness reads (doc_id, article_id if present, token), the rest of a large table not copied."""
     keep = ~_as_bool(tokens["is_stop"]) & ~_as_bool(tokens["is_punct"])
     keep &= tokens["token"].astype(str).str.strip().ne("")
     if drop_numbers:
         keep &= ~tokens["token"].astype(str).str.match(_NUMBER_TOKEN)
-    return tokens[keep]
+    return tokens.loc[keep, [c for c in ("doc_id", "article_id", "token") if c in tokens.columns]]
 
 
 KEYNESS_COLUMNS = ["term", "count_target", "count_reference", "articles_target", "articles_reference",
@@ -146,6 +147,28 @@ def keyness(tokens: pd.DataFrame, target, reference=None, min_freq: int = 5, alp
     return out[cols].reset_index(drop=True)
 
 
+def _article_codes(kept: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The articles of a token table in ``_article_keys`` order (the keys sorted as text, as
+    ``sorted(set(keys))`` sorts them) without building a key per token: tokens are grouped by
+    (document code, article_id) as integers, and only the distinct articles get a text key.
+    Returns the sorted keys, each token's article index, each article's doc_id, each article's
+    document code and the documents (code -> doc_id)."""
+    doc_of_token, doc_labels = pd.factorize(kept["doc_id"].astype(str), sort=False)
+    article = kept["article_id"].astype(np.int64).to_numpy()
+    low = int(article.min()) if len(article) else 0
+    span = (int(article.max()) - low + 1) if len(article) else 1
+    pair, token_pair = np.unique(doc_of_token.astype(np.int64) * span + (article - low), return_inverse=True)
+    pair_doc = pair // span
+    keys = np.array([f"{doc_labels[d]}\x1f{a}" for d, a in zip(pair_doc.tolist(), (pair % span + low).tolist())],
+                    dtype=object)
+    order = np.argsort(keys, kind="stable")
+    rank = np.empty(len(pair), dtype=np.int64)
+    rank[order] = np.arange(len(pair))
+    doc_code = pair_doc[order]
+    return keys[order], rank[token_pair], np.asarray(doc_labels, dtype=object)[doc_code], doc_code, \
+        np.asarray(doc_labels, dtype=object)
+
+
 def _comparison_counts(kept: pd.DataFrame, year_of: pd.Series) -> dict:
     """The aggregated tables every test of one comparison is read from, built once.
 
@@ -156,12 +179,9 @@ def _comparison_counts(kept: pd.DataFrame, year_of: pd.Series) -> dict:
     counts as coordinate triples (article, term, count).
     """
     codes, labels = pd.factorize(kept["token"], sort=False)
-    keys = _article_keys(kept).to_numpy()
-    arts, art_codes = np.unique(keys, return_inverse=True)            # sorted keys, as sorted(set(keys))
-    art_doc = np.array([a.split("\x1f")[0] for a in arts], dtype=object)
-    doc_year = kept["doc_id"].astype(str).map(year_of.rename(index=str)).to_numpy()
-    art_year = np.empty(len(arts), dtype=doc_year.dtype)
-    art_year[art_codes] = doc_year
+    arts, art_codes, art_doc, doc_code, doc_labels = _article_codes(kept)
+    year_by_doc = year_of.rename(index=str).reindex(doc_labels).to_numpy()
+    art_year = year_by_doc[doc_code]
     years = np.array(sorted(set(art_year)))
     y_of_art = np.searchsorted(years, art_year)
     n_terms, n_years = len(labels), len(years)
@@ -172,12 +192,16 @@ def _comparison_counts(kept: pd.DataFrame, year_of: pd.Series) -> dict:
     pair_art, pair_term = pair // n_terms, pair % n_terms
     articles = (np.bincount(y_of_art[pair_art] * n_terms + pair_term, minlength=n_years * n_terms)
                 .reshape(n_years, n_terms))
-    doc_arts = {doc: np.flatnonzero(art_doc == doc) for doc in set(art_doc)}
+    by_doc = np.argsort(doc_code, kind="stable")                        # articles of a document, in key order
+    cuts = np.flatnonzero(np.diff(doc_code[by_doc])) + 1
+    doc_arts = {doc_labels[doc_code[idx[0]]]: idx for idx in np.split(by_doc, cuts)} if len(by_doc) else {}
     return {"labels": labels, "years": years, "counts": counts, "articles": articles, "arts": arts,
             "art_doc": art_doc, "art_year_index": y_of_art, "doc_arts": doc_arts,
             "art_total": np.bincount(art_codes, minlength=len(arts)).astype(float),
             "pair_art": pair_art, "pair_term": pair_term, "pair_count": pair_count.astype(float)}
 
+
+INTERVAL_SCOPES = ("all", "significant")   # which tests of keyness_by_year get a Log Ratio interval
 
 _TERM_CHUNK = 2048     # terms per block of the bootstrap product (bounds memory at R x A + A x chunk)
 
@@ -317,7 +341,7 @@ def _shared_intervals(cc: dict, tested: list[np.ndarray], n_resamples: int, ci: 
 def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int = 5, alpha: float = 0.05,
                     form: str = "two_term", drop_numbers: bool = True, min_articles: int = 1,
                     n_resamples: int = 0, ci: float = 0.95, seed: int = SEED,
-                    shared_draws: bool = False) -> pd.DataFrame:
+                    shared_draws: bool = False, intervals: str = "all") -> pd.DataFrame:
     """Each year against all other years, for every comparison of ``comparison_groups``.
 
     The same numbers as ``keyness(tokens, year's docs, other years' docs, ...)`` for each year, computed
@@ -330,9 +354,14 @@ def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int
     ``seed`` as in ``keyness`` (the same seed for every test).  With ``shared_draws`` the intervals
     of a comparison come from one set of article draws used by all its years (``_shared_intervals``:
     the same resampling distribution per test, other random numbers, cost linear in the years instead
-    of quadratic); otherwise each year's test draws its own, equal to ``keyness``.  Sorted by
-    comparison (in ``comparison_groups`` order), year, g2 descending, term.
+    of quadratic); otherwise each year's test draws its own, equal to ``keyness``.  ``intervals``
+    "all" gives every tested term an interval; "significant" only the significant tests (the others
+    NaN), each with the value it has under "all" (a term's interval depends only on the draws, not on
+    which other terms are computed) at a cost proportional to the keywords instead of the tests.
+    Sorted by comparison (in ``comparison_groups`` order), year, g2 descending, term.
     """
+    if intervals not in INTERVAL_SCOPES:
+        raise ValueError(f"intervals must be one of {INTERVAL_SCOPES}, not {intervals!r}")
     kept_all = _keyness_tokens(tokens, drop_numbers)
     if "article_id" not in kept_all.columns:
         if min_articles > 1 or n_resamples > 0:
@@ -366,7 +395,13 @@ def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int
         a, b, c, d = (np.concatenate([r[k] for r in rows]) for k in (1, 2, 5, 6))
         g_all, lr_all, p_all = g2_log_likelihood(a, b, c, d, form), log_ratio(a, b, c, d), None
         p_all = chi2_sf_1df(g_all) if len(g_all) else np.array([])
-        shared = (_shared_intervals(cc, [r[0] for r in rows], n_resamples, ci, seed)
+        wanted = []                     # per year: positions (within its tested terms) that get an interval
+        off = 0
+        for t, *_ in rows:
+            p = p_all[off:off + len(t)]
+            off += len(t)
+            wanted.append(np.arange(len(t)) if intervals == "all" else np.flatnonzero(p < alpha / max(len(t), 1)))
+        shared = (_shared_intervals(cc, [r[0][w] for r, w in zip(rows, wanted)], n_resamples, ci, seed)
                   if shared_draws and n_resamples > 0 else None)
         off = 0
         for yi, (t, a, b, at, ar, c, d) in enumerate(rows):
@@ -382,11 +417,12 @@ def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int
                                    "count_reference": b, "articles_target": at, "articles_reference": ar,
                                    "total_target": int(c[0]), "total_reference": int(d[0]),
                                    "g2": np.where(over, g, -g), "log_ratio": lr_all[sl], "p": p_all[sl]})
-                kw["log_ratio_ci_low"] = kw["log_ratio_ci_high"] = np.nan
+                lo, hi = np.full(m, np.nan), np.full(m, np.nan)
                 if shared is not None:
-                    kw["log_ratio_ci_low"], kw["log_ratio_ci_high"] = shared[yi]
-                elif n_resamples > 0:
-                    kw["log_ratio_ci_low"], kw["log_ratio_ci_high"] = _year_interval(cc, yi, t, n_resamples, ci, seed)
+                    lo[wanted[yi]], hi[wanted[yi]] = shared[yi]
+                elif n_resamples > 0 and len(wanted[yi]):
+                    lo[wanted[yi]], hi[wanted[yi]] = _year_interval(cc, yi, t[wanted[yi]], n_resamples, ci, seed)
+                kw["log_ratio_ci_low"], kw["log_ratio_ci_high"] = lo, hi
                 kw["significant"] = kw["p"] < alpha / m
                 kw["direction"] = np.where(over, "overuse", np.where(a / c < b / d, "underuse", "none"))
                 kw["n_tested"], kw["p_threshold"] = m, alpha / m

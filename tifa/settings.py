@@ -138,6 +138,7 @@ class PrioritySettings:
     p_adjust: str       # multiplicity adjustment of the change p-values: 'holm' or 'bh' (Benjamini-Hochberg)
     min_articles: int   # keyness: a term is tested only if it occurs in at least this many target articles
     shared_draws_min_documents: int  # keyness intervals: one draw set per comparison from this many documents
+    intervals_significant_only_min_documents: int  # keyness intervals: only significant tests from this many documents
 
 
 def priorities_settings(path: str | os.PathLike = LEXICON / "priorities_settings.csv") -> PrioritySettings:
@@ -146,7 +147,8 @@ def priorities_settings(path: str | os.PathLike = LEXICON / "priorities_settings
     ``alpha`` strictly between 0 and 1, ``n_resamples`` at least 1,000, ``g2_form`` one of ``G2_FORMS``,
     ``bootstrap_unit`` one of ``BOOTSTRAP_UNITS``, ``p_adjust`` one of ``P_ADJUST``)."""
     values = _typed_settings(path, PrioritySettings, "setting", "rationale",
-                             defaults={"shared_draws_min_documents": "200"})   # added with issue 17
+                             defaults={"shared_draws_min_documents": "200",    # both added with issue 17
+                                       "intervals_significant_only_min_documents": "200"})
     for name in ("ci", "alpha"):
         if not 0 < values[name] < 1:
             raise CorpusError(f"{path}: setting '{name}' must lie strictly between 0 and 1, got {values[name]}")
