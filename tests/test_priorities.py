@@ -480,3 +480,17 @@ def test_match_terms_equals_the_rule_written_out(sentences):
     tok = token_table([(f"d{i % 2}", 2001, i // 3, s) for i, s in enumerate(sentences)])
     got = match_terms(tok, CODEBOOK)
     assert list(zip(got["doc_id"], got["token_id"], got["n_tokens"], got["term"])) == _match_terms_every_run(tok, CODEBOOK)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="党建引领清廉卫东ab", min_size=1, max_size=6), max_size=30),
+       st.lists(st.text(alphabet="党建引领清廉卫东ab", min_size=0, max_size=3), max_size=8))
+def test_terms_inside_equals_checking_every_term_in_every_word(words, terms):
+    from tifa.priorities import terms_inside
+
+    expected = {}
+    for w in words:
+        held = [t for t in terms if t and t in w]
+        if held:
+            expected[w] = held
+    assert terms_inside(words, terms) == expected

@@ -80,16 +80,19 @@ def match_terms(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     if tokens.empty or not term_cat:
         return pd.DataFrame({c: pd.Series(dtype=object if c in ("doc_id", "term", "category") else int)
                              for c in cols})
-    tok = tokens.sort_values(["doc_id", "token_id"], kind="stable").reset_index(drop=True)
-    words = tok["token"].astype(str).to_numpy(dtype=object)
+    tok = (tokens[["doc_id", "year", "para_id", "sent_id", "token_id", "token"]]
+           .sort_values(["doc_id", "token_id"], kind="stable").reset_index(drop=True))
+    # each token as a code into its distinct strings: no Python string per token of the corpus
+    code, distinct = pd.factorize(tok["token"].astype(str), use_na_sentinel=False)
+    distinct = np.asarray(distinct, dtype=object)
     sent = tok.groupby(["doc_id", "sent_id"], sort=False).ngroup().to_numpy()
-    n = len(words)
+    n = len(code)
     best = np.zeros(n, dtype=int)
     # Runs are extended one token at a time from the positions whose text so far begins some term
     # (a run that begins no term cannot become one), so the work follows the candidates, not the corpus.
     prefixes = {t[:j] for t in term_cat for j in range(len(t) + 1)}   # '' too: an empty token extends
-    alive = np.flatnonzero(pd.Series(words).isin(prefixes).to_numpy())
-    joined = words[alive]
+    alive = np.flatnonzero(pd.Series(distinct).isin(prefixes).to_numpy()[code])
+    joined = distinct[code[alive]]
     k, longest = 1, max(len(t) for t in term_cat)   # a token has at least one character, as a rule
     while len(alive) and k <= longest:
         best[alive[pd.Series(joined).isin(term_cat).to_numpy()]] = k
@@ -98,7 +101,7 @@ def match_terms(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
         ok = nxt < n
         alive, joined, nxt = alive[ok], joined[ok], nxt[ok]
         ok = sent[nxt] == sent[alive]
-        alive, joined, nxt = alive[ok], joined[ok] + words[nxt[ok]], nxt[ok]
+        alive, joined, nxt = alive[ok], joined[ok] + distinct[code[nxt[ok]]], nxt[ok]
         ok = pd.Series(joined).isin(prefixes).to_numpy()
         alive, joined = alive[ok], joined[ok]
     keep, until = [], -1
@@ -107,7 +110,7 @@ def match_terms(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
             keep.append(i)
             until = i + best[i]
     keep = np.array(keep, dtype=int)
-    hit_terms = ["".join(words[i:i + best[i]]) for i in keep]
+    hit_terms = ["".join(distinct[code[i:i + best[i]]]) for i in keep]
     out = tok.loc[keep, ["doc_id", "year", "para_id", "sent_id", "token_id"]].reset_index(drop=True)
     out["n_tokens"] = best[keep]
     out["term"] = hit_terms
@@ -185,6 +188,18 @@ def one_mention_one_hit(hits: pd.DataFrame, tokens: pd.DataFrame, rules: PhraseR
     return out[keep].reset_index(drop=True)
 
 
+def terms_inside(words, terms: list[str]) -> dict[str, list[str]]:
+    """For each of ``words`` that contains at least one of ``terms`` as a substring: those terms, in
+    ``terms`` order (a word equal to a term contains it).  One regular-expression scan finds the words
+    that hold any term (an alternation of all terms matches wherever one of them occurs); only those are
+    checked term by term.  Words holding no term are absent."""
+    terms = [t for t in terms if t]
+    if not terms:
+        return {}
+    finder = re.compile("|".join(re.escape(t) for t in sorted(set(terms), key=lambda t: (-len(t), t))))
+    return {w: [t for t in terms if t in w] for w in words if finder.search(w)}
+
+
 def term_audit(tokens: pd.DataFrame, sentences: pd.DataFrame, codebook: pd.DataFrame,
                hits: pd.DataFrame) -> pd.DataFrame:
     """Per term: whole-token hits against raw substring occurrences in the same sentences.
@@ -199,10 +214,15 @@ def term_audit(tokens: pd.DataFrame, sentences: pd.DataFrame, codebook: pd.DataF
     counted = hits.groupby("term").size()
     vocab = tokens["token"].astype(str).value_counts()
     vocab = vocab.sort_index(kind="stable").sort_values(ascending=False, kind="stable")  # by count, ties by token
-    words = list(vocab.items())
+    hosts_of: dict[str, list[tuple[str, int]]] = {}     # term -> longer tokens holding it, in vocab order
+    inside = terms_inside(vocab.index, list(dict.fromkeys(codebook["term"])))
+    for word, n in vocab.items():
+        for term in inside.get(word, ()):
+            if term != word:
+                hosts_of.setdefault(term, []).append((word, n))
     rows = []
     for term, cat in zip(codebook["term"], codebook["category"]):
-        hosts = [(t, c) for t, c in words if term in t and t != term]
+        hosts = hosts_of.get(term, [])
         sub = text.count(term)
         got = int(counted.get(term, 0))
         nested = sum(int(n) * other.count(term) for other, n in counted.items() if other != term and term in other)
@@ -230,11 +250,12 @@ def priority_counts(hits: pd.DataFrame, paragraphs: pd.DataFrame, categories: li
     if unknown:
         raise CorpusError(f"hits of categories not in the codebook: {', '.join(unknown)}")
     table = pd.crosstab([hits["doc_id"], hits["para_id"]], hits["category"]) if len(hits) else None
+    if table is not None:
+        table = table.reindex(pd.MultiIndex.from_arrays([base["doc_id"], base["para_id"]]), fill_value=0)
     out = base.copy()
     for cat in categories:
         if table is not None and cat in table.columns:
-            col = table[cat]
-            out[cat] = [int(col.get((d, p), 0)) for d, p in zip(base["doc_id"], base["para_id"])]
+            out[cat] = table[cat].to_numpy(dtype=np.int64)
         else:
             out[cat] = 0
     return out

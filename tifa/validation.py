@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .files import CorpusError, lexicon_header_line, read_lexicon_csv
+from .priorities import terms_inside
 
 DECISIONS = ("code", "exclude")
 DECISION_COLUMNS = ["token", "decision", "category", "reason"]
@@ -55,13 +56,13 @@ def compound_tokens(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFram
     tok = tokens[~tokens["is_punct"].astype(bool)] if "is_punct" in tokens.columns else tokens
     types = tok.groupby(tok["token"].astype(str)).agg(occurrences=("doc_id", "size"), n_docs=("doc_id", "nunique"))
     rows = []
-    for word, r in types.iterrows():
-        if word in terms:
+    holding = terms_inside(types.index, list(terms))
+    for word, occurrences, n_docs in zip(types.index, types["occurrences"], types["n_docs"]):
+        if word in terms or word not in holding:
             continue
-        inside = sorted((t for t in terms if t in word), key=lambda t: (-len(t), t))
-        if inside:
-            rows.append((word, int(r.occurrences), int(r.n_docs), ";".join(inside),
-                         ";".join(sorted({terms[t] for t in inside}))))
+        inside = sorted(holding[word], key=lambda t: (-len(t), t))
+        rows.append((word, int(occurrences), int(n_docs), ";".join(inside),
+                     ";".join(sorted({terms[t] for t in inside}))))
     return pd.DataFrame(rows, columns=["token", "occurrences", "n_docs", "contained", "categories"])
 
 
@@ -124,17 +125,30 @@ def hit_spans(hits: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
     (the tokens of the paragraph joined in token order, i.e. the clean text without whitespace):
     adds ``para_text``, ``start`` and ``end`` (end exclusive, covering all ``n_tokens`` tokens)."""
     needed = hits[["doc_id", "para_id"]].drop_duplicates()
-    tok = tokens.merge(needed, on=["doc_id", "para_id"])
-    tok = tok.sort_values(["doc_id", "token_id"], kind="stable")   # only the paragraphs of the hits
-    words = tok["token"].astype(str)
-    offset = words.str.len().groupby([tok["doc_id"], tok["para_id"]]).cumsum() - words.str.len()
-    start_of = dict(zip(zip(tok["doc_id"], tok["token_id"]), offset))
-    end_of = dict(zip(zip(tok["doc_id"], tok["token_id"]), offset + words.str.len()))
-    text_of = words.groupby([tok["doc_id"], tok["para_id"]]).agg("".join)
+    tok = tokens[["doc_id", "para_id", "token_id", "token"]].merge(needed, on=["doc_id", "para_id"])
+    tok = tok.sort_values(["doc_id", "token_id"], kind="stable").reset_index(drop=True)  # the hits' paragraphs
+    words = tok["token"].astype(str).tolist()
+    length = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    para = tok.groupby(["doc_id", "para_id"], sort=False).ngroup().to_numpy()
+    offset = pd.Series(length).groupby(para).cumsum().to_numpy() - length     # characters before, in its paragraph
+    by_para = np.argsort(para, kind="stable")                                   # each paragraph's tokens, in order
+    cuts = np.flatnonzero(np.diff(para[by_para])) + 1
+    text_of = {(tok.at[int(idx[0]), "doc_id"], tok.at[int(idx[0]), "para_id"]): "".join(words[i] for i in idx)
+               for idx in (np.split(by_para, cuts) if len(by_para) else [])}
+    where = pd.MultiIndex.from_arrays([tok["doc_id"], tok["token_id"]])
+
+    def row_of(token_ids: pd.Series) -> np.ndarray:
+        at = where.get_indexer(pd.MultiIndex.from_arrays([hits["doc_id"], token_ids]))
+        if (at < 0).any():
+            i = int(np.flatnonzero(at < 0)[0])
+            raise KeyError((hits["doc_id"].iloc[i], int(token_ids.iloc[i])))
+        return at
+
+    first, last = row_of(hits["token_id"]), row_of(hits["token_id"] + hits["n_tokens"] - 1)
     out = hits.copy()
     out["para_text"] = [text_of.get((d, p), "") for d, p in zip(out["doc_id"], out["para_id"])]
-    out["start"] = [int(start_of[(d, t)]) for d, t in zip(out["doc_id"], out["token_id"])]
-    out["end"] = [int(end_of[(d, t + n - 1)]) for d, t, n in zip(out["doc_id"], out["token_id"], out["n_tokens"])]
+    out["start"] = offset[first]
+    out["end"] = offset[last] + length[last]
     return out
 
 
