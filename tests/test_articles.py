@@ -102,6 +102,11 @@ def test_ids_are_per_document_in_text_order_and_sentences_get_them():
     assert list(with_ids.columns) == ["doc_id", "year", "para_id", "article_id", "sent_id", "text"]
     with pytest.raises(CorpusError, match="not in the paragraph table"):
         add_article_ids(sentences.assign(para_id=[9, 2, 1]), out)
+    with pytest.raises(CorpusError, match="lists a paragraph twice"):
+        add_article_ids(sentences, pd.concat([out, out.head(1)], ignore_index=True))
+    shuffled = sentences.iloc[[2, 0, 1]].set_axis([7, 8, 9])     # any index in; rows keep their order
+    assert add_article_ids(shuffled, out)["article_id"].tolist() == [1, 2, 1]
+    assert add_article_ids(shuffled, out).index.tolist() == [0, 1, 2]
 
 
 def test_rules_file_errors_name_the_setting(tmp_path):

@@ -151,12 +151,13 @@ def assign_articles(paragraphs: pd.DataFrame, rules: ArticleRules,
 def add_article_ids(table: pd.DataFrame, paragraphs: pd.DataFrame) -> pd.DataFrame:
     """``table`` (sentences, tokens: any table with doc_id and para_id) with the ``article_id`` of its
     paragraph inserted after ``para_id``.  A row whose paragraph is unknown is an error."""
-    key = paragraphs[["doc_id", "para_id", "article_id"]]
-    merged = table.drop(columns=["article_id"], errors="ignore").merge(key, on=["doc_id", "para_id"], how="left",
-                                                                       validate="many_to_one")
-    if merged["article_id"].isna().any():
-        bad = merged.loc[merged["article_id"].isna(), ["doc_id", "para_id"]].drop_duplicates().head(3)
+    known = pd.MultiIndex.from_arrays([paragraphs["doc_id"], paragraphs["para_id"]])
+    if not known.is_unique:
+        raise CorpusError(f"the paragraph table lists a paragraph twice: {known[known.duplicated()][:3].tolist()}")
+    row = known.get_indexer(pd.MultiIndex.from_arrays([table["doc_id"], table["para_id"]]))
+    if (row < 0).any():      # looked up, not merged: a large token table is not copied
+        bad = table.loc[row < 0, ["doc_id", "para_id"]].drop_duplicates().head(3)
         raise CorpusError(f"rows whose paragraph is not in the paragraph table: {bad.to_records(index=False).tolist()}")
-    cols = [c for c in merged.columns if c != "article_id"]
-    cols.insert(cols.index("para_id") + 1, "article_id")
-    return merged[cols].astype({"article_id": int})
+    out = table.drop(columns=["article_id"], errors="ignore").set_axis(pd.RangeIndex(len(table)), axis=0)
+    out.insert(out.columns.get_loc("para_id") + 1, "article_id", paragraphs["article_id"].to_numpy()[row].astype(int))
+    return out
