@@ -631,8 +631,13 @@ def direction_leave_one_out(counts: pd.DataFrame, codebook: pd.DataFrame, docume
             return _end_points(counts, cats, ids[1])[0] - _end_points(counts, cats, ids[0])[0], tuple(map(tuple, ids))
 
         full, full_ends = change(docs)
+        end_years = {docs["year"].min(), docs["year"].max()}
+        year_of = dict(zip(docs["doc_id"], docs["year"]))
         tried = []
         for d in sorted(docs["doc_id"]):
+            if year_of[d] not in end_years:     # a middle year's document leaves both ends as they are
+                tried.append((d, full, full_ends))
+                continue
             res = change(docs[docs["doc_id"] != d])
             tried.append((d, None, None) if res is None else (d, *res))
         for j, cat in enumerate(cats):
