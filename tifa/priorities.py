@@ -322,9 +322,10 @@ def resample_units(units: pd.DataFrame, categories: list[str], doc_ids: list[str
     rng = np.random.default_rng(seed)
     cols = list(categories) + ["chars"]
     ordered = units.sort_values(["doc_id", "unit_id"], kind="stable")
+    rows_of = {doc: g.to_numpy(dtype=float) for doc, g in ordered.groupby("doc_id", sort=False)[cols]}
     out = {}
     for doc in sorted(set(doc_ids)):
-        m = ordered.loc[ordered["doc_id"] == doc, cols].to_numpy(dtype=float)
+        m = rows_of.get(doc, np.zeros((0, len(cols))))
         n = len(m)
         if n == 0:
             out[doc] = np.zeros((n_resamples, len(cols)))
