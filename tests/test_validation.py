@@ -32,6 +32,7 @@ def test_compound_tokens_and_undecided():
     assert c.set_index("token").loc["清廉卫东", "occurrences"] == 2
     dec = pd.DataFrame({"token": ["清廉卫东"], "decision": ["code"], "category": ["clean_gov"], "reason": ["r"]})
     assert list(undecided_compounds(TOKENS, CODEBOOK, dec)["token"]) == ["经济社会"]
+    assert undecided_compounds(TOKENS, CODEBOOK, dec, c).equals(undecided_compounds(TOKENS, CODEBOOK, dec))
 
 
 def test_apply_adds_coded_compounds_only():

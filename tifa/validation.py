@@ -53,7 +53,9 @@ def compound_tokens(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFram
     token, occurrences, n_docs, contained (the terms inside, longest first, ";"-joined),
     categories (their categories, sorted, ";"-joined).  Sorted by token."""
     terms = dict(zip(codebook["term"], codebook["category"]))
-    tok = tokens[~tokens["is_punct"].astype(bool)] if "is_punct" in tokens.columns else tokens
+    tok = tokens[["token", "doc_id"]]
+    if "is_punct" in tokens.columns:
+        tok = tok[~tokens["is_punct"].astype(bool).to_numpy()]
     types = tok.groupby(tok["token"].astype(str)).agg(occurrences=("doc_id", "size"), n_docs=("doc_id", "nunique"))
     rows = []
     holding = terms_inside(types.index, list(terms))
@@ -66,10 +68,12 @@ def compound_tokens(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows, columns=["token", "occurrences", "n_docs", "contained", "categories"])
 
 
-def undecided_compounds(tokens: pd.DataFrame, codebook: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+def undecided_compounds(tokens: pd.DataFrame, codebook: pd.DataFrame, decisions: pd.DataFrame,
+                        compounds: pd.DataFrame | None = None) -> pd.DataFrame:
     """The compound tokens (``compound_tokens``) that ``decisions`` does not decide: on a new corpus the
-    first list to read, each to be coded or excluded in codebook_decisions.csv."""
-    c = compound_tokens(tokens, codebook)
+    first list to read, each to be coded or excluded in codebook_decisions.csv.  ``compounds``: the
+    result of ``compound_tokens(tokens, codebook)`` if already computed (not computed again)."""
+    c = compound_tokens(tokens, codebook) if compounds is None else compounds
     return c[~c["token"].isin(set(decisions["token"]))].reset_index(drop=True)
 
 
@@ -125,7 +129,9 @@ def hit_spans(hits: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
     (the tokens of the paragraph joined in token order, i.e. the clean text without whitespace):
     adds ``para_text``, ``start`` and ``end`` (end exclusive, covering all ``n_tokens`` tokens)."""
     needed = hits[["doc_id", "para_id"]].drop_duplicates()
-    tok = tokens[["doc_id", "para_id", "token_id", "token"]].merge(needed, on=["doc_id", "para_id"])
+    tok = tokens[["doc_id", "para_id", "token_id", "token"]]
+    tok = tok[tok["doc_id"].isin(set(needed["doc_id"])).to_numpy()]     # the hits' documents first: a cheap filter
+    tok = tok.merge(needed, on=["doc_id", "para_id"])
     tok = tok.sort_values(["doc_id", "token_id"], kind="stable").reset_index(drop=True)  # the hits' paragraphs
     words = tok["token"].astype(str).tolist()
     length = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
