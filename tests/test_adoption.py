@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tifa.files import CorpusError
@@ -154,6 +154,52 @@ def test_first_use_interval_contains_the_true_first_use(doc_days, levels, intro_
     assert 0 <= r["lag_months_min"] <= r["lag_months_max"]
 
 
+def plain_text_choice(bounds: pd.DataFrame, present: set[str], introduced: str = "") -> dict:
+    """What first_use_interval reads off the texts, chosen by plain loops over them (the code before
+    the texts were read as arrays): texts certainly after the introduction, the status if no text has
+    the formula, the first text with it and the last text without it.  The rest of its record is
+    computed from these alone."""
+    from tifa.corpus import date_bounds
+
+    docs = sorted(bounds[["doc_id", "date", "date_lo", "date_hi"]].itertuples(index=False),
+                  key=lambda d: (d.date_lo, d.date_hi, d.doc_id))
+    intro_lo, intro_hi = date_bounds(introduced) if introduced else (None, None)
+    after = sum(d.date_lo >= intro_hi for d in docs) if intro_hi is not None else None
+    with_it = [d for d in docs if d.doc_id in present]
+    if not with_it:
+        status = ("absent" if intro_lo is None or after else
+                  "introduced after last text" if all(d.date_hi < intro_lo for d in docs) else "undetermined")
+        return {"texts_after_introduction": after, "status": status, "first_seen_doc": "", "last_absent_doc": ""}
+    first = min(with_it, key=lambda d: (d.date_hi, d.date_lo, d.doc_id))
+    before = [d for d in docs if d.doc_id not in present and d.date_hi < first.date_lo
+              and (intro_lo is None or d.date_hi >= intro_lo)]
+    return {"texts_after_introduction": after, "first_seen_doc": first.doc_id,
+            "last_absent_doc": before[-1].doc_id if before else ""}
+
+
+@settings(max_examples=300, deadline=None)
+@given(docs=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 2), st.booleans()), min_size=1, max_size=12),
+       intro=st.one_of(st.none(), st.tuples(st.integers(0, 40), st.integers(0, 2))))
+@example(docs=[(5, 2, False)], intro=(5, 1))  # a text on the introduction's earliest day: undetermined
+@example(docs=[(5, 2, True), (5, 1, False), (4, 0, False)], intro=(3, 1))
+def test_first_use_interval_matches_the_plain_loops(docs, intro):
+    """The array version (texts sorted once, bounds compared as arrays, shared through ``dated`` by
+    adoption_table) chooses exactly the texts the plain loops choose: few distinct months, so many texts
+    share or overlap their dates (ties broken by date_lo, date_hi, doc_id)."""
+    from tifa.adoption import _dated_documents
+
+    month = lambda m, lv: coarsen(pd.Timestamp("2018-01-01") + pd.DateOffset(months=m), lv)
+    table = pd.DataFrame({"doc_id": [f"d{i:02d}" for i in range(len(docs))][::-1],  # ids not in date order
+                          "year": 2018, "date": [month(m, lv) for m, lv, _ in docs]})
+    bounds = document_date_bounds(table)
+    present = {d for d, (_, _, has) in zip(table["doc_id"], docs) if has}
+    introduced = month(*intro) if intro else ""
+    expected = plain_text_choice(bounds, present, introduced)
+    got = first_use_interval(bounds, present, introduced)
+    assert {k: got[k] for k in expected} == expected
+    assert first_use_interval(bounds, present, introduced, _dated_documents(bounds)) == got
+
+
 # --- counting --------------------------------------------------------------------------------
 def test_count_formulae_uses_notebook_03_counting_nested_and_variants():
     st = rhetoric_settings()
@@ -228,6 +274,23 @@ def test_adoption_by_year_has_zero_rows_for_years_with_texts_and_none_for_missin
     assert dens.loc[(2021, "central"), "occurrences"] == 2  # the nested one is left out of the density
     with pytest.raises(ValueError, match="2023"):
         adoption_by_year(COUNTS, DOCS, FORMULAE, CHARS.drop(2023))
+
+
+def test_adoption_by_year_sums_match_a_plain_sum_per_term_and_year():
+    """The per-(term, year) look-up (a dict of the grouped sums) equals summing the counts directly:
+    two texts in one year, a term counted in several rows of one text, a count row of an unlisted term."""
+    docs = pd.DataFrame({"doc_id": ["a", "b", "c"], "year": [2019, 2019, 2021], "date": ["2019", "2019-05", "2021"]})
+    counts = pd.DataFrame({"doc_id": ["a", "b", "b", "c", "c"], "term": ["甲", "甲", "甲", "乙", "丙"],
+                           "count": [2, 1, 4, 3, 5], "nested": [1, 0, 2, 0, 1]})
+    formulae = pd.DataFrame({"term": ["甲", "乙"], "origin": ["central", "local"]})
+    by = adoption_by_year(counts, docs, formulae, pd.Series({2019: 1000, 2021: 500}))
+    year_of = counts["doc_id"].map(dict(zip(docs["doc_id"], docs["year"])))
+    for row in by.itertuples():
+        mine = counts[(counts["term"] == row.term) & (year_of == row.year)]
+        assert (row.occurrences, row.nested) == (mine["count"].sum(), mine["nested"].sum())
+        assert row.n_texts == (docs["year"] == row.year).sum()
+    assert by[["term", "year", "occurrences"]].values.tolist() == [["甲", 2019, 7], ["甲", 2021, 0],
+                                                                   ["乙", 2019, 0], ["乙", 2021, 3]]
 
 
 def test_empty_inputs_give_empty_tables_not_errors():

@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from .files import CorpusError, read_lexicon_csv
@@ -92,15 +94,36 @@ def count_formulae(body: pd.DataFrame, terms: list[str], st: RhetoricSettings,
     return out.sort_values(["doc_id", "term"], kind="stable").reset_index(drop=True)
 
 
-def _dated_documents(bounds: pd.DataFrame) -> list:
+class _DatedDocuments(NamedTuple):
+    """The texts of a ``bounds`` table as ``first_use_interval`` reads them, built once per table
+    (``_dated_documents``) so that dating many formulae does not re-sort or re-scan the texts."""
+
+    rows: list                      # (doc_id, date, date_lo, date_hi), sorted by date_lo, date_hi, doc_id
+    lo: np.ndarray                  # date_lo of each row, as int64 nanoseconds (the Timestamps' own values)
+    hi: np.ndarray                  # date_hi likewise
+    latest_rank: np.ndarray         # each row's place in the order date_hi, date_lo, doc_id
+    index_of: dict[str, list[int]]  # doc_id -> its row(s)
+
+
+def _dated_documents(bounds: pd.DataFrame) -> _DatedDocuments:
     """The rows of ``bounds`` (doc_id, date, date_lo, date_hi) sorted by date_lo, date_hi, doc_id: the
-    order ``first_use_interval`` reads them in (computed once per table by ``adoption_table``)."""
-    return sorted(bounds[["doc_id", "date", "date_lo", "date_hi"]].itertuples(index=False),
+    order ``first_use_interval`` reads them in, with their bounds as arrays (computed once per table
+    by ``adoption_table``)."""
+    rows = sorted(bounds[["doc_id", "date", "date_lo", "date_hi"]].itertuples(index=False),
                   key=lambda d: (d.date_lo, d.date_hi, d.doc_id))
+    lo = np.array([d.date_lo.value for d in rows], dtype=np.int64)
+    hi = np.array([d.date_hi.value for d in rows], dtype=np.int64)
+    by_latest = sorted(range(len(rows)), key=lambda i: (rows[i].date_hi, rows[i].date_lo, rows[i].doc_id))
+    latest_rank = np.empty(len(rows), dtype=np.int64)
+    latest_rank[by_latest] = np.arange(len(rows))
+    index_of: dict[str, list[int]] = {}
+    for i, d in enumerate(rows):
+        index_of.setdefault(d.doc_id, []).append(i)
+    return _DatedDocuments(rows, lo, hi, latest_rank, index_of)
 
 
 def first_use_interval(bounds: pd.DataFrame, present: set[str] | list[str], introduced: str = "",
-                       dated: list | None = None) -> dict:
+                       dated: _DatedDocuments | None = None) -> dict:
     """Bracket the first local use of one formula by the corpus' dated texts.
 
     ``bounds`` is document_date_bounds(documents); ``present`` the doc_ids of texts containing the
@@ -123,10 +146,12 @@ def first_use_interval(bounds: pd.DataFrame, present: set[str] | list[str], intr
     - a formula in a text dated entirely before its introduction: status "dating conflict", no lag.
     Statuses are the keys of ADOPTION_STATUS.  Dates are returned as ISO strings ("" if none).
     ``dated``: ``_dated_documents(bounds)``, if the caller has it already (one sort for many formulae).
+    The texts are compared as arrays of their bounds; tests/test_adoption.py checks the result against
+    the rules above written as plain loops over the texts.
     """
     present = set(present)
     docs = _dated_documents(bounds) if dated is None else dated
-    unknown = present - {d.doc_id for d in docs} if present else set()
+    unknown = {p for p in present if p not in docs.index_of}
     if unknown:
         raise ValueError(f"doc_id(s) not in the documents table: {', '.join(sorted(unknown))}")
     iso = lambda t: "" if t is None else pd.Timestamp(t).strftime("%Y-%m-%d")  # noqa: E731
@@ -134,24 +159,29 @@ def first_use_interval(bounds: pd.DataFrame, present: set[str] | list[str], intr
     rec = {"first_seen_doc": "", "first_seen_date": "", "last_absent_doc": "", "last_absent_date": "",
            "first_use_earliest": "", "first_use_latest": "", "lag_months_min": None,
            "lag_months_max": None, "left_censored": False,
-           "texts_after_introduction": sum(d.date_lo >= intro_hi for d in docs) if intro_hi is not None
-           else None}
-    with_it = [d for d in docs if d.doc_id in present]
+           # date_lo is sorted: the texts with date_lo >= intro_hi are the ones after its insertion point
+           "texts_after_introduction": len(docs.rows) - int(np.searchsorted(docs.lo, intro_hi.value, "left"))
+           if intro_hi is not None else None}
+    with_it = sorted(i for p in present for i in docs.index_of[p])
     if not with_it:
         if intro_lo is None or rec["texts_after_introduction"]:
             rec["status"] = "absent"
-        elif all(d.date_hi < intro_lo for d in docs):
+        elif not (docs.hi >= intro_lo.value).any():
             rec["status"] = "introduced after last text"
         else:
             rec["status"] = "undetermined"
         return rec
-    first = min(with_it, key=lambda d: (d.date_hi, d.date_lo, d.doc_id))
+    first = docs.rows[with_it[int(np.argmin(docs.latest_rank[with_it]))]]
     rec.update(first_seen_doc=first.doc_id, first_seen_date=first.date, first_use_latest=iso(first.date_hi))
-    before = [d for d in docs if d.doc_id not in present and d.date_hi < first.date_lo
-              and (intro_lo is None or d.date_hi >= intro_lo)]
+    # a text with date_hi < first.date_lo has date_lo < first.date_lo: it lies before that insertion point;
+    # and it lacks the formula (a text with it has date_hi >= first.date_hi >= first.date_lo)
+    k = int(np.searchsorted(docs.lo, first.date_lo.value, "left"))
+    before = docs.hi[:k] < first.date_lo.value
+    if intro_lo is not None:
+        before &= docs.hi[:k] >= intro_lo.value
     earliest = None
-    if before:
-        last = before[-1]  # docs are sorted by date_lo, date_hi, doc_id
+    if before.any():
+        last = docs.rows[k - 1 - int(np.argmax(before[::-1]))]  # the latest (rows sorted by date_lo, date_hi, doc_id)
         rec.update(last_absent_doc=last.doc_id, last_absent_date=last.date)
         earliest = last.date_lo + pd.Timedelta(days=1)
     if intro_lo is not None and first.date_hi < intro_lo:
@@ -182,7 +212,7 @@ def adoption_table(counts: pd.DataFrame, documents: pd.DataFrame, formulae: pd.D
     first-seen year on) and last_seen_date.  Sorted by origin, introduced, term.
     """
     bounds = document_date_bounds(documents)
-    bad = sorted(set(counts["doc_id"]) - set(bounds["doc_id"]))
+    bad = sorted(set(counts["doc_id"].tolist()) - set(bounds["doc_id"]))
     if bad:
         raise CorpusError(f"counts name doc_id(s) absent from the documents table: {', '.join(bad)}")
     bad_origin = sorted(set(formulae["origin"]) - {"central", "local"})
@@ -192,11 +222,14 @@ def adoption_table(counts: pd.DataFrame, documents: pd.DataFrame, formulae: pd.D
     all_years = set(year_of.values())
     order = {d: i for i, d in enumerate(bounds["doc_id"])}
     pos = counts[counts["count"] > 0]
-    docs_of = pos.groupby("term")["doc_id"].agg(set).to_dict()
+    docs_of: dict[str, set[str]] = {}
+    for term, doc_id in zip(pos["term"].tolist(), pos["doc_id"].tolist()):
+        docs_of.setdefault(term, set()).add(doc_id)
     total_of = pos.groupby("term")["count"].sum().to_dict()
     nested_of = pos.groupby("term")["nested"].sum().to_dict() if "nested" in pos.columns else {}
     rows = []
     dated = _dated_documents(bounds)
+    dates = bounds["date"].tolist()
     for f in formulae.itertuples(index=False):
         present = docs_of.get(f.term, set())
         intro = str(getattr(f, "introduced", "") or "").strip() if f.origin == "central" else ""
@@ -209,7 +242,7 @@ def adoption_table(counts: pd.DataFrame, documents: pd.DataFrame, formulae: pd.D
                    n_docs=len(present),
                    years_present=";".join(map(str, present_years)), n_years_present=len(present_years),
                    n_years_observed=sum(y >= present_years[0] for y in all_years) if present_years else 0,
-                   last_seen_date=bounds["date"].iloc[order[last_seen]] if last_seen else "")
+                   last_seen_date=dates[order[last_seen]] if last_seen else "")
         rows.append(rec)
     cols = ["term", "origin", "english", "level", "kind", "introduced", "status", "first_seen_doc", "first_seen_date",
             "last_absent_doc", "last_absent_date", "first_use_earliest", "first_use_latest",
@@ -238,9 +271,10 @@ def adoption_by_year(counts: pd.DataFrame, documents: pd.DataFrame, formulae: pd
     doc_year = documents.set_index("doc_id")["year"].astype(int)
     counts = counts if "nested" in counts.columns else counts.assign(nested=0)
     c = counts.assign(year=counts["doc_id"].map(doc_year)).groupby(["term", "year"])[["count", "nested"]].sum()
+    found = {key: (int(n), int(k)) for key, n, k in zip(c.index, c["count"].tolist(), c["nested"].tolist())}
     n_texts = documents.groupby("year")["doc_id"].nunique()
-    rows = [(f.term, f.origin, y, int(n_texts[y]), *(int(v) for v in (c.loc[(f.term, y)] if (f.term, y) in c.index
-                                                                     else (0, 0))))
+    n_texts = {y: int(n_texts[y]) for y in years}
+    rows = [(f.term, f.origin, y, n_texts[y], *found.get((f.term, y), (0, 0)))
             for f in formulae.itertuples(index=False) for y in years]
     out = pd.DataFrame(rows, columns=["term", "origin", "year", "n_texts", "occurrences", "nested"])
     out["per_10k"] = out["occurrences"] / out["year"].map(chars_by_year).astype(float) * 1e4
