@@ -80,12 +80,17 @@ def match_terms(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     if tokens.empty or not term_cat:
         return pd.DataFrame({c: pd.Series(dtype=object if c in ("doc_id", "term", "category") else int)
                              for c in cols})
-    tok = (tokens[["doc_id", "year", "para_id", "sent_id", "token_id", "token"]]
-           .sort_values(["doc_id", "token_id"], kind="stable").reset_index(drop=True))
+    # in text order: documents by doc_id (as text), tokens by token_id; sorted on integer codes, which
+    # gives the order of sort_values(["doc_id", "token_id"], kind="stable") without sorting strings
+    doc_code = pd.factorize(tokens["doc_id"], sort=True)[0]
+    order = np.lexsort((tokens["token_id"].to_numpy(), doc_code))
+    tok = tokens[["doc_id", "year", "para_id", "sent_id", "token_id", "token"]].take(order).reset_index(drop=True)
     # each token as a code into its distinct strings: no Python string per token of the corpus
     code, distinct = pd.factorize(tok["token"].astype(str), use_na_sentinel=False)
     distinct = np.asarray(distinct, dtype=object)
-    sent = tok.groupby(["doc_id", "sent_id"], sort=False).ngroup().to_numpy()
+    sent_id = tok["sent_id"].to_numpy(dtype=np.int64)
+    sent_id = sent_id - sent_id.min() if len(sent_id) else sent_id
+    sent = doc_code[order].astype(np.int64) * (int(sent_id.max(initial=0)) + 1) + sent_id   # equal iff same sentence
     n = len(code)
     best = np.zeros(n, dtype=int)
     # Runs are extended one token at a time from the positions whose text so far begins some term
