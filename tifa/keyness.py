@@ -368,7 +368,7 @@ def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int
             _article_keys(kept_all)   # raises: the dispersion rule and the interval need articles
         kept_all = kept_all.assign(article_id=0)
     frames = []
-    for i, (label, doc_ids) in enumerate(comparison_groups(documents)):
+    for label, doc_ids in comparison_groups(documents):
         docs = documents[documents["doc_id"].isin(doc_ids)]
         years = sorted(docs["year"].unique())
         if len(years) < 2:
@@ -428,14 +428,16 @@ def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int
                 kw["n_tested"], kw["p_threshold"] = m, alpha / m
                 kw = kw.sort_values("term", kind="stable").sort_values("g2", ascending=False, kind="stable")
                 kw = kw[KEYNESS_COLUMNS].reset_index(drop=True)
-            frames.append(kw.assign(comparison=label, year=years[yi], _g=i))
+            kw.insert(0, "comparison", label)
+            kw.insert(1, "year", years[yi])
+            frames.append(kw)
     cols = ["comparison", "year"] + KEYNESS_COLUMNS
     if not frames:
         return pd.DataFrame({c: [] for c in cols})
-    out = pd.concat(frames, ignore_index=True)
-    out = out.sort_values("term", kind="stable").sort_values("g2", ascending=False, kind="stable")
-    out = out.sort_values(["_g", "year"], kind="stable")
-    return out[cols].reset_index(drop=True)
+    # frames come by comparison (comparison_groups order), then year (ascending), each sorted by g2
+    # descending, ties by term: their concatenation is already in the documented order (no re-sort,
+    # which at millions of tests had held several copies of the table at once)
+    return pd.concat(frames, ignore_index=True)
 
 
 def keyness_survival(kw: pd.DataFrame) -> pd.DataFrame:
