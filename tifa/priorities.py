@@ -420,9 +420,12 @@ def attention(counts: pd.DataFrame, categories: list[str], units: pd.Series,
     """
     k = len(categories)
     rows = []
+    cols = list(categories) + ["chars"]
+    # per-document sums once (whole numbers, so any order of summation gives the same float sums)
+    per_doc = counts.groupby("doc_id", sort=False)[cols].sum().astype(float)
     for unit, docs in units.groupby(units, sort=True):
         doc_list = sorted(docs.index)
-        obs = counts.loc[counts["doc_id"].isin(doc_list), list(categories) + ["chars"]].to_numpy(float).sum(axis=0)
+        obs = per_doc.reindex(doc_list, fill_value=0.0).to_numpy(float).sum(axis=0)
         rep = sum(draws[d] for d in doc_list)
         hits, chars = obs[:k], obs[k]
         total = hits.sum()
