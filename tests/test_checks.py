@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tifa.config import GOLD, LEXICON
 from tifa.segmentation import (
     lexicon_integrity, read_userdict, tokenize_sentences, tokenizer,
@@ -12,6 +14,7 @@ from tifa.gold import gold_mapping, read_gold
 from tifa.checks import (
     CHECK_COLUMNS, check_gold_coverage, check_hmm_choice, check_lexicon_integrity,
     check_tokenizer_agreement, checks_details, checks_summary, require_tokens_rejoin, sample_rows,
+    split_terms_by_sentence,
 )
 from tifa.files import CorpusError
 from tifa.gold import (
@@ -19,6 +22,41 @@ from tifa.gold import (
 )
 from tifa.checks import check_gold_test_draw
 from test_segmentation import GOLD, GOLD_TEST, GOLD_TEST_SAMPLE, _gold, _sentences, seg, sentences, tokens  # noqa: F401 (shared fixtures and helpers)
+
+
+def test_lexicon_integrity_check_takes_the_token_table_as_well_as_the_cut(seg):
+    """From the token table only the runs of the sentences with a split term are read; the rows are the
+    same as from the cut, also when a sentence id repeats across documents; a table that does not spell
+    the sentences is an error."""
+    texts = ["居民生活很好，民生改善", "民生", "别的", "居民生活", "民生民生"]
+    sent = pd.DataFrame({"doc_id": ["a", "a", "b", "c", "c"], "year": 2020, "para_id": 0, "sent_id": [0, 1, 0, 0, 1],
+                         "text": texts})
+    cut = [["居民", "生活", "很", "好", "，", "民", "生", "改善"], ["民生"], ["别的"], ["居民", "生活"], ["民生", "民", "生"]]
+    table = pd.DataFrame([(d, s, tok) for (d, s), toks in zip(zip(sent["doc_id"], sent["sent_id"]), cut) for tok in toks],
+                         columns=["doc_id", "sent_id", "token"])
+    integrity = lexicon_integrity(texts, cut, {"民生"})
+    from_cut = check_lexicon_integrity(sent, cut, integrity)
+    assert from_cut.n_problems == 3
+    assert check_lexicon_integrity(sent, table, integrity).problems.equals(from_cut.problems)
+    other_order = table.sort_values("doc_id", ascending=False, kind="stable")  # not the sentences' order: by key
+    assert check_lexicon_integrity(sent, other_order, integrity).problems.equals(from_cut.problems)
+    assert check_lexicon_integrity(sent, table, integrity, batch=1).problems.equals(from_cut.problems)
+    assert check_lexicon_integrity(sent, cut, integrity, batch=2).problems.equals(from_cut.problems)
+    with pytest.raises(CorpusError, match="does not spell"):
+        check_lexicon_integrity(sent, table.drop(index=0), integrity)
+    with pytest.raises(CorpusError, match="one run"):
+        check_lexicon_integrity(sent, pd.concat([table.drop(index=1), table.loc[[1]]]), integrity)
+    tokens = tokenize_sentences(sent, seg)
+    assert check_lexicon_integrity(sent, tokens, integrity).problems.equals(
+        check_lexicon_integrity(sent, [seg.cut(t) for t in texts], integrity).problems)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(alphabet="民生活居哈a", max_size=20), max_size=6),
+       terms=st.lists(st.text(alphabet="民生活居哈a", min_size=1, max_size=4), unique=True, max_size=6))
+def test_split_terms_by_sentence_is_the_plain_membership(texts, terms):
+    assert split_terms_by_sentence(texts, terms) == {i: [t for t in terms if t in text] for i, text in enumerate(texts)
+                                                      if any(t in text for t in terms)}
 
 
 def test_agreement_check_samples_with_the_seed_and_states_its_size():

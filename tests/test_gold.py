@@ -64,6 +64,28 @@ def test_stratified_sample_is_seeded_and_proportional():
 
 
 
+def test_stratified_sample_is_the_per_document_draw():
+    """The draw takes each document's rows by one groupby, not a scan per document: the same rows as
+    the plain loop (a filter per document, in doc_id order, one rng), on unsorted documents of any size."""
+    import numpy as np
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"doc_id": rng.choice(list("qwertyuiop"), 500), "sent_id": range(500),
+                       "text": [f"s{i}" for i in range(500)]})
+    for n in (1, 10, 37, 200):
+        got = sample_gold_sentences(df, n, 11)
+        counts = df.groupby("doc_id", sort=True).size()
+        quota = counts / counts.sum() * n
+        alloc = np.maximum(np.floor(quota).astype(int), 1)
+        for doc in list((quota - np.floor(quota)).sort_values(ascending=False, kind="stable").index)[:max(n - int(alloc.sum()), 0)]:
+            alloc[doc] += 1
+        draw = np.random.default_rng(11)
+        picked = []
+        for doc, k in alloc.items():
+            rows = df[df["doc_id"] == doc]
+            picked.append(rows.iloc[np.sort(draw.choice(len(rows), size=min(int(k), len(rows)), replace=False))])
+        assert got.equals(pd.concat(picked).reset_index(drop=True))
+
+
 def test_hmm_setting_is_the_one_the_gold_standard_prefers():
     gold = read_gold(GOLD)
     f1 = {hmm: segmentation_scores(gold["tokens"].tolist(), [tokenizer(hmm=hmm).cut(t) for t in gold["text"]])["f1"]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tifa.config import CACHE, GOLD, LEXICON, PROCESSED, project_paths
 from tifa.files import LexiconError, read_table
 from tifa.segmentation import (
-    codebook_terms, is_punct, lexicon_integrity, parallel_tokens, protected_terms,
+    codebook_terms, is_punct, lexicon_integrity, needle_hits, occurrence_counts, parallel_tokens, protected_terms,
     RARE_IDEOGRAPHS, read_split_exceptions, read_userdict, read_wordlist, STOPWORD_FILES, stopwords, token_pieces, tokenize_sentences, tokenizer,
 )
 from tifa.gold import read_gold
@@ -157,6 +157,43 @@ def test_an_unexcused_split_is_reported():
     exc = pd.DataFrame({"term": ["民生"], "context": ["居民生活"], "reason": ["straddles"]})
     assert lexicon_integrity(["居民生活很好，民生改善"], [["居民", "生活", "很", "好", "，", "民生", "改善"]],
                                {"民生"}, exc).loc[0, "ok"]
+
+
+_SCAN_CHARS = "民生活居哈a1、\U00020000"  # a non-BMP ideograph too
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(alphabet=_SCAN_CHARS, max_size=30), max_size=8),
+       needles=st.sets(st.text(alphabet=_SCAN_CHARS, min_size=1, max_size=5), max_size=8),
+       weights=st.lists(st.integers(0, 5), min_size=8, max_size=8), chunk=st.integers(1, 40))
+def test_one_scan_counts_as_str_count_does(texts, needles, weights, chunk):
+    """occurrence_counts / needle_hits (one scan for all needles, in chunks) against the plain
+    per-needle ``str.count``: overlapping needles (哈哈 in 哈哈哈), prefixes of each other, 1 to 5
+    characters, weights, chunks of any size."""
+    w = weights[:len(texts)]
+    assert occurrence_counts(texts, needles, chunk_chars=chunk) == {n: sum(t.count(n) for t in texts) for n in needles}
+    assert occurrence_counts(texts, needles, w, chunk) == {n: sum(k * t.count(n) for t, k in zip(texts, w)) for n in needles}
+    present: dict[int, set[str]] = {}
+    for first, offsets, hits in needle_hits(texts, needles, chunk):
+        for n, starts in hits.items():
+            for s in starts:
+                i = first + int((offsets <= s).sum()) - 1
+                assert texts[i].startswith(n, s - offsets[i - first]) and s + len(n) < offsets[i - first + 1]
+                present.setdefault(i, set()).add(n)
+    assert present == {i: {n for n in needles if n in t} for i, t in enumerate(texts) if any(n in t for n in needles)}
+
+
+def test_lexicon_integrity_takes_the_token_column_as_well_as_the_cut(seg, sentences):
+    """The token column of the table gives the same report as the cut (only the multiset of tokens counts)."""
+    texts = sentences["text"].tolist()[:400]
+    cut = [seg.cut(t) for t in texts]
+    terms = {p for t in protected_terms() for p in token_pieces(t)} | {"民生", "哈哈"}
+    column = pd.Series([tok for toks in cut for tok in toks])
+    report = lexicon_integrity(texts, cut, terms, read_split_exceptions())
+    assert report.equals(lexicon_integrity(texts, column, terms, read_split_exceptions()))
+    sep = "\x00"
+    plain = {t: (sep.join(texts).count(t), sep.join(column).count(t)) for t in terms}
+    assert {r.term: (r.occurrences, r.in_tokens) for r in report.itertuples()} == plain
 
 
 def test_keep_apart_entries_never_come_out_whole(seg, sentences):

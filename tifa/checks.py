@@ -12,7 +12,7 @@ import pandas as pd
 
 from .config import SEED
 from .files import CorpusError
-from .segmentation import SEGMENT_HMM, Segmenter
+from .segmentation import SEGMENT_HMM, Segmenter, needle_hits
 from .gold import segmentation_errors
 
 
@@ -134,32 +134,98 @@ def check_gold_coverage(mapping: pd.DataFrame) -> CheckReport:
                        _problems("gold coverage", rows), note)
 
 
-def check_lexicon_integrity(sentences: pd.DataFrame, cut: list[list[str]], integrity: pd.DataFrame,
-                            exceptions: pd.DataFrame | None = None) -> CheckReport:
+def check_lexicon_integrity(sentences: pd.DataFrame, tokens, integrity: pd.DataFrame,
+                            exceptions: pd.DataFrame | None = None, batch: int = 20_000) -> CheckReport:
     """Which sentences hold a split counted term (``lexicon_integrity`` rows with ``ok`` False)?
 
     A problem row names a sentence where a split term occurs more often (less the documented
     exceptions of ``split_exceptions.csv`` found in that sentence) than the tokens containing it, and
     shows the cut of the stretch.  Such a term is undercounted in notebooks 03-05: add a user word or a
-    split exception after reading the sentences.
+    split exception after reading the sentences.  ``tokens`` is the token table of ``sentences``
+    (``tokenize_sentences``) or their cut (a list of token lists, one per sentence).  Only the sentences
+    that contain a split term are looked at, each for the split terms it contains (found in one scan,
+    ``split_terms_by_sentence``); their tokens are taken from the table ``batch`` sentences at a time.
     """
     split = integrity.loc[~integrity["ok"], "term"].tolist()
     contexts = [] if exceptions is None else list(exceptions[["term", "context"]].itertuples(index=False))
+    if not isinstance(tokens, pd.DataFrame) and len(tokens) != len(sentences):
+        raise ValueError(f"{len(tokens)} cut sentences for {len(sentences)} sentences")
+    present = split_terms_by_sentence(sentences["text"].tolist(), split) if split else {}
+    at = sorted(present)
+    read = _token_reader(tokens, sentences) if isinstance(tokens, pd.DataFrame) and at else None
+    excused: dict[str, list[str]] = {}
+    for term, context in contexts:
+        excused.setdefault(term, []).append(context)
     problems = []
-    for (doc_id, sent_id, text), tokens in zip(sentences[["doc_id", "sent_id", "text"]].itertuples(index=False),
-                                               cut, strict=True):
-        for term in split:
-            occ = text.count(term)
-            if not occ:
-                continue
-            expected = occ - sum(text.count(c) for t, c in contexts if t == term)
-            got = sum(tok.count(term) for tok in tokens)
-            if got < expected:
-                problems.append((doc_id, sent_id, text, f"{term}: {expected} occurrence(s), {got} in tokens; cut "
-                                 + ", ".join(_stretch_cut(tokens, text, term))))
+    for k in range(0, len(at), batch):
+        rows = sentences.iloc[at[k:k + batch]]
+        doc_ids, sent_ids, texts = rows["doc_id"].tolist(), rows["sent_id"].tolist(), rows["text"].tolist()
+        cuts = read(at[k:k + batch], doc_ids, sent_ids, texts) if read else [tokens[i] for i in at[k:k + batch]]
+        for i, doc_id, sent_id, text, toks in zip(at[k:k + batch], doc_ids, sent_ids, texts, cuts, strict=True):
+            joined = "\x00".join(toks)  # in no term (``token_pieces``): the count is the tokens' sum
+            for term in present[i]:
+                occ = text.count(term)
+                expected = occ - sum(text.count(c) for c in excused.get(term, ()))
+                got = joined.count(term)
+                if got < expected:
+                    problems.append((doc_id, sent_id, text, f"{term}: {expected} occurrence(s), {got} in tokens; cut "
+                                     + ", ".join(_stretch_cut(toks, text, term))))
     note = f"{len(split)} term(s) split." if split else ""
     return CheckReport("no counted term is split", "sentences", len(sentences), len(sentences),
                        _problems("lexicon integrity", problems), note)
+
+
+def split_terms_by_sentence(texts: list[str], terms: list[str]) -> dict[int, list[str]]:
+    """For each text that contains some of ``terms``: those terms, in the order of ``terms`` (one scan
+    for all terms, ``needle_hits``; a text without any is left out)."""
+    rank = {term: r for r, term in enumerate(terms)}
+    pairs = []  # text index * len(terms) + rank of the term, one per occurrence
+    for first, offsets, hits in needle_hits(texts, set(terms)):
+        for term, starts in hits.items():
+            pairs.append((first + np.searchsorted(offsets, starts, side="right") - 1) * len(terms) + rank[term])
+    if not pairs:
+        return {}
+    text_at, term_at = np.divmod(np.unique(np.concatenate(pairs)), len(terms))
+    cuts = (np.flatnonzero(np.diff(text_at)) + 1).tolist()
+    names = [terms[r] for r in term_at.tolist()]
+    return {int(text_at[s]): names[s:e] for s, e in zip([0] + cuts, cuts + [len(names)])}
+
+
+def _token_reader(table: pd.DataFrame, sentences: pd.DataFrame):
+    """A function from sentences (their positions in ``sentences``, and lists of doc_id, sent_id, text)
+    to their tokens, read from their token table ``table`` (doc_id, sent_id, token; each sentence one run
+    of rows in text order, as ``tokenize_sentences`` writes it).
+
+    The runs are found once, from where doc_id or sent_id changes.  When they are the sentences one to
+    one, in order (the table of these sentences), a sentence's run is found by its position, else by its
+    key.  Its tokens are then a slice, taken for many sentences at once.  A sentence whose tokens do not
+    spell its text is an error: the table is not the cut of these sentences.
+    """
+    doc, sent = table["doc_id"], table["sent_id"]
+    start = np.flatnonzero((doc.ne(doc.shift()) | sent.ne(sent.shift())).to_numpy(dtype=bool, na_value=True))
+    end = np.append(start[1:], len(table))
+    aligned = (len(start) == len(sentences) and (sent.to_numpy()[start] == sentences["sent_id"].to_numpy()).all()
+               and (doc.iloc[start].to_numpy() == sentences["doc_id"].to_numpy()).all())
+    run: dict = {}
+    if not aligned:
+        run = dict(zip(zip(doc.iloc[start].tolist(), sent.iloc[start].tolist()), range(len(start))))
+        if len(run) < len(start):
+            raise CorpusError("token table: a sentence's tokens are not in one run of rows")
+    token = table["token"]
+
+    def read(at: list[int], doc_ids: list, sent_ids: list, texts: list[str]) -> list[list[str]]:
+        keys = list(zip(doc_ids, sent_ids))
+        which = np.array(at if aligned else [run.get(key, -1) for key in keys], dtype=np.int64)
+        lengths = np.where(which >= 0, end[which] - start[which], 0)
+        ends = np.cumsum(lengths)  # where each sentence's tokens end in the rows taken
+        flat = token.take(np.repeat(start[which] - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0))
+        flat = flat.tolist()
+        cuts = [flat[e - n:e] for e, n in zip(ends.tolist(), lengths.tolist())]
+        for (doc_id, sent_id), text, toks in zip(keys, texts, cuts):
+            if "".join(toks) != text:
+                raise CorpusError(f"doc_id '{doc_id}' sentence {sent_id}: the token table does not spell its text")
+        return cuts
+    return read
 
 
 def _stretch_cut(tokens: list[str], text: str, term: str) -> list[str]:

@@ -28,12 +28,13 @@ def sample_gold_sentences(sentences: pd.DataFrame, n: int, seed: int = SEED) -> 
         for doc in list(order)[:rest]:
             alloc[doc] += 1
     rng = np.random.default_rng(seed)
+    where = sentences.groupby("doc_id", sort=True).indices  # each document's rows, in text order
     picked = []
     for doc, k in alloc.items():
-        rows = sentences[sentences["doc_id"] == doc]
+        rows = where[doc]
         idx = rng.choice(len(rows), size=min(int(k), len(rows)), replace=False)
-        picked.append(rows.iloc[np.sort(idx)])
-    return pd.concat(picked).reset_index(drop=True)
+        picked.append(rows[np.sort(idx)])
+    return sentences.iloc[np.concatenate(picked)].reset_index(drop=True)
 
 
 def _tab_lines(path: Path):
@@ -143,9 +144,8 @@ def gold_test_sample(sentences: pd.DataFrame, dev_gold: pd.DataFrame, n: int = G
                      seed: int = GOLD_TEST_SEED) -> pd.DataFrame:
     """The held-out draw: ``sample_gold_sentences`` over the sentences whose (doc_id, sent_id) is not
     in ``dev_gold``, with ``seed`` (stratified by document, text order).  Returns doc_id, sent_id, text."""
-    dev = set(zip(dev_gold["doc_id"], dev_gold["sent_id"]))
-    keep = [(d, s) not in dev for d, s in zip(sentences["doc_id"], sentences["sent_id"])]
-    rest = sentences[keep]
+    dev = pd.MultiIndex.from_frame(dev_gold[["doc_id", "sent_id"]])
+    rest = sentences[~pd.MultiIndex.from_frame(sentences[["doc_id", "sent_id"]]).isin(dev)]
     return sample_gold_sentences(rest, n, seed)[["doc_id", "sent_id", "text"]].reset_index(drop=True)
 
 

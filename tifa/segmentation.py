@@ -13,9 +13,11 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .config import CACHE, LEXICON
@@ -142,24 +144,132 @@ def read_split_exceptions(lexicon_dir: str | os.PathLike = LEXICON) -> pd.DataFr
     return df
 
 
-def lexicon_integrity(texts: list[str], tokens: list[list[str]], terms: set[str],
+_JOIN = "\x00"  # in no term: joining texts with it adds no match across two of them
+
+
+def needle_hits(texts: list[str], needles: set[str], chunk_chars: int = 1 << 19):
+    """Every occurrence, overlapping ones included, of every needle in ``texts``, in one scan.
+
+    Yields, per chunk of whole texts joined by ``_JOIN``: the index of its first text, the offset of
+    each of its texts in the joined string (one more than texts, the last is the end), and a dict
+    needle -> increasing start offsets (needles without an occurrence left out).  Each position's first
+    one, two and three characters are packed into integers (numpy) and looked up among the needles'
+    beginnings at once: a needle of up to three characters is found by that lookup alone, a longer one
+    is compared (``startswith``) only where its first three characters stand.  So the text is read once
+    for all needles, not once per needle.  Needles must be non-empty and without ``_JOIN``.
+    """
+    if any(not n or _JOIN in n for n in needles):
+        raise ValueError("needles must be non-empty and must not contain NUL")
+    exact: dict[int, dict[int, str]] = {1: {}, 2: {}, 3: {}}  # prefix length -> packed code -> needle
+    longer: dict[int, list[str]] = {}  # packed first three characters -> the needles of 4+ characters
+    for n in sorted(needles):
+        code = 0
+        for ch in n[:3]:
+            code = code << 21 | ord(ch)  # code points are < 2**21: three fit in 63 bits
+        if len(n) <= 3:
+            exact[len(n)][code] = n
+        else:
+            longer.setdefault(code, []).append(n)
+    lookup = {}  # prefix length -> (sorted packed codes, which code points begin one of them)
+    for width, prefixes in ((1, set(exact[1])), (2, set(exact[2])), (3, set(exact[3]) | set(longer))):
+        if prefixes:
+            keys = np.array(sorted(prefixes), dtype=np.uint64)
+            first = np.zeros(0x110000, dtype=bool)
+            first[(keys >> np.uint64(21 * (width - 1))).astype(np.int64)] = True
+            lookup[width] = keys, first
+    i = 0
+    while i < len(texts):
+        j, size = i + 1, len(texts[i]) + 1
+        while j < len(texts) and size < chunk_chars:
+            size += len(texts[j]) + 1
+            j += 1
+        chunk = texts[i:j]
+        joined = _JOIN.join(chunk)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        hits: dict[str, list[int]] = {}
+        packed = codes
+        for width in (1, 2, 3):
+            if width > 1:
+                packed = packed[:-1] << np.uint64(21) | codes[width - 1:]
+            if width not in lookup or not len(packed):
+                continue
+            keys, first = lookup[width]
+            found = np.flatnonzero(first[codes[:len(packed)]])
+            found = found[keys[np.minimum(np.searchsorted(keys, packed[found]), len(keys) - 1)] == packed[found]]
+            found_keys = packed[found]
+            order = np.argsort(found_keys, kind="stable")  # grouped by key, each group in text order
+            found, found_keys = found[order], found_keys[order]
+            cuts = np.flatnonzero(found_keys[1:] != found_keys[:-1]) + 1
+            for group, key in zip(np.split(found, cuts), found_keys[np.r_[0, cuts]].tolist() if len(found) else []):
+                if key in exact[width]:
+                    hits[exact[width][key]] = group.tolist()
+                for n in longer.get(key, []) if width == 3 else []:
+                    starts = [p for p in group.tolist() if joined.startswith(n, p)]
+                    if starts:
+                        hits[n] = starts
+        offsets = np.cumsum([0] + [len(t) + 1 for t in chunk])
+        yield i, offsets, hits
+        i = j
+
+
+def _has_border(needle: str) -> bool:
+    """Can two occurrences of ``needle`` overlap (a proper prefix that is also a suffix, as in 哈哈)?"""
+    return any(needle[:k] == needle[-k:] for k in range(1, len(needle)))
+
+
+def occurrence_counts(texts: list[str], needles: set[str], weights=None,
+                      chunk_chars: int = 1 << 19) -> dict[str, int]:
+    """``sum(w * text.count(n) for text, w in zip(texts, weights))`` for every needle ``n`` (weights 1 by
+    default), in one scan of the texts (``needle_hits``) instead of one per needle.
+
+    ``str.count`` counts occurrences that do not overlap, leftmost first; a needle whose occurrences can
+    overlap (``_has_border``) is counted the same way, greedily within each text.
+    """
+    counts = dict.fromkeys(needles, 0)
+    w = None if weights is None else np.asarray(weights)
+    border = {n for n in needles if _has_border(n)}
+    for first, offsets, hits in needle_hits(texts, set(needles), chunk_chars):
+        for n, starts in hits.items():
+            if n in border:  # leftmost first, no overlap (the texts are apart: n holds no _JOIN)
+                kept, end = [], -1
+                for s in starts:
+                    if s >= end:
+                        kept.append(s)
+                        end = s + len(n)
+                starts = kept
+            if w is None:
+                counts[n] += len(starts)
+            else:
+                counts[n] += int(w[first + np.searchsorted(offsets, starts, side="right") - 1].sum())
+    return counts
+
+
+def lexicon_integrity(texts: list[str], tokens, terms: set[str],
                       exceptions: pd.DataFrame | None = None) -> pd.DataFrame:
     """For each term: occurrences in ``texts`` (minus documented exceptions) vs tokens containing it.
 
+    ``tokens`` is the cut of ``texts`` (a list of token lists) or the token column of their token table
+    (a Series, as ``tokenize_sentences`` makes it): only which tokens occur, and how often, matters.
     A term is split when ``in_tokens < expected``.  Returns term, occurrences, excused, expected,
-    in_tokens, ok; sorted by ok (problems first), then term.
+    in_tokens, ok; sorted by ok (problems first), then term.  Occurrences are ``str.count`` summed over
+    the texts; tokens containing a term, ``str.count`` summed over the tokens, each distinct token
+    counted once and weighted by its frequency (``occurrence_counts``: one scan for all terms).
     """
-    sep = "\x00"  # in no term: joining with it adds no match across texts or tokens
-    all_text = sep.join(texts)
-    all_tokens = sep.join(tok for toks in tokens for tok in toks)
+    pairs = [] if exceptions is None else list(exceptions[["term", "context"]].itertuples(index=False))
+    in_text = occurrence_counts(texts, set(terms) | {context for _, context in pairs})
     excused: dict[str, int] = {}
-    if exceptions is not None:
-        for term, context in exceptions[["term", "context"]].itertuples(index=False):
-            excused[term] = excused.get(term, 0) + all_text.count(context)
+    for term, context in pairs:
+        excused[term] = excused.get(term, 0) + in_text[context]
+    if isinstance(tokens, pd.Series):
+        freq = tokens.value_counts(sort=False)
+        types, weights = freq.index.tolist(), freq.to_numpy()
+    else:
+        freq = Counter(tok for toks in tokens for tok in toks)
+        types, weights = list(freq), list(freq.values())
+    in_tokens = occurrence_counts(types, set(terms), weights)
     rows = []
     for term in sorted(terms):
-        occ = all_text.count(term)
-        got = all_tokens.count(term)
+        occ, got = in_text[term], in_tokens[term]
         exp = occ - excused.get(term, 0)
         rows.append((term, occ, excused.get(term, 0), exp, got, got == exp))
     out = pd.DataFrame(rows, columns=["term", "occurrences", "excused", "expected", "in_tokens", "ok"])
