@@ -621,3 +621,91 @@ def test_device_paragraph_matrix_of_a_corpus_without_any_device_is_all_zeros():
     empty = pd.DataFrame(columns=["device", "doc_id", "para_id", "count", "nested"])
     matrix = device_paragraph_matrix(empty, body, RHETORIC_DEVICES)
     assert len(matrix) == 2 and (matrix[RHETORIC_DEVICES] == 0).all().all()
+
+
+def _rate_intervals_reference(matrix, paragraphs, docs, devices, unit, n_resamples, ci, seed):
+    """``rate_intervals`` group by group: observed sums by reindexing, one percentile call per group."""
+    from tifa.priorities import resample_units, unit_counts
+    from tifa.rhetoric import RATE_COLUMNS
+    from tifa.stats import percentile_interval
+
+    doc_ids = sorted(docs["doc_id"])
+    units = unit_counts(matrix, paragraphs, devices, unit)
+    draws = resample_units(units, devices, doc_ids, n_resamples, seed)
+    n_units = units.groupby("doc_id").size()
+    obs = units.groupby("doc_id")[devices + ["chars"]].sum()
+    groups = [("document", d, [d], docs.set_index("doc_id").loc[d, "genre"]) for d in doc_ids]
+    groups += [("year", str(y), sorted(g["doc_id"]), ", ".join(sorted(set(g["genre"]))))
+               for y, g in docs.groupby("year", sort=True)]
+    rows, reps_by_scope = [], {}
+    for scope, group, ids, genre in groups:
+        o = obs.reindex(ids).fillna(0).sum()
+        rep = sum(draws[d] for d in ids)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rates = rep[:, :-1] / rep[:, -1:] * 10_000
+            rates[rep[:, -1] == 0] = np.nan
+        lo, hi = percentile_interval(rates, ci)
+        reps_by_scope.setdefault(scope, []).append(rates)
+        for k, dev in enumerate(devices):
+            chars = float(o["chars"])
+            rows.append([scope, group, genre, dev, int(o[dev]), int(chars), o[dev] * 10_000 / chars if chars else np.nan,
+                         lo[k], hi[k], int(n_units.reindex(ids).fillna(0).sum()), np.nan])
+    out = pd.DataFrame(rows, columns=RATE_COLUMNS)
+    for scope, stack in reps_by_scope.items():
+        arr = np.stack(stack)
+        filled = np.where(np.isnan(arr), -np.inf, arr)
+        top = filled.max(axis=0, keepdims=True)
+        is_top = (filled == top) & np.isfinite(top)
+        out.loc[out["scope"] == scope, "p_highest"] = (is_top / np.maximum(is_top.sum(axis=0, keepdims=True), 1)
+                                                       ).mean(axis=1).reshape(-1)
+    return out
+
+
+@pytest.mark.parametrize("unit", ["article", "paragraph"])
+def test_rate_intervals_equal_the_group_by_group_reference(unit):
+    """Random documents over three years, one without body characters (undefined replicates), one with
+    no units at all, one with a single unit: every interval of one vectorised call per scope is the
+    per-group one, exactly."""
+    from tifa.rhetoric import rate_intervals
+
+    rng = np.random.default_rng(11)
+    rows = []
+    for d in range(9):
+        for p in range(1 if d == 2 else int(rng.integers(2, 9))):
+            chars = 0 if d == 1 else int(rng.integers(0, 200))
+            rows.append((f"d{d}", 2018 + d % 3, p + 1, p // 2 + 1, chars, int(rng.integers(0, 5)),
+                         int(rng.integers(0, 2)) * int(rng.integers(0, 4))))
+    matrix = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "article_id", "chars", "formula", "slogan"])
+    paragraphs = matrix[["doc_id", "para_id", "article_id"]].assign(kind="body")
+    matrix = matrix.drop(columns="article_id")
+    docs = pd.DataFrame({"doc_id": [f"d{d}" for d in range(10)], "year": [2018 + d % 3 for d in range(10)],
+                         "genre": ["news", "report"] * 5})   # d9 has no paragraph
+    got = rate_intervals(matrix, paragraphs, docs, ["formula", "slogan"], unit, 300, 0.9, seed=5)
+    want = _rate_intervals_reference(matrix, paragraphs, docs, ["formula", "slogan"], unit, 300, 0.9, 5)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["ci_low"].isna().any() and got["ci_low"].notna().sum() > 10
+
+
+def test_formula_pattern_hits_skip_only_sentences_without_numeral_or_quotation_mark(seg):
+    """The gate of ``formula_pattern_hits`` (no numeral, digit or opening quotation mark: no candidate) loses
+    nothing: a quoted span whose numeral only appears after NFKC (the compatibility ideograph 六 U+F9D1,
+    full-width digits) is still found, and the hits equal ``find_formula_candidates`` sentence by sentence."""
+    from tifa.rhetoric import FORMULA_HIT_COLUMNS, find_formula_candidates, formula_pattern_hits
+
+    texts = ["落实“\uf9d1稳”“六保”任务。", "推进“２+N”模式，一府两院工作。", "增强四个意识，坚定四个自信。",
+             "没有数字的句子。", "实施三大攻坚战，第三产业。", "‘两学一做’学习教育常态化。", ""]
+    sentences = pd.DataFrame({"doc_id": "a", "year": 2001, "para_id": 1, "sent_id": range(len(texts)), "text": texts})
+    rows = []
+    for sent_id, text in enumerate(texts):
+        toks = seg.cut(text) if text else []
+        rows += [("a", sent_id, k, t, "n" if t.endswith("战") else "x") for k, t in enumerate(toks)]
+    tokens = pd.DataFrame(rows, columns=["doc_id", "sent_id", "token_id", "token", "pos"])
+    tokens["token_id"] = range(len(tokens))
+    hits = formula_pattern_hits(sentences, tokens, ST, ["第三产业"], ["一府两院"])
+    want = []
+    for sent_id, text in enumerate(texts):
+        t = tokens[tokens["sent_id"] == sent_id]
+        for f in find_formula_candidates(text, ST, ["第三产业"], t["token"].tolist(), t["pos"].tolist(), known=["一府两院"]):
+            want.append(("a", 2001, 1, sent_id, f["term"], f["shape"], f["known"], text))
+    pd.testing.assert_frame_equal(hits, pd.DataFrame(want, columns=FORMULA_HIT_COLUMNS), check_exact=True)
+    assert {"六稳", "2+N", "一府两院", "两学一做"} <= set(hits["term"])

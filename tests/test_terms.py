@@ -166,3 +166,100 @@ def test_term_starts_find_what_the_term_regex_finds():
 
     for text, term in [("全市第三产业，三产三产，十三产", "三产"), ("两个维护两个维护", "两个维护"), ("aaaa", "aa"), ("", "三产")]:
         assert _term_starts(text, term, ST) == [m.start() for m in _term_regex(term, ST).finditer(text)]
+
+
+# --- the vectorised substring count and token plumbing (issue 17, scale) --------------------------------
+def _count_terms_reference(body: pd.DataFrame, terms: list[str], st) -> pd.DataFrame:
+    """``count_terms`` the plain way: every term searched in every paragraph (``find_term``), nesting
+    tested pair by pair."""
+    terms = sorted(set(terms), key=lambda t: (-len(t), t))
+    rows = []
+    for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
+        found = {t: occ for t in terms if (occ := find_term(text, t, st))}
+        for term, occ in found.items():
+            longer = [sp for t2, s2 in found.items() if len(t2) > len(term) for sp in s2]
+            rows.append((doc_id, year, para_id, term, len(occ), sum(any(a <= s and e <= b for a, b in longer)
+                                                                    for s, e in occ)))
+    out = pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "term", "count", "nested"])
+    return out.sort_values(["doc_id", "para_id", "term"], kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_count_terms_equals_the_per_paragraph_reference_on_random_texts(seed, tmp_path):
+    """Numerals before a numeral-led term, terms that overlap themselves (哈哈 in 哈哈哈), one-character
+    terms, nesting, a listed false match, a character outside the BMP and a term at a paragraph's edge."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    alphabet = list("一三十第两个维护做到决产哈哈ab3") + ["𠀀", " "]
+    paras = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 80)))) for _ in range(60)]
+    paras += ["坚决做到两个维护两个维护维护", "哈哈哈哈，第三产三产", "𠀀产aba3a"]
+    body = body_paragraphs(pd.DataFrame({"doc_id": rng.choice(["x", "y", "z"], size=len(paras)), "year": 2020,
+                                         "para_id": range(len(paras)), "kind": "body", "text": paras}))
+    terms = ["三产", "两个维护", "做到两个维护", "哈哈", "哈", "一", "十三", "维护维护", "𠀀产", "3a", "产三产", "aba",
+             "三三", "个"]
+    st, _ = settings_with(tmp_path, "两个维护,决两个维护,test\n哈,哈哈哈,test\n")
+    for s in [st, ST]:
+        got, want = count_terms(body, terms, s), _count_terms_reference(body, terms, s)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert len(want) > 10 and want["nested"].sum() > 0
+
+
+def test_all_term_starts_equal_term_starts_one_term_at_a_time():
+    from tifa.terms import _all_term_starts, _term_starts
+
+    text = "\x00".join(["全市第三产业，三产三产，十三产", "两个维护两个维护", "aaaaa", "", "哈哈哈哈哈", "𠀀𠀀𠀀三产"])
+    terms = ["三产", "两个维护", "aa", "aaa", "a", "哈哈", "哈哈哈", "𠀀𠀀", "不在", "产"]
+    got = _all_term_starts(text, terms, ST)
+    assert {t: got[t].tolist() for t in terms} == {t: _term_starts(text, t, ST) for t in terms}
+    assert _all_term_starts("", ["三产"], ST)["三产"].tolist() == [] and _all_term_starts("三产", [], ST) == {}
+
+
+def test_nested_flags_equal_the_pairwise_test():
+    import numpy as np
+    from tifa.terms import _nested_flags
+
+    rng = np.random.default_rng(3)
+    starts = rng.integers(0, 30, size=200)
+    lengths = rng.integers(1, 6, size=200)
+    want = [any(starts[j] <= starts[i] and starts[i] + lengths[i] <= starts[j] + lengths[j] and lengths[j] > lengths[i]
+                for j in range(len(starts))) for i in range(len(starts))]
+    assert _nested_flags(starts, lengths).tolist() == want and any(want) and not all(want)
+    assert _nested_flags(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_token_order_and_sentence_numbers_equal_sorting_and_grouping():
+    import numpy as np
+    from tifa.terms import _doc_token_order, _sentence_numbers
+
+    rng = np.random.default_rng(5)
+    n = 300
+    tokens = pd.DataFrame({"doc_id": rng.choice(["b", "a", "c10", "c9"], size=n), "token_id": rng.integers(0, 40, size=n),
+                           "sent_id": rng.integers(0, 6, size=n)})
+    for t in [tokens, tokens.sort_values(["doc_id", "token_id"], kind="stable"),
+              tokens.assign(doc_id=tokens["doc_id"].where(tokens.index % 17 != 0)),          # a row without a document
+              tokens.assign(sent_id=tokens["sent_id"].where(tokens.index % 13 != 0))]:       # rows without a sentence
+        t = t.set_axis(range(100, 100 + len(t)))   # positions, not labels
+        want = t.reset_index(drop=True).sort_values(["doc_id", "token_id"], kind="stable")
+        rows = _doc_token_order(t)
+        assert rows.tolist() == want.index.tolist()
+        assert _sentence_numbers(t, rows).tolist() == (want.groupby(["doc_id", "sent_id"], sort=False).ngroup()
+                                                       .fillna(-1).astype(int).tolist())
+
+
+def test_token_matches_of_a_shuffled_table_equal_those_of_the_sorted_one():
+    from tifa.terms import sentence_tokens, token_kwic, token_term_matches
+    from conftest import token_table
+
+    tokens = token_table([("a", 2020, 1, ["增强", "四个", "意识", "，", "四个意识"]), ("b", 2021, 1, ["坚定", "四个自信"]),
+                          ("a", 2020, 2, ["两个", "维护", "四个意识"]), ("c", 2022, 1, [" ", "四个", " ", "意识"])])
+    shuffled = tokens.sample(frac=1, random_state=2).set_axis(range(len(tokens), 2 * len(tokens)))
+    terms = ["四个意识", "两个维护", "四个自信", "维护"]
+    want = token_term_matches(tokens, terms, ST)
+    assert want["term"].tolist() == ["四个意识", "四个意识", "两个维护", "维护", "四个意识", "四个自信", "四个意识"]
+    pd.testing.assert_frame_equal(token_term_matches(shuffled, terms, ST), want, check_exact=True)
+    assert sentence_tokens(shuffled) == sentence_tokens(tokens)
+    sentences = (tokens.groupby(["doc_id", "sent_id"], as_index=False)["token"].agg("".join)
+                 .rename(columns={"token": "text"}))
+    k = token_kwic(want, pd.concat([sentences, sentences.assign(sent_id=99)]), 2)
+    assert k["left"].tolist() == ["增强", "识，", "", "两个", "维护", "坚定", ""]

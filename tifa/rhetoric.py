@@ -17,8 +17,9 @@ from .config import SEED
 from .files import CorpusError
 from .priorities import resample_units, unit_counts
 from .settings import RhetoricSettings
-from .stats import g2, percentile_interval
-from .terms import count_terms, count_token_terms, find_term, normalise_span, per_10k, sentence_tokens, squeeze
+from .stats import g2, percentile_interval_by_column
+from .terms import (_doc_codes, _doc_token_order, _sentence_numbers, count_terms, count_token_terms, find_term, normalise_span,
+                    per_10k, sentence_tokens, squeeze)
 
 
 # Rhetoric (notebook 03): numbered formulae, quoted slogans, lexicon devices (mobilisation, ideology),
@@ -65,13 +66,15 @@ def extract_slogans(body: pd.DataFrame, formulae: set[str], st: RhetoricSettings
     (formula/slogan/quotation, see ``_span_kind``), has_formula (a formula occurs inside the span).
     """
     rows = []
+    kinds: dict[str, tuple[str, bool]] = {}   # per distinct span: its kind, whether a formula occurs in it
     for doc_id, year, para_id, text in body[["doc_id", "year", "para_id", "text"]].itertuples(index=False):
         for start, _, raw, mark in quoted_spans(text):
             term = normalise_span(raw)
             if not term:
                 continue
-            has = any(f in term for f in formulae)
-            rows.append((doc_id, year, para_id, start, mark, raw, term, _span_kind(term, formulae, st), has))
+            if term not in kinds:
+                kinds[term] = (_span_kind(term, formulae, st), any(f in term for f in formulae))
+            rows.append((doc_id, year, para_id, start, mark, raw, term, *kinds[term]))
     return pd.DataFrame(rows, columns=["doc_id", "year", "para_id", "start", "mark", "raw", "term", "kind",
                                        "has_formula"])
 
@@ -250,10 +253,13 @@ def find_formula_candidates(text: str, st: RhetoricSettings, not_formulae: list[
             keep = [k for k, t in enumerate(tokens) if squeeze(t)]
             tokens = [squeeze(tokens[k]) for k in keep]
             pos = [pos[k] for k in keep] if pos is not None else None
-    blocked = _blocked(text_sq, list(not_formulae))
+    blocked: list[tuple[int, int]] | None = None   # looked up when a candidate is first tested
     found: list[dict] = []
 
     def free(a: int, b: int) -> bool:
+        nonlocal blocked
+        if blocked is None:
+            blocked = _blocked(text_sq, list(not_formulae))
         return not any(a < e and s < b for s, e in blocked) and not any(
             a < f["end"] and f["start"] < b for f in found)
 
@@ -358,11 +364,13 @@ def collocates(tokens: pd.DataFrame, node: str, st: RhetoricSettings, window: in
     if missing:
         raise CorpusError(f"tokens table: missing column(s) {', '.join(missing)}")
     drop = set(tokens.loc[tokens["is_stop"].astype(bool) | tokens["is_punct"].astype(bool), "token"].unique()) - {node}
-    ordered = tokens[["doc_id", "sent_id", "token_id", "token"]].sort_values(["doc_id", "token_id"], kind="stable")
-    sent = ordered.groupby(["doc_id", "sent_id"], sort=False).ngroup().to_numpy()
-    order = np.argsort(sent, kind="stable")  # groupby(sort=False): sentences by first appearance
+    doc_codes = _doc_codes(tokens)
+    rows = _doc_token_order(tokens, doc_codes)   # the rows sorted by doc_id, token_id (positions, no copy of the table)
+    sent = _sentence_numbers(tokens, rows, doc_codes)
+    order = np.argsort(sent, kind="stable")  # sentences by first appearance
     order = order[sent[order] >= 0]  # rows with a missing doc_id or sent_id belong to no sentence
-    codes, vocab = pd.factorize(ordered["token"].astype(str).take(order), use_na_sentinel=False)  # no str per row
+    codes, vocab = pd.factorize(tokens["token"].astype(str), use_na_sentinel=False)  # no str per row
+    codes = codes[rows[order]]
     vocab = np.asarray(vocab, dtype=object)
     sent = sent[order]
     blank = np.fromiter((not t.strip() for t in vocab), dtype=bool, count=len(vocab))
@@ -547,8 +555,14 @@ def formula_pattern_hits(sentences: pd.DataFrame, tokens: pd.DataFrame, st: Rhet
     by sentence, with the sentence's tokens and POS tags when they spell the same text (otherwise the
     character rules alone).  Columns: doc_id, year, para_id, sent_id, term, shape, known, sentence."""
     tok_by_sent = sentence_tokens(tokens)
+    # every route needs a numeral or digit in the text (shapes and N大 start at one) or a quotation mark
+    # (a quoted span is normalised before its shape is read): a sentence with neither has no candidate
+    marks = "".join(o for o, _ in _QUOTE_PAIRS.values())
+    gate = re.compile("[" + re.escape(st.numerals + st.weak_numerals + st.big_numerals + marks) + "0-9]")
     hits = []
     for doc_id, year, para_id, sent_id, text in sentences[["doc_id", "year", "para_id", "sent_id", "text"]].itertuples(index=False):
+        if not gate.search(text):
+            continue
         toks, pos = tok_by_sent.get((doc_id, sent_id), (None, None))
         if toks is not None and "".join(toks) != text:
             toks = pos = None  # tokens of another version of the sentence: character rules only
@@ -702,33 +716,36 @@ def rate_intervals(matrix: pd.DataFrame, paragraphs: pd.DataFrame, docs: pd.Data
     doc_ids = sorted(docs["doc_id"])
     units = unit_counts(matrix, paragraphs, devices, unit)
     draws = resample_units(units, devices, doc_ids, n_resamples, seed)
-    n_units = units.groupby("doc_id").size()
-    obs = units.groupby("doc_id")[devices + ["chars"]].sum()
-    groups = [("document", d, [d], docs.set_index("doc_id").loc[d, "genre"]) for d in doc_ids]
+    where = {d: i for i, d in enumerate(doc_ids)}
+    n_units = units.groupby("doc_id").size().reindex(doc_ids).fillna(0).to_numpy()
+    obs = units.groupby("doc_id")[devices + ["chars"]].sum().reindex(doc_ids).fillna(0).to_numpy(dtype=float)
+    genre_of = docs.set_index("doc_id")["genre"]
+    groups = [("document", d, [d], genre_of.loc[d]) for d in doc_ids]
     groups += [("year", str(y), sorted(g["doc_id"]), ", ".join(sorted(set(g["genre"]))))
                for y, g in docs.groupby("year", sort=True)]
     rows, reps_by_scope = [], {}
     for scope, group, ids, genre in groups:
-        o = obs.reindex(ids).fillna(0).sum()
+        at = [where[d] for d in ids]
+        o = obs[at].sum(axis=0)   # whole numbers: any order of summing gives the same
         rep = sum(draws[d] for d in ids)
         with np.errstate(invalid="ignore", divide="ignore"):
             rates = rep[:, :-1] / rep[:, -1:] * 10_000
             rates[rep[:, -1] == 0] = np.nan
-        lo, hi = percentile_interval(rates, ci)
         reps_by_scope.setdefault(scope, []).append(rates)
+        chars, n = float(o[-1]), int(n_units[at].sum())
         for k, dev in enumerate(devices):
-            chars = float(o["chars"])
-            rows.append([scope, group, genre, dev, int(o[dev]), int(chars),
-                         per_10k(o[dev], chars) if chars else np.nan, lo[k], hi[k],
-                         int(n_units.reindex(ids).fillna(0).sum()), np.nan])
+            rows.append([scope, group, genre, dev, int(o[k]), int(chars),
+                         per_10k(o[k], chars) if chars else np.nan, np.nan, np.nan, n, np.nan])
     out = pd.DataFrame(rows, columns=RATE_COLUMNS)
-    for scope, stack in reps_by_scope.items():
+    for scope, stack in reps_by_scope.items():   # the intervals of every group of a scope in one call
         arr = np.stack(stack)                      # groups x replicates x devices
+        lo, hi = percentile_interval_by_column(arr.transpose(1, 0, 2).reshape(arr.shape[1], -1), ci)
+        mask = out["scope"] == scope
+        out.loc[mask, "ci_low"], out.loc[mask, "ci_high"] = lo, hi
         filled = np.where(np.isnan(arr), -np.inf, arr)
         top = filled.max(axis=0, keepdims=True)
         is_top = (filled == top) & np.isfinite(top)
         share = (is_top / np.maximum(is_top.sum(axis=0, keepdims=True), 1)).mean(axis=1)   # groups x devices
-        mask = out["scope"] == scope
         out.loc[mask, "p_highest"] = share.reshape(-1)
     return out
 
