@@ -65,6 +65,15 @@ def codebook_categories(codebook: pd.DataFrame) -> pd.DataFrame:
     return cats[["category", "category_zh", "category_en", "label", "terms"]]
 
 
+def text_order(doc_id: pd.Series, position: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The row order of ``sort_values([doc_id, position], kind="stable")`` for a table with these two
+    columns (documents by doc_id as text, then by the integer ``position``: token_id, sent_id), found
+    on integer codes without sorting strings; and each row's document code (doc_ids numbered in sorted
+    order), in the original row order."""
+    doc_code = pd.factorize(doc_id, sort=True)[0]
+    return np.lexsort((position.to_numpy(), doc_code)), doc_code
+
+
 def match_terms(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     """Every codebook hit in a token table, matched on whole tokens.
 
@@ -80,10 +89,7 @@ def match_terms(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     if tokens.empty or not term_cat:
         return pd.DataFrame({c: pd.Series(dtype=object if c in ("doc_id", "term", "category") else int)
                              for c in cols})
-    # in text order: documents by doc_id (as text), tokens by token_id; sorted on integer codes, which
-    # gives the order of sort_values(["doc_id", "token_id"], kind="stable") without sorting strings
-    doc_code = pd.factorize(tokens["doc_id"], sort=True)[0]
-    order = np.lexsort((tokens["token_id"].to_numpy(), doc_code))
+    order, doc_code = text_order(tokens["doc_id"], tokens["token_id"])
     tok = tokens[["doc_id", "year", "para_id", "sent_id", "token_id", "token"]].take(order).reset_index(drop=True)
     # each token as a code into its distinct strings: no Python string per token of the corpus
     code, distinct = pd.factorize(tok["token"].astype(str), use_na_sentinel=False)
