@@ -36,9 +36,9 @@ import pandas as pd
 from .config import Paths, SEED
 from .corpus import year_axis
 from .files import read_table, write_csv
-from .priorities import codebook_categories, match_terms, read_priorities, text_order
+from .priorities import codebook_categories, match_terms, read_priorities
 from .stats import percentile_interval
-from .terms import squeeze
+from .terms import _doc_codes, _doc_token_order, _sentence_numbers, squeeze
 
 QUERY_KINDS = ("term", "regex", "category")
 TOKEN_COLUMNS = ["doc_id", "year", "para_id", "sent_id", "token_id", "token"]
@@ -97,20 +97,18 @@ def prepare_tables(documents: pd.DataFrame, paragraphs: pd.DataFrame, sentences:
     units["chars"] = body["text"].fillna("").astype(str).str.replace(r"\s+", "", regex=True).str.len()
     units = units.sort_values(["doc_id", "para_id"], kind="stable").reset_index(drop=True)
 
-    sent = sentences.take(text_order(sentences["doc_id"], sentences["sent_id"])[0]).reset_index(drop=True)
+    sent = sentences.take(_doc_token_order(sentences, position="sent_id")).reset_index(drop=True)
     sent = sent[[c for c in ["doc_id", "year", "para_id", "sent_id", "article_id", "text"] if c in sent.columns]].copy()
     sent["text"] = sent["text"].fillna("").astype(str).str.replace(r"\s+", "", regex=True)
     lengths = sent["text"].str.len()
     sent["offset"] = lengths.groupby([sent["doc_id"], sent["para_id"]]).cumsum() - lengths
     contexts = sent.groupby(["doc_id", "para_id"], sort=False)["text"].agg("".join)
 
-    order, doc_code = text_order(tokens["doc_id"], tokens["token_id"])
+    doc_code = _doc_codes(tokens)
+    order = _doc_token_order(tokens, doc_code)
     tok = tokens.take(order).reset_index(drop=True)
     tok["token"] = tok["token"].fillna("").astype(str)
-    sent_id = tok["sent_id"].to_numpy(dtype=np.int64)
-    sent_id = sent_id - sent_id.min(initial=0)
-    # numbered in order of first appearance, as groupby(["doc_id", "sent_id"], sort=False).ngroup()
-    tok["sent_key"] = pd.factorize(doc_code[order].astype(np.int64) * (int(sent_id.max(initial=0)) + 1) + sent_id)[0]
+    tok["sent_key"] = _sentence_numbers(tokens, order, doc_code)   # as groupby(...).ngroup() numbers them
     tok["chars"] = tok["token"].str.replace(r"\s+", "", regex=True).str.len()
     docs = documents.copy()
     docs["genre"] = docs["genre"].fillna("").astype(str)

@@ -395,12 +395,13 @@ def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int
         a, b, c, d = (np.concatenate([r[k] for r in rows]) for k in (1, 2, 5, 6))
         g_all, lr_all, p_all = g2_log_likelihood(a, b, c, d, form), log_ratio(a, b, c, d), None
         p_all = chi2_sf_1df(g_all) if len(g_all) else np.array([])
-        wanted = []                     # per year: positions (within its tested terms) that get an interval
+        wanted, significant = [], []    # per year: positions (within its tested terms) that get an interval
         off = 0
         for t, *_ in rows:
             p = p_all[off:off + len(t)]
             off += len(t)
-            wanted.append(np.arange(len(t)) if intervals == "all" else np.flatnonzero(p < alpha / max(len(t), 1)))
+            significant.append(p < alpha / max(len(t), 1))           # Bonferroni within the year's test
+            wanted.append(np.arange(len(t)) if intervals == "all" else np.flatnonzero(significant[-1]))
         shared = (_shared_intervals(cc, [r[0][w] for r, w in zip(rows, wanted)], n_resamples, ci, seed)
                   if shared_draws and n_resamples > 0 else None)
         off = 0
@@ -423,7 +424,7 @@ def keyness_by_year(tokens: pd.DataFrame, documents: pd.DataFrame, min_freq: int
                 elif n_resamples > 0 and len(wanted[yi]):
                     lo[wanted[yi]], hi[wanted[yi]] = _year_interval(cc, yi, t[wanted[yi]], n_resamples, ci, seed)
                 kw["log_ratio_ci_low"], kw["log_ratio_ci_high"] = lo, hi
-                kw["significant"] = kw["p"] < alpha / m
+                kw["significant"] = significant[yi]
                 kw["direction"] = np.where(over, "overuse", np.where(a / c < b / d, "underuse", "none"))
                 kw["n_tested"], kw["p_threshold"] = m, alpha / m
                 kw = kw.sort_values("term", kind="stable").sort_values("g2", ascending=False, kind="stable")

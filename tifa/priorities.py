@@ -18,6 +18,7 @@ from .files import CorpusError, lexicon_header_line, read_lexicon_csv
 from .corpus import ALL_GENRES, comparison_groups
 from .settings import _typed_settings
 from .stats import percentile_interval
+from .terms import _doc_codes, _doc_token_order, _sentence_numbers
 
 
 # The codebook (data/lexicon/priorities.csv) is read and validated here; terms are matched on whole
@@ -65,15 +66,6 @@ def codebook_categories(codebook: pd.DataFrame) -> pd.DataFrame:
     return cats[["category", "category_zh", "category_en", "label", "terms"]]
 
 
-def text_order(doc_id: pd.Series, position: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """The row order of ``sort_values([doc_id, position], kind="stable")`` for a table with these two
-    columns (documents by doc_id as text, then by the integer ``position``: token_id, sent_id), found
-    on integer codes without sorting strings; and each row's document code (doc_ids numbered in sorted
-    order), in the original row order."""
-    doc_code = pd.factorize(doc_id, sort=True)[0]
-    return np.lexsort((position.to_numpy(), doc_code)), doc_code
-
-
 def match_terms(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     """Every codebook hit in a token table, matched on whole tokens.
 
@@ -89,14 +81,13 @@ def match_terms(tokens: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     if tokens.empty or not term_cat:
         return pd.DataFrame({c: pd.Series(dtype=object if c in ("doc_id", "term", "category") else int)
                              for c in cols})
-    order, doc_code = text_order(tokens["doc_id"], tokens["token_id"])
+    doc_code = _doc_codes(tokens)
+    order = _doc_token_order(tokens, doc_code)                   # text order, without sorting strings
     tok = tokens[["doc_id", "year", "para_id", "sent_id", "token_id", "token"]].take(order).reset_index(drop=True)
     # each token as a code into its distinct strings: no Python string per token of the corpus
     code, distinct = pd.factorize(tok["token"].astype(str), use_na_sentinel=False)
     distinct = np.asarray(distinct, dtype=object)
-    sent_id = tok["sent_id"].to_numpy(dtype=np.int64)
-    sent_id = sent_id - sent_id.min() if len(sent_id) else sent_id
-    sent = doc_code[order].astype(np.int64) * (int(sent_id.max(initial=0)) + 1) + sent_id   # equal iff same sentence
+    sent = _sentence_numbers(tokens, order, doc_code)            # equal iff same sentence
     n = len(code)
     best = np.zeros(n, dtype=int)
     # Runs are extended one token at a time from the positions whose text so far begins some term

@@ -346,12 +346,14 @@ def _doc_codes(tokens: pd.DataFrame) -> np.ndarray:
     return pd.factorize(tokens["doc_id"], sort=True)[0]
 
 
-def _doc_token_order(tokens: pd.DataFrame, doc_codes: np.ndarray | None = None) -> np.ndarray:
-    """Positions of the rows of ``tokens`` in the order of ``tokens.sort_values(["doc_id", "token_id"],
-    kind="stable")``, without sorting (copying) the table: a stable sort of the document codes
-    (``_doc_codes``, given or computed) and token ids, as one integer key where it fits (string
-    document ids and integer token ids without gaps; otherwise pandas' sort of the two columns)."""
-    doc, tid = tokens["doc_id"], tokens["token_id"]
+def _doc_token_order(tokens: pd.DataFrame, doc_codes: np.ndarray | None = None,
+                     position: str = "token_id") -> np.ndarray:
+    """Positions of the rows of ``tokens`` in the order of ``tokens.sort_values(["doc_id", position],
+    kind="stable")`` (``position``: token_id, or sent_id for a sentence table), without sorting
+    (copying) the table: a stable sort of the document codes (``_doc_codes``, given or computed) and
+    positions, as one integer key where it fits (string document ids and integer positions without
+    gaps; otherwise pandas' sort of the two columns)."""
+    doc, tid = tokens["doc_id"], tokens[position]
     if (pd.api.types.is_string_dtype(doc.dtype) and pd.api.types.is_numeric_dtype(tid.dtype)
             and not doc.isna().any() and not tid.isna().any()):
         codes = _doc_codes(tokens) if doc_codes is None else doc_codes
@@ -362,8 +364,8 @@ def _doc_token_order(tokens: pd.DataFrame, doc_codes: np.ndarray | None = None) 
             # one key, equal exactly where both parts are; a stable sort merges the runs already in order
             return np.argsort(codes.astype(np.int64) * (int(t.max()) + 1) + t.astype(np.int64), kind="stable")
         return np.lexsort((t, codes))
-    return (tokens[["doc_id", "token_id"]].reset_index(drop=True)
-            .sort_values(["doc_id", "token_id"], kind="stable").index.to_numpy())
+    return (tokens[["doc_id", position]].reset_index(drop=True)
+            .sort_values(["doc_id", position], kind="stable").index.to_numpy())
 
 
 def _sentence_numbers(tokens: pd.DataFrame, rows: np.ndarray, doc_codes: np.ndarray | None = None) -> np.ndarray:
